@@ -1,0 +1,36 @@
+# The same commands CI runs. `make run` and `make test` are the README's two commands.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test test-unit test-integration test-kafka kafka schemas clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: setup  ## embedded broker, worker, web UI on :6066, and the bundled sample day's brief
+	$(BIN)/usul up --demo
+
+test: setup  ## every layer; integration tests on the embedded broker
+	$(BIN)/pytest -q
+
+test-unit: setup
+	$(BIN)/pytest -q -m "not integration"
+
+test-kafka: setup kafka  ## the integration tests again, on Apache Kafka
+	USUL_TEST_BROKER=kafka $(BIN)/pytest -q -m integration tests/integration
+
+kafka:
+	deploy/kafka/kafka.sh fetch
+
+schemas: setup
+	$(BIN)/usul schemas
+
+clean:
+	rm -rf $(VENV) var .cache .pytest_cache

@@ -1,0 +1,57 @@
+"""Bytes <-> models for every topic, with one error type that says what was wrong. Pure.
+
+Records travel as JSON (orjson). Decoding validates against the topic's schema; anything that
+fails raises `DecodeError`, which the agents turn into a dead letter.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from models.topics import TopicSpec
+
+
+class DecodeError(ValueError):
+    """A record that is not valid JSON or does not match its topic's schema."""
+
+    def __init__(self, topic: str, reason: str) -> None:
+        super().__init__(f"{topic}: {reason}")
+        self.topic = topic
+        self.reason = reason
+
+
+@lru_cache(maxsize=None)
+def _adapter(spec: TopicSpec) -> TypeAdapter[Any]:
+    return spec.adapter()
+
+
+def encode(model: BaseModel) -> bytes:
+    return model.model_dump_json().encode()
+
+
+def decode(spec: TopicSpec, data: bytes | str | None) -> Any:
+    if data is None:
+        raise DecodeError(spec.name, "empty record (no value)")
+    try:
+        return _adapter(spec).validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "record"
+        raise DecodeError(spec.name, f"{where}: {first['msg']} ({exc.error_count()} errors)") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DecodeError(spec.name, f"not JSON: {exc}") from exc
+
+
+def dumps(value: Any) -> bytes:
+    """JSON for plain data (dicts of models allowed)."""
+    return orjson.dumps(value, default=_default)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"cannot encode {type(value).__name__}")

@@ -1,0 +1,49 @@
+"""A lens: a named point of view over the stream, loaded from a versioned file in lenses/. Pure.
+
+Everything the stages need to judge, cluster, rank and lay out a brief for one field lives here,
+so a second lens is a second file, not new code.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, field_validator
+
+
+class Category(BaseModel):
+    """A category of the lens and the evidence that puts an item in it."""
+
+    description: str
+    weight: float = Field(default=1.0, ge=0, description="how much the category matters for ranking")
+    terms: list[str] = Field(default_factory=list, description="phrases that signal the category")
+
+
+class Lens(BaseModel):
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    version: int = 1
+    name: str = Field(description="printed on the brief, e.g. AI SAFETY AND GOVERNANCE")
+    description: str
+    timezone: str = "UTC"
+    publish_time: time = time(6, 0)
+    allowed_lateness_hours: float = Field(default=6.0, ge=0)
+    top_items: int = Field(default=4, ge=1)
+    noteworthy_items: int = Field(default=12, ge=0)
+    categories: dict[str, Category]
+    source_tiers: dict[str, list[str]] = Field(
+        default_factory=dict, description="tier name (primary, tier1, tier2, social, ...) -> outlets"
+    )
+    classifier: dict[str, object] = Field(
+        default_factory=dict, description="settings owned by streams.classify (terms, thresholds)"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

@@ -1,0 +1,68 @@
+"""The topic catalogue: every Kafka topic Usul uses, its versioned name, key, partitions and schema.
+
+A breaking schema change needs a new version (`.v2`), which is a new topic; the contract tests
+in tests/contract compare each model with its checked-in JSON Schema under models/schemas/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Union
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+from models.briefs import Brief
+from models.control import DayClose, DayClosed, DayPart
+from models.dead_letters import DeadLetter
+from models.items import EnrichedItem, RawItem
+from models.stories import Story
+
+EnrichedRecord = Annotated[Union[EnrichedItem, DayClose], Field(discriminator="record")]
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """What a topic is: `family.vN` naming, what its key is, how it is partitioned and kept."""
+
+    family: str
+    version: int
+    schema: Any
+    key: str
+    partitions: int
+    compacted: bool = False
+    retention_days: int = 7
+
+    @property
+    def name(self) -> str:
+        return f"usul.{self.family}.v{self.version}"
+
+    def adapter(self) -> TypeAdapter[Any]:
+        return TypeAdapter(self.schema)
+
+    def json_schema(self) -> dict[str, Any]:
+        schema = self.adapter().json_schema()
+        schema["$id"] = f"{self.name}.schema.json"
+        return schema
+
+
+RAW_ITEMS = TopicSpec("items.raw", 1, RawItem, "sha1 of the canonical URL (of the id without one)", 4)
+ENRICHED = TopicSpec("items.enriched", 1, EnrichedRecord, "lens name", 4)
+LATE_ITEMS = TopicSpec("items.late", 1, EnrichedItem, "lens name", 1)
+STORIES = TopicSpec("stories", 1, Story, "lens:day", 4)
+DAY_PARTS = TopicSpec("day-parts", 1, DayPart, "lens:day", 4)
+DAY_CLOSED = TopicSpec("day-closed", 1, DayClosed, "lens:day", 1, compacted=False, retention_days=365)
+BRIEFS = TopicSpec("briefs", 1, Brief, "lens:day:revision", 1, compacted=True, retention_days=3650)
+DEAD_LETTERS = TopicSpec("deadletters", 1, DeadLetter, "stage", 1, retention_days=30)
+
+CATALOGUE: tuple[TopicSpec, ...] = (RAW_ITEMS, ENRICHED, LATE_ITEMS, STORIES, DAY_PARTS, DAY_CLOSED, BRIEFS, DEAD_LETTERS)
+
+
+def spec_for(name: str) -> TopicSpec:
+    for spec in CATALOGUE:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"no topic named {name!r} in the catalogue")
+
+
+def is_model(value: Any) -> bool:
+    return isinstance(value, BaseModel)

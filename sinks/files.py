@@ -1,0 +1,124 @@
+"""File sink: every brief revision as Markdown, HTML, JSON and plain text on local disk.
+
+Layout under the sink's root directory::
+
+    <root>/<lens>/<day>/r<revision>/brief.md
+                                    brief.html
+                                    brief.json    exactly brief.model_dump_json(indent=2)
+                                    brief.txt
+    <root>/<lens>/<day>/latest.json  {"brief_id", "revision", "content_hash", "path": "r<revision>"}
+
+`latest.json` is a pointer rather than a copy: one small file replaced atomically, so a reader
+never sees half of one revision and half of another. It only moves forward: re-delivering an older
+revision leaves it alone.
+
+Every file is written to a temporary file in the same directory and moved into place with
+`os.replace`, so a crash leaves either the old file or the new one. Delivery is idempotent: a
+revision already on disk with the same content hash is reported as `already_delivered` and its
+files are left byte-for-byte untouched (missing ones, after a crash, are filled in). The same
+revision arriving with *different* content is refused: revisions never change silently.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from models.briefs import Brief
+from sinks.base import DeliveryResult, PermanentSinkError, RetryableSinkError, SinkError
+from streams.render import render_html, render_markdown, render_text
+
+_RENDERERS: dict[str, Callable[[Brief], str]] = {
+    "brief.md": render_markdown,
+    "brief.html": render_html,
+    "brief.txt": render_text,
+    "brief.json": lambda brief: brief.model_dump_json(indent=2),
+}
+_SAFE_LENS = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SAFE_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Errors where retrying the same write cannot succeed.
+_PERMANENT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENAMETOOLONG, errno.ENOTDIR})
+
+
+class FileSink:
+    """Writes each brief revision under `root`; safe to call again with the same brief."""
+
+    name = "files"
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def deliver(self, brief: Brief) -> DeliveryResult:
+        folder = self.revision_dir(brief)
+        try:
+            written = self._write_revision(brief, folder)
+            self._point_latest(brief, folder.parent)
+        except OSError as exc:
+            raise self._os_error(brief, exc) from exc
+        except ValueError as exc:  # a brief.json or latest.json on disk that is not ours to read
+            raise PermanentSinkError(self.name, brief.brief_id, f"unreadable file in {folder}: {exc}") from exc
+        status = "delivered" if written else "already_delivered"
+        return DeliveryResult(self.name, brief.brief_id, status, str(folder), ", ".join(written))
+
+    def revision_dir(self, brief: Brief) -> Path:
+        if not _SAFE_LENS.match(brief.lens) or not _SAFE_DAY.match(brief.day):
+            # Lens and day become path parts: refuse anything that could climb out of the root.
+            raise PermanentSinkError(self.name, brief.brief_id, f"unsafe lens {brief.lens!r} or day {brief.day!r}")
+        return self.root / brief.lens / brief.day / f"r{brief.revision}"
+
+    def _write_revision(self, brief: Brief, folder: Path) -> list[str]:
+        stored = self._stored(brief, folder)
+        source = stored or brief  # keep the first delivery's bytes (its created_at) on a replay
+        written = []
+        for name, render in _RENDERERS.items():
+            if stored is None or not (folder / name).exists():
+                atomic_write(folder / name, render(source).encode())
+                written.append(name)
+        return written
+
+    def _stored(self, brief: Brief, folder: Path) -> Brief | None:
+        """The brief already delivered as this revision, if any; a different content is refused."""
+        path = folder / "brief.json"
+        if not path.exists():
+            return None
+        stored = Brief.model_validate_json(path.read_bytes())
+        if stored.content_hash != brief.content_hash:
+            raise PermanentSinkError(self.name, brief.brief_id,
+                                     f"{path.name} already holds different content "
+                                     f"({stored.content_hash[:12]} != {brief.content_hash[:12]}); "
+                                     "a changed brief needs a new revision")
+        return stored
+
+    def _point_latest(self, brief: Brief, day_dir: Path) -> None:
+        path = day_dir / "latest.json"
+        if path.exists() and json.loads(path.read_bytes()).get("revision", 0) > brief.revision:
+            return  # an older revision replayed late must not move the pointer back
+        pointer = {"brief_id": brief.brief_id, "revision": brief.revision,
+                   "content_hash": brief.content_hash, "path": f"r{brief.revision}"}
+        data = (json.dumps(pointer, indent=2, sort_keys=True) + "\n").encode()
+        if not path.exists() or path.read_bytes() != data:
+            atomic_write(path, data)
+
+    def _os_error(self, brief: Brief, exc: OSError) -> SinkError:
+        kind = PermanentSinkError if exc.errno in _PERMANENT_ERRNOS else RetryableSinkError
+        return kind(self.name, brief.brief_id, f"{exc.strerror or exc} ({exc.filename or self.root})")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, fsync, then rename over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,402 @@
+"""Decide whether an item matters to a lens, and in which category. Pure: no faust, no I/O.
+
+The decision is a weighted evidence score built from the lens file, so it can be read and tested:
+
+- an AI anchor is required: an AI term in the title, or a strong AI term in the text;
+- category terms add evidence (a title match counts more than a text match; each term once);
+- noise patterns (self-promotion, help questions, gadgets, stock tips, digests ...) subtract;
+- social posts must clear a higher bar, a primary source earns a small bonus;
+- a paper must carry a safety/security/governance term to be news for the lens at all.
+
+English terms are matched on whole words: the text is lower-cased and split on anything that is
+not a letter or digit, and phrases are looked up among the word n-grams. That makes "ai" miss
+"said", lets "gpt-5" match "GPT 5", and costs a few set operations per item instead of one regex
+scan per term. Chinese terms are matched as substrings, only for items that contain Chinese.
+Each lens is compiled once and cached by (slug, version).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from models.lens import Lens
+
+__all__ = ["Verdict", "classify", "source_tier"]
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_ACRONYM_AI = re.compile(r"\bA\.I\.?(?![a-z])", re.IGNORECASE)  # "A.I." is spelled out in some press
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LEAD_CHARS = 200
+_MEMO_LIMIT = 20_000
+_PAPER_CATEGORIES = ("research", "evals-trust", "security-misuse", "policy-regulation",
+                     "society-harms", "agents-tooling", "geopolitics-sovereignty")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The lens's judgement of one item: relevance in [0, 1] (0.5 is the bar) and why."""
+
+    relevant: bool
+    category: str | None
+    relevance: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """A named term list of the lens: the key under which its matches are collected."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Every term of a lens in one lookup, so an item is scanned once, not once per list."""
+
+    english: dict[str, tuple[tuple[str, str, float], ...]]  # surface -> (list key, term, weight)
+    chinese: tuple[tuple[str, str, float], ...]  # (term, list key, weight)
+    starters: dict[str, int]  # first word of a phrase -> longest phrase length starting with it
+
+
+@dataclass(frozen=True)
+class _Noise:
+    label: str
+    penalty: float
+    fields: frozenset[str]
+    terms: _Terms
+
+
+@dataclass(frozen=True)
+class _Settings:
+    threshold: float = 2.0
+    title_weight: float = 1.0
+    text_weight: float = 0.35
+    text_terms_cap: int = 4
+    text_chars: int = 1000
+    title_anchor: float = 1.0
+    text_anchor: float = 0.5
+    social_extra: float = 0.6
+    social_question_penalty: float = 0.8
+    primary_bonus: float = 0.3
+    paper_gate_title: int = 1
+    paper_gate_text: int = 2
+    secondary_share: float = 0.3
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    lens: Lens
+    settings: _Settings
+    anchors: _Terms
+    strong_anchors: _Terms
+    paper_terms: _Terms
+    categories: tuple[tuple[str, _Terms], ...]
+    noise: tuple[_Noise, ...]
+    tiers: tuple[tuple[str, frozenset[str], frozenset[str]], ...]  # tier, names, hosts
+    index: _Index
+    tier_memo: dict[str, str | None] = field(default_factory=dict, compare=False)
+    host_memo: dict[str, str | None] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One piece of an item, matched once against every term list: list key -> term -> weight."""
+
+    hits: dict[str, dict[str, float]]
+
+
+_CACHE: dict[tuple[str, int], _Compiled] = {}
+
+
+def classify(title: str, text: str, source: str, url: str, kind: str, lang: str, lens: Lens) -> Verdict:
+    """Judge one item for `lens`: relevant or not, best category, relevance score and reasons."""
+    c = _compiled(lens)
+    s = c.settings
+    zh = lang.lower().startswith("zh") or bool(_CJK.search(title))
+    body = text[: s.text_chars]
+    t_field, x_field = _prepare(c.index, title, zh), _prepare(c.index, body, zh)
+    anchor, reasons = _anchor(c, t_field, x_field)
+    if anchor == 0.0:
+        return Verdict(False, None, 0.0, ("no ai anchor",))
+    tier = source_tier(source, url, lens)
+    is_paper = kind == "paper" or tier == "research"
+    if is_paper and not _paper_gate(c, t_field, x_field, reasons):
+        return Verdict(False, None, 0.0, tuple(reasons))
+    scores = _category_scores(c, t_field, x_field, reasons)
+    if is_paper:
+        scores = {name: v for name, v in scores.items() if name in _PAPER_CATEGORIES}
+    adjust = _tier_adjust(c, tier, title, reasons)
+    penalty = _noise_penalty(c, t_field, "title", reasons)
+    verdict = _decide(c, anchor, scores, penalty, adjust, reasons)
+    if not verdict.relevant:
+        return verdict
+    # The lead is read only for items that would pass: it can only take relevance away.
+    lead = _prepare(c.index, text[:_LEAD_CHARS], zh)
+    extra = _noise_penalty(c, lead, "lead", reasons)
+    return _decide(c, anchor, scores, penalty + extra, adjust, reasons) if extra else verdict
+
+
+def source_tier(source: str, url: str, lens: Lens) -> str | None:
+    """The lens's tier for an outlet: its source name is tried first, then the URL host.
+
+    The name wins because link aggregators (Hacker News, Reddit) carry the URL of the story
+    they point at, yet what we hold is the aggregator's post.
+    """
+    c = _compiled(lens)
+    name = source.strip().lower()
+    if name not in c.tier_memo:
+        c.tier_memo[name] = _tier_by_name(c, name)
+    if c.tier_memo[name] is not None:
+        return c.tier_memo[name]
+    host = _host(url)
+    if host not in c.host_memo:
+        if len(c.host_memo) > _MEMO_LIMIT:  # outlets are few, hosts are not: keep memory bounded
+            c.host_memo.clear()
+        c.host_memo[host] = _tier_by_host(c, host)
+    return c.host_memo[host]
+
+
+def _tier_by_name(c: _Compiled, name: str) -> str | None:
+    for tier, names, _ in c.tiers:
+        if name in names or any(_name_matches(name, n) for n in names):
+            return tier
+    return None
+
+
+def _tier_by_host(c: _Compiled, host: str) -> str | None:
+    for tier, _, hosts in c.tiers:
+        if host and any(host == h or host.endswith("." + h) for h in hosts):
+            return tier
+    return None
+
+
+# ---------------------------------------------------------------- decision steps
+
+
+def _anchor(c: _Compiled, title: _Field, body: _Field) -> tuple[float, list[str]]:
+    hits = _hits(c.anchors, title)
+    if hits:
+        return c.settings.title_anchor, [f"ai anchor: {_quote(hits)}"]
+    hits = _hits(c.strong_anchors, body)
+    if hits:
+        return c.settings.text_anchor, [f"ai anchor (text): {_quote(hits)}"]
+    return 0.0, []
+
+
+def _paper_gate(c: _Compiled, title: _Field, body: _Field, reasons: list[str]) -> bool:
+    in_title, in_text = _hits(c.paper_terms, title), _hits(c.paper_terms, body)
+    s = c.settings
+    if len(in_title) >= s.paper_gate_title or len(in_text) >= s.paper_gate_text:
+        reasons.append(f"paper angle: {_quote(in_title or in_text)}")
+        return True
+    reasons.append("paper: no safety, security or governance angle")
+    return False
+
+
+def _category_scores(c: _Compiled, title: _Field, body: _Field, reasons: list[str]) -> dict[str, float]:
+    s, scores = c.settings, {}
+    for name, terms in c.categories:
+        in_title, in_text = _hits(terms, title), _hits(terms, body)
+        text_only = sorted((w for t, w in in_text.items() if t not in in_title), reverse=True)
+        score = s.title_weight * sum(in_title.values()) + s.text_weight * sum(text_only[: s.text_terms_cap])
+        if score > 0:
+            scores[name] = score
+            reasons.append(f"category {name}: {_quote({**in_title, **in_text})}")
+    return scores
+
+
+def _noise_penalty(c: _Compiled, f: _Field, where: str, reasons: list[str]) -> float:
+    """Sum the penalties of noise groups that look at `where` and match there, once per group."""
+    total = 0.0
+    for group in c.noise:
+        label = f"noise: {group.label}"
+        if where in group.fields and label not in reasons and _hits(group.terms, f):
+            total += group.penalty
+            reasons.append(label)
+    return total
+
+
+def _tier_adjust(c: _Compiled, tier: str | None, title: str, reasons: list[str]) -> float:
+    """Bonus (positive) or extra bar (negative) that the kind of outlet earns."""
+    s = c.settings
+    if tier == "primary":
+        reasons.append("source: primary")
+        return s.primary_bonus
+    if tier != "social":
+        return 0.0
+    reasons.append("source: social")
+    asks = title.rstrip().endswith("?")
+    return -s.social_extra - (s.social_question_penalty if asks else 0.0)
+
+
+def _decide(c: _Compiled, anchor: float, scores: dict[str, float], penalty: float, adjust: float,
+            reasons: list[str]) -> Verdict:
+    category = _best(c, scores)
+    if category is None:
+        return Verdict(False, None, 0.0, (*reasons, "no category evidence"))
+    rest = sum(scores.values()) - scores[category]
+    evidence = anchor + scores[category] + c.settings.secondary_share * rest + adjust - penalty
+    relevance = min(max(evidence / (2 * c.settings.threshold), 0.0), 1.0)
+    return Verdict(relevance >= 0.5, category, round(relevance, 3), tuple(reasons))
+
+
+def _best(c: _Compiled, scores: dict[str, float]) -> str | None:
+    """The highest-scoring category; ties go to the one listed first in the lens file."""
+    best: str | None = None
+    for name, _ in c.categories:
+        if name in scores and (best is None or scores[name] > scores[best]):
+            best = name
+    return best
+
+
+# ---------------------------------------------------------------- matching
+
+
+def _prepare(index: _Index, text: str, zh: bool) -> _Field:
+    if "." in text:
+        text = _ACRONYM_AI.sub("AI", text)
+    words = _TOKEN.findall(text.lower())
+    hits: dict[str, dict[str, float]] = {}
+    for gram in _grams(words, index.starters) & index.english.keys():
+        for key, term, weight in index.english[gram]:
+            hits.setdefault(key, {})[term] = weight
+    if zh:
+        for term, key, weight in index.chinese:
+            if term in text:
+                hits.setdefault(key, {})[term] = weight
+    return _Field(hits)
+
+
+def _grams(words: list[str], starters: dict[str, int]) -> set[str]:
+    """The words, their pairs, and longer phrases only where a known term could start."""
+    grams = set(words)
+    grams.update(map(" ".join, zip(words, words[1:])))
+    for i, word in enumerate(words):
+        longest = starters.get(word)
+        if longest:
+            grams.update(" ".join(words[i : i + n]) for n in range(3, longest + 1))
+    return grams
+
+
+def _hits(terms: _Terms, f: _Field) -> dict[str, float]:
+    return f.hits.get(terms.key, {})
+
+
+def _quote(hits: dict[str, float]) -> str:
+    return ", ".join(f"'{t}'" for t in sorted(hits)[:4])
+
+
+def _name_matches(source: str, outlet: str) -> bool:
+    """An outlet name matches a source name as a whole-word prefix ("reddit" ~ "reddit r/x")."""
+    if not outlet or not source.startswith(outlet) or len(source) == len(outlet):
+        return bool(outlet) and source == outlet
+    return not (outlet[-1].isalnum() and source[len(outlet)].isalnum())
+
+
+def _host(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
+# ---------------------------------------------------------------- compiling a lens
+
+
+def _compiled(lens: Lens) -> _Compiled:
+    key = (lens.slug, lens.version)
+    hit = _CACHE.get(key)
+    if hit is None or (hit.lens is not lens and hit.lens != lens):
+        hit = _CACHE[key] = _compile(lens)
+    return hit
+
+
+def _compile(lens: Lens) -> _Compiled:
+    cfg = lens.classifier
+    weights = {str(k).lower(): float(str(v)) for k, v in _table(cfg, "term_weights").items()}
+    noise_specs = _table(cfg, "noise")
+    lists: dict[str, tuple[list[object], dict[str, float]]] = {
+        "anchor": (_list(cfg, "ai_terms"), {}),
+        "strong": (_list(cfg, "strong_ai_terms"), {}),
+        "paper": (_list(cfg, "paper_terms"), {}),
+    }
+    lists.update({f"category:{n}": (list(cat.terms), weights) for n, cat in lens.categories.items()})
+    lists.update({f"noise:{n}": (_list(_as_dict(spec), "terms"), {}) for n, spec in noise_specs.items()})
+    return _Compiled(
+        lens=lens,
+        settings=_settings(cfg),
+        anchors=_Terms("anchor"),
+        strong_anchors=_Terms("strong"),
+        paper_terms=_Terms("paper"),
+        categories=tuple((n, _Terms(f"category:{n}")) for n in lens.categories),
+        noise=tuple(_noise(label, spec) for label, spec in noise_specs.items()),
+        tiers=tuple(_tier(name, outlets) for name, outlets in lens.source_tiers.items()),
+        index=_build_index(lists),
+    )
+
+
+def _build_index(lists: dict[str, tuple[list[object], dict[str, float]]]) -> _Index:
+    english: dict[str, list[tuple[str, str, float]]] = {}
+    chinese: list[tuple[str, str, float]] = []
+    for key, (raw, weights) in lists.items():
+        for item in raw:
+            term = str(item).strip().lower()
+            weight = weights.get(term, 1.0)
+            if _CJK.search(term):
+                chinese.append((term, key, weight))
+                continue
+            for form in _forms(term):
+                english.setdefault(form, []).append((key, term, weight))
+    starters: dict[str, int] = {}
+    for form in english:
+        first, n = form.split(" ", 1)[0], form.count(" ") + 1
+        if n > 2:  # pairs are always built; only longer phrases need a starting word
+            starters[first] = max(starters.get(first, 0), n)
+    frozen = {form: tuple(dict.fromkeys(entries)) for form, entries in english.items()}
+    return _Index(frozen, tuple(chinese), starters)
+
+
+def _forms(term: str) -> tuple[str, ...]:
+    """How a term can appear once tokenised: as written and, for a singular, with a plural "s"."""
+    surface = " ".join(_TOKEN.findall(term))
+    if not surface:
+        return ()
+    return (surface,) if surface.endswith("s") else (surface, surface + "s")
+
+
+def _noise(label: str, spec: object) -> _Noise:
+    table = _as_dict(spec)
+    return _Noise(
+        label=label,
+        penalty=float(str(table.get("penalty", 1.0))),
+        fields=frozenset(map(str, _list(table, "fields") or ["title"])),
+        terms=_Terms(f"noise:{label}"),
+    )
+
+
+def _tier(name: str, outlets: list[str]) -> tuple[str, frozenset[str], frozenset[str]]:
+    lowered = [o.strip().lower() for o in outlets]
+    hosts = frozenset(o for o in lowered if "." in o and " " not in o and "@" not in o)
+    return name, frozenset(lowered), hosts
+
+
+def _settings(cfg: dict[str, object]) -> _Settings:
+    known = _Settings.__dataclass_fields__
+    values = {k: type(getattr(_Settings, k))(v) for k, v in cfg.items() if k in known}  # type: ignore[call-overload]
+    return _Settings(**values)
+
+
+def _list(cfg: dict[str, object], key: str) -> list[object]:
+    value = cfg.get(key, [])
+    return list(value) if isinstance(value, list) else []
+
+
+def _table(cfg: dict[str, object], key: str) -> dict[str, object]:
+    return _as_dict(cfg.get(key, {}))
+
+
+def _as_dict(value: object) -> dict[str, object]:
+    return dict(value) if isinstance(value, dict) else {}

@@ -1,0 +1,190 @@
+"""`usul`: the one command-line entry point (worker, up, replay, ingest, close, topics, schemas)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from streams.settings import REPO_ROOT, Settings
+
+SAMPLE = REPO_ROOT / "samples" / "sample-day.jsonl"
+SAMPLE_DAY = "2026-01-08"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except (RuntimeError, TimeoutError, ValueError, OSError) as exc:
+        print(f"usul {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="usul", description="Usul: daily intelligence briefs from news streams")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("worker", help="run a stream worker (needs USUL_BOOTSTRAP_SERVERS)").set_defaults(run=cmd_worker)
+    up = commands.add_parser("up", help="broker if needed, worker, web UI, ingestion")
+    up.add_argument("--demo", action="store_true", help="replay the bundled sample day and print its brief")
+    up.set_defaults(run=cmd_up)
+    replay = commands.add_parser("replay", help="feed files through the pipeline and write the window's brief")
+    replay.add_argument("files", nargs="+", type=Path)
+    replay.add_argument("--lens", default="ai-safety-governance")
+    window = replay.add_mutually_exclusive_group(required=True)
+    window.add_argument("--day", help="a lens-day, YYYY-MM-DD")
+    window.add_argument("--since", type=datetime.fromisoformat, help="window start, ISO 8601")
+    replay.add_argument("--until", type=datetime.fromisoformat, help="window end, ISO 8601 (with --since)")
+    replay.add_argument("--out", type=Path, required=True)
+    replay.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for each step")
+    replay.set_defaults(run=cmd_replay)
+    ingest = commands.add_parser("ingest", help="produce items from JSON Lines files or RSS/Atom files and URLs")
+    ingest.add_argument("locations", nargs="+")
+    ingest.set_defaults(run=cmd_ingest)
+    close = commands.add_parser("close", help="close a lens-day now (produces close markers)")
+    close.add_argument("--lens", default="ai-safety-governance")
+    close.add_argument("--day", required=True)
+    close.set_defaults(run=cmd_close)
+    commands.add_parser("topics", help="create the catalogue's topics").set_defaults(run=cmd_topics)
+    schemas = commands.add_parser("schemas", help="write each topic's JSON Schema under models/schemas")
+    schemas.set_defaults(run=cmd_schemas)
+    return parser
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import faust
+
+    from streams.admin import ensure_topics
+    from streams.topology import create_app
+
+    settings = _require_broker(Settings())
+    asyncio.run(ensure_topics(settings))
+    app = create_app(settings)
+    faust.Worker(app, loglevel="info").execute_from_commandline()
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from streams.processes import spawn_worker, stop_process, wait_until_ready
+
+    settings = Settings()
+    with _Broker(settings) as bootstrap:
+        worker = spawn_worker(settings, bootstrap, settings.data_dir / "logs" / "worker.log")
+        try:
+            wait_until_ready(settings, worker, timeout=180)
+            print(f"Usul is up: broker {bootstrap}, web http://{settings.web_host}:{settings.web_port}/briefs")
+            if args.demo:
+                _replay(settings, bootstrap, [SAMPLE], "ai-safety-governance", SAMPLE_DAY, None, None,
+                        settings.data_dir / "demo", 300.0)
+            print("Press Ctrl-C to stop.", flush=True)
+            worker.wait()
+        finally:
+            stop_process(worker)
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from streams.processes import spawn_worker, stop_process, wait_until_ready, worker_ready
+
+    if args.since and not args.until:
+        raise ValueError("--since needs --until")
+    settings = Settings()
+    with _Broker(settings) as bootstrap:
+        worker = None
+        if not worker_ready(settings):
+            worker = spawn_worker(settings, bootstrap, settings.data_dir / "logs" / "replay-worker.log")
+        try:
+            wait_until_ready(settings, worker, timeout=180)
+            _replay(settings, bootstrap, args.files, args.lens, args.day, args.since, args.until, args.out,
+                    args.timeout)
+        finally:
+            if worker is not None:
+                stop_process(worker)
+    return 0
+
+
+def _replay(settings: Settings, bootstrap: str, files: list[Path], lens_slug: str, day: str | None,
+            since: datetime | None, until: datetime | None, out: Path, timeout: float) -> None:
+    from streams.lenses import load_lens
+    from streams.replay import Replay, day_window, span_window, write_outputs
+
+    lens = load_lens(lens_slug)
+    window = day_window(lens, day) if day else span_window(lens, since, until)  # type: ignore[arg-type]
+    result = asyncio.run(Replay(bootstrap, lens, window, timeout).run(files))
+    write_outputs(result, out)
+    for closed in result.closed:
+        top = [s for s in closed.stories if s.tier == "top"]
+        print(f"{lens.name} - {closed.day}: revision {closed.revision}, {closed.items_seen} items, "
+              f"{closed.items_relevant} relevant, {len(closed.stories)} stories")
+        for story in top:
+            print(f"  {story.rank}. [{story.confidence}] {story.headline}")
+    print(f"replayed {len(result.items)} items in {result.seconds:.1f} s; "
+          f"{len(result.rejected)} lines rejected; brief in {out}/brief.md")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from streams.produce import produce_locations
+
+    settings = _require_broker(Settings())
+    sent, rejected = asyncio.run(produce_locations(settings, args.locations, datetime.now(timezone.utc)))
+    print(f"ingested {sent} items; {rejected} rejected (see the dead-letter topic)")
+    return 0
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    from streams.produce import produce_close
+
+    settings = _require_broker(Settings())
+    close_id = asyncio.run(produce_close(settings, args.lens, args.day))
+    print(f"close round {close_id} requested for {args.lens} {args.day}")
+    return 0
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    from streams.admin import ensure_topics
+
+    created = asyncio.run(ensure_topics(_require_broker(Settings())))
+    print("created: " + (", ".join(created) or "nothing, all topics exist"))
+    return 0
+
+
+def cmd_schemas(args: argparse.Namespace) -> int:
+    from models.contracts import write_schemas
+
+    for path in write_schemas():
+        print(path.relative_to(REPO_ROOT))
+    return 0
+
+
+def _require_broker(settings: Settings) -> Settings:
+    if not settings.bootstrap_servers:
+        raise RuntimeError("set USUL_BOOTSTRAP_SERVERS, or use `usul up` to start the embedded broker")
+    return settings
+
+
+class _Broker:
+    """The configured cluster, or the embedded broker started (and stopped) for this command."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedded = None
+
+    def __enter__(self) -> str:
+        from streams.processes import start_embedded_broker
+
+        if self.settings.bootstrap_servers:
+            return self.settings.bootstrap_servers
+        self.embedded = start_embedded_broker(self.settings)
+        return f"127.0.0.1:{self.settings.embedded_port}"
+
+    def __exit__(self, *exc: object) -> None:
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""What each agent does with one record, as plain functions over plain mappings. Pure.
+
+The faust agents in `streams.topology` only decode nothing, call these, and send what they
+return; tests call the same functions with dicts for state. Every function returns `Out`
+records (topic, key, model) instead of sending, and turns a bad record into a dead letter
+instead of raising.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from models import topics
+from models.briefs import Brief
+from models.codec import DecodeError, decode
+from models.control import DayClose, DayClosed, DayPart, RankedStory
+from models.dead_letters import DeadLetter
+from models.items import EnrichedItem, RawItem
+from models.lens import Lens
+from models.stories import Story
+from streams import cluster, dayclose
+from streams.assemble import assemble_brief, brief_content_hash
+from streams.dedup import check_and_remember
+from streams.enrich import enrich
+from streams.metrics import Metrics
+from streams.normalise import close_deadline, observed_or_now
+from streams.score import rank_stories, score_story
+from streams.state import DayOverlay
+
+
+@dataclass(frozen=True)
+class Out:
+    topic: topics.TopicSpec
+    key: str
+    value: BaseModel
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a record came from, for dead letters."""
+
+    topic: str
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+
+
+def dead_letter(stage: str, error: Exception, payload: bytes | None, origin: Origin, now: datetime) -> Out:
+    data = payload or b""
+    text = data.decode("utf-8", errors="replace")
+    exact = None if text.encode() == data else base64.b64encode(data).decode()
+    letter = DeadLetter(stage=stage, error_class=type(error).__name__, message=str(error)[:2000],
+                        original_topic=origin.topic, partition=origin.partition, offset=origin.offset,
+                        key=origin.key, payload=text[:100_000], payload_b64=exact, failed_at=now)
+    return Out(topics.DEAD_LETTERS, stage, letter)
+
+
+class Flow:
+    """The stage chain for a set of lenses, with the metrics it counts into."""
+
+    def __init__(self, lenses: list[Lens], metrics: Metrics) -> None:
+        self.lenses = {lens.slug: lens for lens in lenses}
+        self.metrics = metrics
+
+    # raw -> enriched ---------------------------------------------------------------------------
+    def on_raw(self, payload: bytes | None, seen: MutableMapping[str, Any], origin: Origin, now: datetime) -> list[Out]:
+        try:
+            raw: RawItem = decode(topics.RAW_ITEMS, payload)
+        except DecodeError as exc:
+            return [self.dead("normalise", exc, payload, origin, now)]
+        observed = observed_or_now(raw)
+        outs = [self._enriched(raw, lens, observed, seen) for lens in self.lenses.values()]
+        return outs
+
+    def _enriched(self, raw: RawItem, lens: Lens, observed: datetime, seen: MutableMapping[str, Any]) -> Out:
+        item = enrich(raw, lens, observed)
+        # redeliveries go on too: a crash can keep the dedup record yet lose the forward, and the
+        # cluster stage is idempotent per item id, so forwarding again can never double count
+        verdict, first = check_and_remember(seen, f"{lens.slug}|{item.url_key}", raw.id, item.day)
+        self.metrics.items_deduplicated.labels(verdict).inc()
+        if verdict == "duplicate":
+            item = item.model_copy(update={"duplicate_of": first})
+        self.metrics.items_normalised.labels(lens.slug).inc()
+        if item.relevant:
+            self.metrics.items_relevant.labels(lens.slug).inc()
+        return Out(topics.ENRICHED, lens.slug, item)
+
+    # enriched -> stories, and day parts on a close marker --------------------------------------
+    def on_enriched(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
+                    now: datetime) -> list[Out]:
+        try:
+            record = decode(topics.ENRICHED, payload)
+            lens = self._lens(record.lens)
+        except (DecodeError, KeyError) as exc:
+            return [self.dead("cluster", exc, payload, origin, now)]
+        if isinstance(record, DayClose):
+            return self._hand_over(record, lens, state)
+        return self._cluster(record, lens, state)
+
+    def _cluster(self, item: EnrichedItem, lens: Lens, state: MutableMapping[str, Any]) -> list[Out]:
+        if item.observed_at > close_deadline(lens, item.day):
+            self.metrics.items_late.labels(lens.slug).inc()
+            return [Out(topics.LATE_ITEMS, lens.slug, item)]
+        _count_item(state, item)
+        if not item.relevant:
+            return []
+        state[f"item|{lens.slug}|{item.day}|{item.id}"] = item.model_dump(mode="json")
+        story, changed = cluster.assign(state, item)
+        if not changed:
+            return []
+        story = _scored(story, lens)
+        self.metrics.story_updates.labels(lens.slug).inc()
+        return [Out(topics.STORIES, f"{lens.slug}:{item.day}", story)]
+
+    def _hand_over(self, marker: DayClose, lens: Lens, state: MutableMapping[str, Any]) -> list[Out]:
+        stories = _rebuilt_day(state, lens, marker.day)
+        counts = state.get(f"count|{lens.slug}|{marker.day}") or {"seen": 0, "relevant": 0}
+        parts = dayclose.part_chunks(marker, stories, counts["seen"], counts["relevant"])
+        return [Out(topics.DAY_PARTS, f"{marker.lens}:{marker.day}", part) for part in parts]
+
+    # day parts -> brief --------------------------------------------------------------------------
+    def on_day_part(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
+                    now: datetime) -> list[Out]:
+        try:
+            part: DayPart = decode(topics.DAY_PARTS, payload)
+            lens = self._lens(part.lens)
+        except (DecodeError, KeyError) as exc:
+            return [self.dead("assemble", exc, payload, origin, now)]
+        assembly = dayclose.Assembly(state)
+        parts = assembly.add(part)
+        if parts is None:
+            return []
+        outs = self._publish(lens, part, parts, assembly, now)
+        assembly.finish(part, parts)
+        return outs
+
+    def _publish(self, lens: Lens, part: DayPart, parts: list[DayPart], assembly: dayclose.Assembly,
+                 now: datetime) -> list[Out]:
+        stories = rank_stories(_merge(parts), lens)
+        seen = sum(p.items_seen for p in parts if p.chunk == 0)
+        relevant = sum(p.items_relevant for p in parts if p.chunk == 0)
+        draft = assemble_brief(lens, part.day, 1, stories, now, seen, relevant)
+        content = brief_content_hash(draft)
+        revision, changed = assembly.next_revision(lens.slug, part.day, content)
+        brief = _numbered(draft, lens, part.day, revision, content)
+        outs: list[Out] = []
+        if changed:
+            assembly.published(lens.slug, part.day, revision, content)
+            outs.append(Out(topics.BRIEFS, f"{lens.slug}:{part.day}:{revision}", brief))
+            self.metrics.briefs.labels(lens.slug).inc()
+        self.metrics.close_rounds.labels(lens.slug, str(changed).lower()).inc()
+        closed = DayClosed(lens=lens.slug, day=part.day, close_id=part.close_id, revision=revision,
+                           changed=changed, brief_id=brief.brief_id, items_seen=seen, items_relevant=relevant,
+                           stories=[_ranked(s) for s in stories], closed_at=now)
+        return outs + [Out(topics.DAY_CLOSED, f"{lens.slug}:{part.day}", closed)]
+
+    def _lens(self, slug: str) -> Lens:
+        if slug not in self.lenses:
+            raise KeyError(f"lens {slug!r} is not configured on this worker")
+        return self.lenses[slug]
+
+    def dead(self, stage: str, exc: Exception, payload: bytes | None, origin: Origin, now: datetime) -> Out:
+        self.metrics.dead_letters.labels(stage, type(exc).__name__).inc()
+        return dead_letter(stage, exc, payload, origin, now)
+
+
+def _count_item(state: MutableMapping[str, Any], item: EnrichedItem) -> None:
+    """Count each item id once per lens-day, however often it is delivered."""
+    key = f"seen|{item.lens}|{item.day}|{item.id}"
+    if key in state:
+        return
+    state[key] = 1
+    counts_key = f"count|{item.lens}|{item.day}"
+    counts = state.get(counts_key) or {"seen": 0, "relevant": 0}
+    state[counts_key] = {"seen": counts["seen"] + 1, "relevant": counts["relevant"] + int(item.relevant)}
+
+
+def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> list[Story]:
+    """The day's stories clustered again from its items in canonical order (event time, id).
+
+    Live stories depend on arrival order, which differs between runs, workers and restarts; the
+    closed day must not, so the brief is a function of the day's items alone.
+    """
+    prefix = f"item|{lens.slug}|{day}|"
+    items = [EnrichedItem.model_validate(state[k]) for k in list(state) if k.startswith(prefix)]
+    scratch = DayOverlay(state, lens.slug, day)
+    for item in sorted(items, key=lambda i: (i.event_at, i.id)):
+        cluster.assign(scratch, item)
+    return [_scored(story, lens) for story in cluster.stories_of_day(scratch, lens.slug, day)]
+
+
+def _scored(story: Story, lens: Lens) -> Story:
+    score, confidence, reasons = score_story(story, lens)
+    return story.model_copy(update={"score": score, "confidence": confidence, "score_reasons": reasons})
+
+
+def _merge(parts: list[DayPart]) -> list[Story]:
+    by_id = {story.story_id: story for part in parts for story in part.stories}
+    return [by_id[key] for key in sorted(by_id)]
+
+
+def _numbered(draft: Brief, lens: Lens, day: str, revision: int, content: str) -> Brief:
+    return draft.model_copy(update={"revision": revision, "brief_id": f"{lens.slug}:{day}:r{revision}",
+                                    "content_hash": content})
+
+
+def _ranked(story: Story) -> RankedStory:
+    headline = story.members[0].title if story.members else ""
+    return RankedStory(story_id=story.story_id, rank=story.rank or 0, tier=story.tier or "minor",
+                       score=story.score, confidence=story.confidence, category=story.category,
+                       headline=headline, items=story.item_ids, developing_since=story.developing_since)

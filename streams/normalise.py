@@ -1,0 +1,123 @@
+"""Normalise stage: canonical URLs, outlet names, event time and the lens-day of an item. Pure.
+
+Time rules (all timestamps are timezone-aware; a naive one is read as UTC, never as local time):
+- a timestamp at exactly 00:00:00 in its own offset is date-only: the item belongs to that date;
+- an item belongs to the lens-day it was published on, while that day is still open when the
+  item is observed (observed before the day's close deadline); a day already past its deadline
+  hands the item to the day it was observed on, so late feeds are reported, not lost;
+- an item published more than `STALE_AFTER` before it was observed is stale: not news of the day;
+- an item with no timestamp is timed by when it was observed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from models.items import RawItem, TimeBasis
+from models.lens import Lens
+
+STALE_AFTER = timedelta(hours=48)
+FUTURE_TOLERANCE = timedelta(hours=1)
+MAX_TEXT = 6000
+
+_ARXIV_VERSION = re.compile(r"v\d+$")
+_TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "dclid", "mc_cid", "mc_eid", "ref", "ref_src", "ref_url", "src", "cmpid",
+     "guccounter", "smid", "ito", "ncid", "ocid", "sr_share", "taid", "yptr", "rss", "feed"}
+)
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per page: https, lower-case host without www, no fragment or tracking query."""
+    parts = urlsplit(url.strip())
+    if not parts.netloc:
+        return url.strip()
+    host = parts.hostname or ""
+    host = host.removeprefix("www.").removeprefix("m.")
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    scheme = "https" if parts.scheme in ("http", "https", "") else parts.scheme
+    path = _canonical_path(host, parts.path)
+    query = urlencode(sorted(q for q in parse_qsl(parts.query) if not _is_tracking(q[0])))
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def _canonical_path(host: str, path: str) -> str:
+    path = path.rstrip("/") or "/"
+    if host == "arxiv.org":  # /pdf/2601.01234v2 and /abs/2601.01234 are one paper
+        for prefix in ("/pdf/", "/abs/", "/html/"):
+            if path.startswith(prefix):
+                paper = path[len(prefix):].removesuffix(".pdf")
+                return "/abs/" + _ARXIV_VERSION.sub("", paper)
+    return path
+
+
+def _is_tracking(name: str) -> bool:
+    return name.lower().startswith("utm_") or name.lower() in _TRACKING_PARAMS
+
+
+def url_key(canonical: str, item_id: str) -> str:
+    """The raw topic's key: a hash of the canonical URL, or of the id for items without a URL."""
+    basis = canonical if canonical else f"id:{item_id}"
+    return hashlib.sha1(basis.encode()).hexdigest()
+
+
+def outlet_of(source: str, url: str) -> str:
+    """A readable outlet name: the feed's own source label, else the URL's host."""
+    if source.strip():
+        return source.strip()
+    host = urlsplit(url).hostname or "unknown"
+    return host.removeprefix("www.")
+
+
+@dataclass(frozen=True)
+class Timing:
+    event_at: datetime
+    basis: TimeBasis
+    day: str
+    stale: bool
+
+
+def aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def close_deadline(lens: Lens, day: str) -> datetime:
+    """When a lens-day stops taking items: the next morning's publish time plus the lateness."""
+    next_day = date.fromisoformat(day) + timedelta(days=1)
+    publish = datetime.combine(next_day, lens.publish_time, tzinfo=lens.zone)
+    return publish + timedelta(hours=lens.allowed_lateness_hours)
+
+
+def lens_day(moment: datetime, lens: Lens) -> str:
+    return moment.astimezone(lens.zone).date().isoformat()
+
+
+def resolve_timing(published: datetime | None, observed: datetime, lens: Lens) -> Timing:
+    """Decide which lens-day an item belongs to (see the module docstring for the rules)."""
+    if published is None:
+        return Timing(observed, "observed", lens_day(observed, lens), stale=False)
+    published = aware(published)
+    if published > observed + FUTURE_TOLERANCE:  # a clock from the future is not trusted
+        return Timing(observed, "observed", lens_day(observed, lens), stale=False)
+    date_only = published.timetz().replace(tzinfo=None) == time(0, 0)
+    day = published.date().isoformat() if date_only else lens_day(published, lens)
+    basis: TimeBasis = "date" if date_only else "published"
+    if observed <= close_deadline(lens, day):
+        return Timing(published, basis, day, stale=False)
+    stale = observed - published > STALE_AFTER
+    return Timing(published, basis, lens_day(observed, lens), stale=stale)
+
+
+def clean_text(text: str) -> str:
+    """Collapse whitespace and drop control characters; cap the length the stages carry."""
+    printable = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    return " ".join(printable.split())[:MAX_TEXT]
+
+
+def observed_or_now(raw: RawItem) -> datetime:
+    return raw.observed_at or datetime.now(timezone.utc)

@@ -1,0 +1,270 @@
+"""`usul replay`: feed files through the running pipeline, close the window, collect the outputs.
+
+This is a client of the pipeline, not a second pipeline: it produces raw items and close
+markers onto the same topics the worker reads, and reads back what the worker published (the
+enriched verdicts, the day-closed record, the brief). The small functions at the top are pure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from models import topics
+from models.codec import decode, encode
+from models.control import DayClosed
+from models.items import EnrichedItem, RawItem
+from models.lens import Lens
+from streams import dayclose
+from streams.flow import Origin, dead_letter
+from streams.ingest import IngestError, read_jsonl
+from streams.normalise import aware, canonical_url, url_key
+from streams.render import render_markdown
+
+
+@dataclass(frozen=True)
+class Window:
+    """A replay window in the lens's time zone: whole lens-days from `start` to `end`."""
+
+    start: datetime
+    end: datetime
+    days: tuple[str, ...]
+
+
+def day_window(lens: Lens, day: str) -> Window:
+    first = date.fromisoformat(day)
+    start = datetime.combine(first, datetime.min.time(), tzinfo=lens.zone)
+    return Window(start, start + timedelta(days=1), (day,))
+
+
+def span_window(lens: Lens, since: datetime, until: datetime) -> Window:
+    since, until = aware(since), aware(until)
+    if until <= since:
+        raise ValueError(f"--until {until.isoformat()} is not after --since {since.isoformat()}")
+    first, last = since.astimezone(lens.zone).date(), (until - timedelta(microseconds=1)).astimezone(lens.zone).date()
+    days = tuple((first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1))
+    return Window(since, until, days)
+
+
+def stamp_observed(item: RawItem, window: Window) -> RawItem:
+    """The files are the window's collection: each item was observed by the window's end (or when
+    it was published, if later), never before it was published."""
+    observed = window.end - timedelta(seconds=1)
+    if item.published_at is not None:
+        observed = max(observed, aware(item.published_at))
+    return item.model_copy(update={"observed_at": observed})
+
+
+def item_row(item: EnrichedItem, window: Window, story_of: dict[str, str]) -> dict[str, Any]:
+    in_window = item.day in window.days
+    return {"id": item.id, "relevant": item.relevant and in_window, "category": item.category,
+            "day": item.day, "story_id": story_of.get(item.id), "duplicate_of": item.duplicate_of,
+            "time_basis": item.time_basis, "reasons": item.reasons if in_window else
+            item.reasons + [f"outside the window: belongs to {item.day}"]}
+
+
+def story_row(closed: DayClosed, story: Any) -> dict[str, Any]:
+    return {"day": closed.day, **story.model_dump(mode="json")}
+
+
+# the client side --------------------------------------------------------------------------------
+@dataclass
+class Progress:
+    label: str
+    total: int
+    done: int = 0
+    last: float = field(default_factory=time.monotonic)
+
+    def step(self, n: int = 1) -> None:
+        self.done += n
+        if time.monotonic() - self.last > 1 or self.done >= self.total:
+            self.last = time.monotonic()
+            print(f"\r{self.label}: {self.done}/{self.total}", end="\n" if self.done >= self.total else "",
+                  file=sys.stderr, flush=True)
+
+
+@dataclass
+class ReplayResult:
+    closed: list[DayClosed]
+    briefs: dict[str, bytes]
+    items: list[dict[str, Any]]
+    rejected: list[str]
+    seconds: float
+
+
+class Replay:
+    def __init__(self, bootstrap: str, lens: Lens, window: Window, timeout: float = 600.0) -> None:
+        self.bootstrap, self.lens, self.window, self.timeout = bootstrap, lens, window, timeout
+
+    async def run(self, files: list[Path]) -> ReplayResult:
+        began = time.monotonic()
+        items, rejected = self._read(files)
+        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, max_request_size=4 * 1024 * 1024,
+                                    linger_ms=20)
+        await producer.start()
+        try:
+            enriched_from = await _end_offsets(self.bootstrap, topics.ENRICHED.name)
+            await self._produce_items(producer, items, rejected)
+            verdicts = await self._await_verdicts(enriched_from, {i.id for i in items})
+            closed = await self._close(producer)
+        finally:
+            await producer.stop()
+        briefs = await self._briefs(closed)
+        story_of = {i: s.story_id for c in closed for s in c.stories for i in s.items}
+        rows = [item_row(verdicts[i.id], self.window, story_of) for i in _unique(items)]
+        return ReplayResult(closed, briefs, rows, [str(r) for r in rejected], time.monotonic() - began)
+
+    def _read(self, files: list[Path]) -> tuple[list[RawItem], list[IngestError]]:
+        items, rejected = [], []
+        for path in files:
+            for parsed in read_jsonl(path, self.window.end):
+                if isinstance(parsed, IngestError):
+                    rejected.append(parsed)
+                else:
+                    items.append(stamp_observed(parsed, self.window))
+        return items, rejected
+
+    async def _produce_items(self, producer: AIOKafkaProducer, items: list[RawItem],
+                             rejected: list[IngestError]) -> None:
+        progress = Progress("produced", len(items))
+        for item in items:
+            key = url_key(canonical_url(item.url) if item.url else "", item.id)
+            await producer.send(topics.RAW_ITEMS.name, key=key.encode(), value=encode(item))
+            progress.step()
+        for error in rejected:  # nothing is lost: unreadable lines go to the dead letters
+            letter = dead_letter("replay", error, error.payload, Origin(topic=f"file:{error.where}"),
+                                 self.window.end)
+            await producer.send(topics.DEAD_LETTERS.name, key=b"replay", value=encode(letter.value))
+        await producer.flush()
+
+    async def _await_verdicts(self, start: dict[TopicPartition, int], ids: set[str]) -> dict[str, EnrichedItem]:
+        verdicts: dict[str, EnrichedItem] = {}
+        progress = Progress("enriched", len(ids))
+
+        def take(value: bytes) -> bool:
+            record = decode(topics.ENRICHED, value)
+            if isinstance(record, EnrichedItem) and record.lens == self.lens.slug and record.id in ids:
+                if record.id not in verdicts:
+                    progress.step()
+                verdicts[record.id] = record
+            return len(verdicts) == len(ids)
+
+        await _consume(self.bootstrap, topics.ENRICHED.name, start, take, self.timeout, "enriched items")
+        return verdicts
+
+    async def _close(self, producer: AIOKafkaProducer) -> list[DayClosed]:
+        close_id = f"replay-{uuid.uuid4().hex[:12]}"
+        start = await _end_offsets(self.bootstrap, topics.DAY_CLOSED.name)
+        partitions = len(await _partitions(self.bootstrap, topics.ENRICHED.name))
+        for day in self.window.days:
+            print(f"closing {self.lens.slug} {day} ({close_id})", file=sys.stderr)
+            for marker in dayclose.close_markers(self.lens.slug, day, close_id, partitions, self.window.end):
+                await producer.send(topics.ENRICHED.name, key=self.lens.slug.encode(), value=encode(marker),
+                                    partition=marker.partition)
+        await producer.flush()
+        closed: dict[str, DayClosed] = {}
+
+        def take(value: bytes) -> bool:
+            record = decode(topics.DAY_CLOSED, value)
+            if record.close_id == close_id and record.lens == self.lens.slug:
+                closed[record.day] = record
+            return len(closed) == len(self.window.days)
+
+        await _consume(self.bootstrap, topics.DAY_CLOSED.name, start, take, self.timeout, "the day close")
+        return [closed[d] for d in self.window.days]
+
+    async def _briefs(self, closed: list[DayClosed]) -> dict[str, bytes]:
+        wanted = {f"{c.lens}:{c.day}:{c.revision}": c.day for c in closed}
+        found: dict[str, bytes] = {}
+
+        def take(value: bytes, key: bytes | None = None) -> bool:
+            name = (key or b"").decode()
+            if name in wanted:
+                found[wanted[name]] = value
+            return len(found) == len(wanted)
+
+        start = {tp: 0 for tp in await _partitions(self.bootstrap, topics.BRIEFS.name)}
+        await _consume(self.bootstrap, topics.BRIEFS.name, start, take, self.timeout, "the brief", with_key=True)
+        return found
+
+
+def _unique(items: list[RawItem]) -> list[RawItem]:
+    return list({item.id: item for item in items}.values())
+
+
+async def _partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        for _ in range(100):
+            found = consumer.partitions_for_topic(topic)
+            if found:
+                return [TopicPartition(topic, p) for p in sorted(found)]
+            await consumer._client.force_metadata_update()
+            await asyncio.sleep(0.2)
+        raise RuntimeError(f"topic {topic} does not exist; is the worker running?")
+    finally:
+        await consumer.stop()
+
+
+async def _end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
+    partitions = await _partitions(bootstrap, topic)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        return dict(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+
+
+async def _consume(bootstrap: str, topic: str, start: dict[TopicPartition, int], take: Any,
+                   timeout: float, what: str, with_key: bool = False) -> None:
+    """Read `topic` from `start` until `take` says it has everything, or fail after `timeout`."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=32 * 1024 * 1024)
+    await consumer.start()
+    try:
+        consumer.assign(list(start))
+        for tp, offset in start.items():
+            consumer.seek(tp, offset)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=500, max_records=2000)
+            for records in batches.values():
+                for record in records:
+                    done = take(record.value, record.key) if with_key else take(record.value)
+                    if done:
+                        return
+        raise TimeoutError(f"replay: gave up waiting for {what} on {topic} after {timeout:.0f} s")
+    finally:
+        await consumer.stop()
+
+
+def write_outputs(result: ReplayResult, out: Path) -> list[Path]:
+    """`brief.json` (bytes as published), `brief.md`, `stories.jsonl`, `items.jsonl`."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for closed in result.closed:
+        target = out if len(result.closed) == 1 else out / closed.day
+        target.mkdir(parents=True, exist_ok=True)
+        raw = result.briefs[closed.day]
+        (target / "brief.json").write_bytes(raw)
+        (target / "brief.md").write_text(render_markdown(decode(topics.BRIEFS, raw)), encoding="utf-8")
+        written += [target / "brief.json", target / "brief.md"]
+    stories = [story_row(c, s) for c in result.closed for s in c.stories]
+    _write_jsonl(out / "stories.jsonl", stories)
+    _write_jsonl(out / "items.jsonl", result.items)
+    return written + [out / "stories.jsonl", out / "items.jsonl"]
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in rows))

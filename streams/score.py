@@ -1,0 +1,199 @@
+"""Significance score, confidence and rank of a lens-day's stories, from their evidence. Pure.
+
+The score adds evidence that only grows as members join (independent outlets with diminishing
+returns, a primary source, the best outlet tier, signals of scale, government action, security
+impact) and multiplies by the lens's category weight; single-outlet and social-only stories are
+capped. Because every part is a maximum or an "any member" test over the members, adding an
+independent outlet never lowers the score.
+
+Confidence is computed from corroboration, never from the writer's mood (BRIEF.md):
+  high   = primary source and >= 2 independent outlets, or >= 3 independent tier1/tier2 outlets
+  medium = 2 independent outlets, or a primary source alone, or one tier1 outlet
+  low    = otherwise: one outlet, social posts only; leak or rumour wording lowers one step
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
+
+from models.lens import Lens
+from models.stories import Confidence, Story, StoryMember
+
+TierOf = Callable[[StoryMember], str]
+
+TIER_ORDER = ("primary", "tier1", "tier2", "research", "social")
+TIER_BONUS = {"primary": 0.6, "tier1": 0.6, "tier2": 0.4, "research": 0.3, "social": 0.0}
+PRIMARY_BONUS = 1.0
+SINGLE_OUTLET_CAP = 2.0
+SOCIAL_ONLY_CAP = 1.5
+SOCIAL_KINDS = {"post", "tweet"}
+
+# Signals found in any member's title or text, with their bonus and a short reason.
+SIGNALS: tuple[tuple[str, re.Pattern[str], float], ...] = (
+    ("scale of capital", re.compile(
+        r"[$€£]\s?\d+(?:[.,]\d+)?\s?(?:billion|trillion|bn|tn)\b|\d+\s?(?:亿|万亿)\s?美元", re.I), 0.5),
+    ("scale of compute", re.compile(
+        r"\b\d+(?:\.\d+)?\s?GW\b|\b[HBG]\d{2,3}\b|\bGB\d{3}\b|\bdata cent(?:er|re)s?\b|GPUs?\b"), 0.4),
+    ("government action", re.compile(
+        r"\b(?:regulators?|legislat\w*|law|bill|executive order|ban(?:s|ned)?|sanction\w*|"
+        r"investigat\w*|probe|fine[ds]?|antitrust|export controls?|ministry|commission|"
+        r"attorney general|congress|parliament|senate|white house|pentagon)\b", re.I), 0.5),
+    ("security impact", re.compile(
+        r"\b(?:vulnerabilit\w*|exploit\w*|breach\w*|malware|ransomware|CVE-\d+|cyber\w*|"
+        r"hack\w*|supply[- ]chain attack|jailbreak\w*|zero-day)\b", re.I), 0.4),
+)
+RUMOUR = re.compile(
+    r"\b(?:reportedly|rumou?rs?|rumou?red|leak(?:s|ed)?|sources say|sources said|"
+    r"people familiar|according to sources|unconfirmed)\b|据知情人士|消息称|传闻", re.I)
+
+
+def _host(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.")
+
+
+def _matches(entry: str, names: set[str], hosts: set[str]) -> bool:
+    entry = entry.lower().strip()
+    if entry in names:
+        return True
+    return "." in entry and any(h == entry or h.endswith("." + entry) for h in hosts)
+
+
+def tier_of(member: StoryMember, lens: Lens) -> str:
+    """The best tier of lens.source_tiers naming the member's outlet, source or URL host.
+
+    Names compare case-insensitively; hosts match by suffix ("news.bbc.co.uk" is "bbc.co.uk").
+    Returns "other" when no tier names it.
+    """
+    names = {member.outlet.lower().strip(), member.source.lower().strip()}
+    hosts = {h for h in (_host(member.url), _host(member.canonical_url)) if h}
+    ordered = [t for t in TIER_ORDER if t in lens.source_tiers]
+    ordered += [t for t in lens.source_tiers if t not in TIER_ORDER]
+    for tier in ordered:
+        if any(_matches(entry, names, hosts) for entry in lens.source_tiers[tier]):
+            return tier
+    return "other"
+
+
+def _outlet_key(member: StoryMember) -> str:
+    """Two members are one outlet when their outlet names (or, lacking those, hosts) agree."""
+    return (member.outlet or _host(member.url)).lower().removeprefix("www.").strip()
+
+
+def _independent(members: Iterable[StoryMember], tiers: dict[str, str]) -> dict[str, str]:
+    """Distinct outlets -> their best tier (several articles of one outlet count once)."""
+    out: dict[str, str] = {}
+    for m in members:
+        key, tier = _outlet_key(m), tiers[m.id]
+        best = out.get(key)
+        if best is None or _tier_rank(tier) < _tier_rank(best):
+            out[key] = tier
+    return out
+
+
+def _tier_rank(tier: str) -> int:
+    return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
+
+
+def _is_primary(member: StoryMember, tier: str) -> bool:
+    return member.primary or member.kind == "release" or tier == "primary"
+
+
+def _is_social(member: StoryMember, tier: str) -> bool:
+    return tier == "social" or member.kind in SOCIAL_KINDS
+
+
+def _signals(story: Story) -> list[tuple[str, float]]:
+    text = " ".join(f"{m.title} {m.text[:3000]}" for m in story.members)
+    return [(name, bonus) for name, pattern, bonus in SIGNALS if pattern.search(text)]
+
+
+def _category_weight(story: Story, lens: Lens) -> float:
+    category = lens.categories.get(story.category or "")
+    return category.weight if category else 1.0
+
+
+def score_story(
+    story: Story, lens: Lens, source_tier: TierOf | None = None
+) -> tuple[float, Confidence, list[str]]:
+    """Score, confidence and short readable reasons for one story."""
+    tier_fn = source_tier or (lambda m: tier_of(m, lens))
+    tiers = {m.id: tier_fn(m) for m in story.members}
+    outlets = _independent(story.members, tiers)
+    primaries = [m for m in story.members if _is_primary(m, tiers[m.id])]
+    social_only = all(_is_social(m, tiers[m.id]) for m in story.members) and not primaries
+    reasons = [f"{len(outlets)} independent outlet{'s' if len(outlets) != 1 else ''}"]
+    total = math.log2(1 + len(outlets))
+    if primaries:
+        total += PRIMARY_BONUS
+        reasons.append(f"primary source: {_host(primaries[0].url) or primaries[0].outlet}")
+    best_tier = min(outlets.values(), key=_tier_rank, default="other")
+    total += TIER_BONUS.get(best_tier, 0.0)
+    if best_tier in TIER_BONUS and best_tier != "primary":
+        reasons.append(f"best outlet tier {best_tier}")
+    for name, bonus in _signals(story):
+        total += bonus
+        reasons.append(name)
+    weight = _category_weight(story, lens)
+    total *= weight
+    if story.category:
+        reasons.append(f"category {story.category} weight {weight:g}")
+    total = _capped(total, outlets, social_only, reasons)
+    confidence = _confidence(story, outlets, primaries, social_only, reasons)
+    return round(total, 4), confidence, reasons
+
+
+def _capped(total: float, outlets: dict[str, str], social_only: bool, reasons: list[str]) -> float:
+    if social_only and total > SOCIAL_ONLY_CAP:
+        reasons.append("social posts only, capped")
+        return SOCIAL_ONLY_CAP
+    if len(outlets) <= 1 and total > SINGLE_OUTLET_CAP:
+        reasons.append("single outlet, capped")
+        return SINGLE_OUTLET_CAP
+    return total
+
+
+def _confidence(story: Story, outlets: dict[str, str], primaries: list[StoryMember],
+                social_only: bool, reasons: list[str]) -> Confidence:
+    primary_outlets = {_outlet_key(m) for m in primaries}
+    secondary = [o for o in outlets if o not in primary_outlets]
+    strong = [o for o, t in outlets.items() if t in ("tier1", "tier2") and o not in primary_outlets]
+    level: Confidence
+    if (primaries and len(secondary) >= 2) or len(strong) >= 3:
+        level = "high"
+    elif len(outlets) >= 2 or primaries or "tier1" in outlets.values():
+        level = "medium"
+    else:
+        level = "low"
+    if social_only:
+        level = "low"
+    rumour = sum(bool(RUMOUR.search(f"{m.title} {m.text[:3000]}")) for m in story.members)
+    if rumour * 2 >= len(story.members) and not primaries and level != "low":
+        level = "medium" if level == "high" else "low"
+        reasons.append("leak or rumour wording")
+    if level == "low" and len(outlets) <= 1:
+        reasons.append("single outlet, unconfirmed")
+    return level
+
+
+def rank_stories(stories: Iterable[Story], lens: Lens) -> list[Story]:
+    """Copies with score, confidence, reasons, rank and tier; ties broken by story_id."""
+    scored = []
+    for story in stories:
+        score, confidence, reasons = score_story(story, lens)
+        scored.append(story.model_copy(
+            update={"score": score, "confidence": confidence, "score_reasons": reasons}))
+    scored.sort(key=lambda s: (-s.score, s.story_id))
+    out = []
+    for rank, story in enumerate(scored, start=1):
+        if rank <= lens.top_items:
+            tier = "top"
+        elif rank <= lens.top_items + lens.noteworthy_items:
+            tier = "noteworthy"
+        else:
+            tier = "minor"
+        out.append(story.model_copy(update={"rank": rank, "tier": tier}))
+    return out
