@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,7 @@ MAX_KEY_TWEETS = 5
 HEADLINE_CHARS = 110
 TWEET_CHARS = 280
 SUMMARY_CHARS = 520
+MAX_SENTENCES_PER_MEMBER = 12
 HASH_EXCLUDED = frozenset({"created_at", "revision", "brief_id", "content_hash"})
 
 
@@ -93,12 +95,12 @@ def cite_members(lens: Lens, story: Story) -> list[StoryMember]:
     for member in sorted(story.members, key=lambda m: _member_key(lens, m)):
         by_url.setdefault(url_key(member), member)
     chosen: list[StoryMember] = []
+    repeats: list[StoryMember] = []
     outlets: set[str] = set()
     for member in by_url.values():  # dict keeps the sorted insertion order
-        if member.outlet not in outlets or is_primary(lens, member):
-            chosen.append(member)
-            outlets.add(member.outlet)
-    repeats = [m for m in by_url.values() if m not in chosen]
+        new_voice = member.outlet not in outlets or is_primary(lens, member)
+        (chosen if new_voice else repeats).append(member)
+        outlets.add(member.outlet)
     return (chosen + repeats)[:MAX_SOURCES_PER_ITEM]
 
 
@@ -252,13 +254,14 @@ def _brief_item(lens: Lens, story: Story, cited: list[StoryMember], numbers: _Nu
 
 def headline(lens: Lens, story: Story) -> str:
     """The most informative member title: central, concrete, from a primary or tier-1 source."""
-    best = min(story.members, key=lambda m: (-_title_score(lens, story, m), _member_key(lens, m)))
+    agreement = _agreement(story)
+    best = min(story.members, key=lambda m: (-_title_score(lens, agreement, m), _member_key(lens, m)))
     return trim_words(clean_title(best.title) or best.outlet, HEADLINE_CHARS)
 
 
-def _title_score(lens: Lens, story: Story, member: StoryMember) -> float:
+def _title_score(lens: Lens, agreement: _Agreement, member: StoryMember) -> float:
     title = clean_title(member.title)
-    shared = len(content_words(title) & _vocabulary(story, exclude=member))
+    shared = agreement.shared(member, content_words(title))
     score = min(shared, 8) + 0.5 * min(_specifics(title), 4)
     score += 3.0 if is_primary(lens, member) else max(0, 3 - source_tier(lens, member))
     score += 1.0 if member.lang == "en" else 0.0
@@ -300,18 +303,17 @@ def hedge(story: Story, text: str, lead_in: bool = True) -> str:
     corpus = " ".join(m.text for m in story.members)
     if story.confidence == "high" or not text:
         return text
+    lead_in = lead_in and not _is_cjk(text[:1])  # a Chinese sentence stays whole: hedge after it
     if story.confidence == "medium":
         who = _join(outlets[:2]) or "social posts"
-        return _lead_in(f"According to {who}, ", text, corpus) if lead_in else f"{text} (Per {who}.)"
+        return _lead_in(f"According to {who}, ", text, corpus) if lead_in else f"{text} (According to {who}.)"
     caveat = ("Social posts only, unconfirmed." if not outlets else
               "Single outlet, unconfirmed." if len(outlets) == 1 else "Unconfirmed by a primary source.")
     return f"{_lead_in('Reportedly, ', text, corpus) if lead_in else text} ({caveat})"
 
 
 def _lead_in(prefix: str, text: str, corpus: str) -> str:
-    """Prefix an English opening; a Chinese sentence stays whole, so the hedge goes after it."""
-    if _is_cjk(text[:1]):
-        return f"{text} ({prefix.strip(' ,')})"
+    """Prefix an English opening, lower-casing its first word only when that is no name."""
     first = re.match(r"[A-Za-z]+", text)
     if first and _is_common_word(first.group(0), corpus):
         text = text[0].lower() + text[1:]
@@ -471,7 +473,12 @@ def _day_size(items: list[BriefItem], relevant: int) -> str:
 def central_sentences(lens: Lens, story: Story, limit: int, focus: frozenset[str] = frozenset()) -> list[str]:
     """The sentences most members agree on (shared content words), plus names and numbers;
     sentences that share words with the headline (`focus`) say "who did what" and rank higher."""
-    scored = sorted(_candidates(lens, story, focus), key=lambda c: (-c.score, c.order))
+    candidates = list(_candidates(lens, story, focus))
+    if any(not _is_cjk(c.text) for c in candidates):
+        # An English brief quotes Chinese only when nothing English says it: the two would
+        # otherwise repeat one fact in two languages, which no overlap measure can see.
+        candidates = [c for c in candidates if not _is_cjk(c.text)]
+    scored = sorted(candidates, key=lambda c: (-c.score, c.order))
     chosen: list[_Candidate] = []
     for cand in scored:
         used = sum(len(c.text) for c in chosen)
@@ -500,19 +507,21 @@ class _Candidate:
 
 def _candidates(lens: Lens, story: Story, focus: frozenset[str]) -> Iterable[_Candidate]:
     members = sorted(story.members, key=lambda m: _member_key(lens, m))
+    agreement = _agreement(story)
     for m_index, member in enumerate(members):
-        vocab = _vocabulary(story, exclude=member) or content_words(member.title)
-        for s_index, sentence in enumerate(_usable_sentences(member.text)):
+        social = is_social(member)
+        # The first sentences carry the news; reading further only costs time on long texts.
+        for s_index, sentence in enumerate(_usable_sentences(member.text, MAX_SENTENCES_PER_MEMBER)):
             words = content_words(sentence)
-            base = len(words & vocab) + 0.5 * len(words & focus) + 0.5 * min(_specifics(sentence), 4)
+            base = agreement.shared(member, words) + 0.5 * len(words & focus) + 0.5 * min(_specifics(sentence), 4)
             base += 2.0 if s_index == 0 else 0.0  # a lede is written to be read first
-            score = base * _sentence_factor(sentence, member)
+            score = base * _sentence_factor(sentence, social)
             if score > 0:
                 yield _Candidate(sentence, words, score, (m_index, s_index))
 
 
-def _sentence_factor(sentence: str, member: StoryMember) -> float:
-    factor = 0.7 if is_social(member) else 1.0  # reporting over commentary when both exist
+def _sentence_factor(sentence: str, social: bool) -> float:
+    factor = 0.7 if social else 1.0  # reporting over commentary when both exist
     if sentence.endswith(("?", "？")):
         factor *= 0.3
     if re.search(r"\b(I|I'm|I’m|my|me)\b", sentence):
@@ -521,11 +530,17 @@ def _sentence_factor(sentence: str, member: StoryMember) -> float:
     return factor / (1 + max(0, length - 30) / 15)
 
 
-def _usable_sentences(text: str) -> list[str]:
-    sentences = [_tidy(s) for s in split_sentences(text)]
+def _usable_sentences(text: str, limit: int) -> list[str]:
+    sentences = split_sentences(text)
     if sentences and (not sentences[-1].endswith(_TERMINALS) or sentences[-1].endswith(("...", "…"))):
         sentences = sentences[:-1]  # feeds cut snippets mid-sentence; a fragment is never a summary
-    return [s for s in sentences if _good_length(s) and not is_boilerplate(s)]
+    usable: list[str] = []
+    for sentence in map(_tidy, sentences):
+        if len(usable) == limit:
+            break
+        if _good_length(sentence) and not is_boilerplate(sentence):
+            usable.append(sentence)
+    return usable
 
 
 def _tidy(sentence: str) -> str:
@@ -542,16 +557,18 @@ def _good_length(sentence: str) -> bool:
     return 6 <= len(sentence.split()) <= 70
 
 
-_BOILERPLATE = re.compile(
-    r"read more|continue reading|announce type|arxiv:\s*\d|https?://|www\.|submitted by\s*/u/|"
-    r"\[link\]|\[comments\]|article url:|comments url:|points:\s*\d|appeared first on|"
-    r"click here|sign up|subscribe|all rights reserved|cookie",
-    re.IGNORECASE,
+_BOILERPLATE = (
+    "read more", "continue reading", "announce type", "arxiv:", "http://", "https://", "www.",
+    "submitted by", "[link]", "[comments]", "article url:", "comments url:", "points:",
+    "appeared first on", "click here", "sign up for our", "subscribe to our", "all rights reserved",
+    "use cookies", "cookie policy",
 )
 
 
 def is_boilerplate(sentence: str) -> bool:
-    return bool(_BOILERPLATE.search(sentence))
+    # Plain substring tests: this runs on every sentence of every member.
+    lowered = sentence.lower()
+    return any(marker in lowered for marker in _BOILERPLATE)
 
 
 _BOUNDARY = re.compile(
@@ -602,10 +619,27 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(words)
 
 
-def _vocabulary(story: Story, exclude: StoryMember) -> frozenset[str]:
-    """Content words of the other members (other URLs): what the rest of the cluster talks about."""
-    others = [content_words(f"{m.title} {m.text}") for m in story.members if url_key(m) != url_key(exclude)]
-    return frozenset().union(*others)
+@dataclass(frozen=True)
+class _Agreement:
+    """How many of a story's distinct URLs use each content word: centrality without O(n²) unions."""
+
+    counts: Counter[str]
+    own: dict[str, frozenset[str]]
+
+    def shared(self, member: StoryMember, words: frozenset[str]) -> int:
+        """Words of `words` that some *other* URL of the story also uses (the member's own title
+        stands in for the others when the story has one URL only)."""
+        own = self.own[url_key(member)]
+        if len(self.own) == 1:
+            return len(words & content_words(member.title))
+        return sum(1 for w in words if self.counts[w] - (w in own) > 0)
+
+
+def _agreement(story: Story) -> _Agreement:
+    own: dict[str, frozenset[str]] = {}
+    for member in story.members:
+        own[url_key(member)] = own.get(url_key(member), frozenset()) | content_words(f"{member.title} {member.text}")
+    return _Agreement(Counter(w for words in own.values() for w in words), own)
 
 
 def _specifics(text: str) -> int:

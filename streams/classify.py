@@ -30,6 +30,8 @@ _ACRONYM_AI = re.compile(r"\bA\.I\.?(?![a-z])", re.IGNORECASE)  # "A.I." is spel
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LEAD_CHARS = 200
 _MEMO_LIMIT = 20_000
+_LINK_POST_CHARS = 40
+_LINK_POST_MARKERS = ("submitted by", "article url:", "[link]")
 _PAPER_CATEGORIES = ("research", "evals-trust", "security-misuse", "policy-regulation",
                      "society-harms", "agents-tooling", "geopolitics-sovereignty")
 
@@ -66,6 +68,7 @@ class _Noise:
     penalty: float
     fields: frozenset[str]
     terms: _Terms
+    tiers: frozenset[str]  # empty: applies to every outlet
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ class _Settings:
     title_anchor: float = 1.0
     text_anchor: float = 0.5
     social_extra: float = 0.6
+    social_link_extra: float = 0.0
+    social_text_factor: float = 0.5
     social_question_penalty: float = 0.8
     primary_bonus: float = 0.3
     paper_gate_title: int = 1
@@ -124,17 +129,19 @@ def classify(title: str, text: str, source: str, url: str, kind: str, lang: str,
     is_paper = kind == "paper" or tier == "research"
     if is_paper and not _paper_gate(c, t_field, x_field, reasons):
         return Verdict(False, None, 0.0, tuple(reasons))
-    scores = _category_scores(c, t_field, x_field, reasons)
+    chatter = tier == "social" and not _is_link_post(text)
+    text_weight = s.text_weight * (s.social_text_factor if chatter else 1.0)
+    scores = _category_scores(c, t_field, x_field, text_weight, reasons)
     if is_paper:
         scores = {name: v for name, v in scores.items() if name in _PAPER_CATEGORIES}
-    adjust = _tier_adjust(c, tier, title, reasons)
-    penalty = _noise_penalty(c, t_field, "title", reasons)
+    adjust = _tier_adjust(c, tier, title, text, reasons)
+    penalty = _noise_penalty(c, t_field, "title", tier, reasons)
     verdict = _decide(c, anchor, scores, penalty, adjust, reasons)
     if not verdict.relevant:
         return verdict
     # The lead is read only for items that would pass: it can only take relevance away.
     lead = _prepare(c.index, text[:_LEAD_CHARS], zh)
-    extra = _noise_penalty(c, lead, "lead", reasons)
+    extra = _noise_penalty(c, lead, "lead", tier, reasons)
     return _decide(c, anchor, scores, penalty + extra, adjust, reasons) if extra else verdict
 
 
@@ -195,30 +202,33 @@ def _paper_gate(c: _Compiled, title: _Field, body: _Field, reasons: list[str]) -
     return False
 
 
-def _category_scores(c: _Compiled, title: _Field, body: _Field, reasons: list[str]) -> dict[str, float]:
+def _category_scores(c: _Compiled, title: _Field, body: _Field, text_weight: float,
+                     reasons: list[str]) -> dict[str, float]:
     s, scores = c.settings, {}
     for name, terms in c.categories:
         in_title, in_text = _hits(terms, title), _hits(terms, body)
         text_only = sorted((w for t, w in in_text.items() if t not in in_title), reverse=True)
-        score = s.title_weight * sum(in_title.values()) + s.text_weight * sum(text_only[: s.text_terms_cap])
+        score = s.title_weight * sum(in_title.values()) + text_weight * sum(text_only[: s.text_terms_cap])
         if score > 0:
             scores[name] = score
             reasons.append(f"category {name}: {_quote({**in_title, **in_text})}")
     return scores
 
 
-def _noise_penalty(c: _Compiled, f: _Field, where: str, reasons: list[str]) -> float:
+def _noise_penalty(c: _Compiled, f: _Field, where: str, tier: str | None, reasons: list[str]) -> float:
     """Sum the penalties of noise groups that look at `where` and match there, once per group."""
     total = 0.0
     for group in c.noise:
         label = f"noise: {group.label}"
+        if group.tiers and tier not in group.tiers:
+            continue
         if where in group.fields and label not in reasons and _hits(group.terms, f):
             total += group.penalty
             reasons.append(label)
     return total
 
 
-def _tier_adjust(c: _Compiled, tier: str | None, title: str, reasons: list[str]) -> float:
+def _tier_adjust(c: _Compiled, tier: str | None, title: str, text: str, reasons: list[str]) -> float:
     """Bonus (positive) or extra bar (negative) that the kind of outlet earns."""
     s = c.settings
     if tier == "primary":
@@ -226,9 +236,18 @@ def _tier_adjust(c: _Compiled, tier: str | None, title: str, reasons: list[str])
         return s.primary_bonus
     if tier != "social":
         return 0.0
-    reasons.append("source: social")
+    if _is_link_post(text):
+        reasons.append("source: social link")
+        return -s.social_link_extra
+    reasons.append("source: social post")
     asks = title.rstrip().endswith("?")
     return -s.social_extra - (s.social_question_penalty if asks else 0.0)
+
+
+def _is_link_post(text: str) -> bool:
+    """A post that only shares a link (aggregator boilerplate, no body of its own)."""
+    body = text.lstrip().lower()
+    return len(body) < _LINK_POST_CHARS or body.startswith(_LINK_POST_MARKERS)
 
 
 def _decide(c: _Compiled, anchor: float, scores: dict[str, float], penalty: float, adjust: float,
@@ -374,6 +393,7 @@ def _noise(label: str, spec: object) -> _Noise:
         penalty=float(str(table.get("penalty", 1.0))),
         fields=frozenset(map(str, _list(table, "fields") or ["title"])),
         terms=_Terms(f"noise:{label}"),
+        tiers=frozenset(map(str, _list(table, "tiers"))),
     )
 
 

@@ -8,6 +8,7 @@ enriched verdicts, the day-closed record, the brief). The small functions at the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
 import uuid
@@ -112,13 +113,14 @@ class Replay:
                                     linger_ms=20)
         await producer.start()
         try:
-            enriched_from = await _end_offsets(self.bootstrap, topics.ENRICHED.name)
-            await self._produce_items(producer, items, rejected)
-            verdicts = await self._await_verdicts(enriched_from, {i.id for i in items})
-            closed = await self._close(producer)
+            async with Reader(self.bootstrap) as reader:
+                enriched_from = await reader.end_offsets(topics.ENRICHED.name)
+                await self._produce_items(producer, items, rejected)
+                verdicts = await self._await_verdicts(reader, enriched_from, {i.id for i in items})
+                closed = await self._close(reader, producer)
+                briefs = await self._briefs(reader, closed)
         finally:
             await producer.stop()
-        briefs = await self._briefs(closed)
         story_of = {i: s.story_id for c in closed for s in c.stories for i in s.items}
         rows = [item_row(verdicts[i.id], self.window, story_of) for i in _unique(items)]
         return ReplayResult(closed, briefs, rows, [str(r) for r in rejected], time.monotonic() - began)
@@ -146,11 +148,12 @@ class Replay:
             await producer.send(topics.DEAD_LETTERS.name, key=b"replay", value=encode(letter.value))
         await producer.flush()
 
-    async def _await_verdicts(self, start: dict[TopicPartition, int], ids: set[str]) -> dict[str, EnrichedItem]:
+    async def _await_verdicts(self, reader: Reader, start: dict[TopicPartition, int],
+                              ids: set[str]) -> dict[str, EnrichedItem]:
         verdicts: dict[str, EnrichedItem] = {}
         progress = Progress("enriched", len(ids))
 
-        def take(value: bytes) -> bool:
+        def take(value: bytes, key: bytes | None) -> bool:
             record = decode(topics.ENRICHED, value)
             if isinstance(record, EnrichedItem) and record.lens == self.lens.slug and record.id in ids:
                 if record.id not in verdicts:
@@ -158,13 +161,13 @@ class Replay:
                 verdicts[record.id] = record
             return len(verdicts) == len(ids)
 
-        await _consume(self.bootstrap, topics.ENRICHED.name, start, take, self.timeout, "enriched items")
+        await reader.read(start, take, self.timeout, "enriched items")
         return verdicts
 
-    async def _close(self, producer: AIOKafkaProducer) -> list[DayClosed]:
+    async def _close(self, reader: Reader, producer: AIOKafkaProducer) -> list[DayClosed]:
         close_id = f"replay-{uuid.uuid4().hex[:12]}"
-        start = await _end_offsets(self.bootstrap, topics.DAY_CLOSED.name)
-        partitions = len(await _partitions(self.bootstrap, topics.ENRICHED.name))
+        start = await reader.end_offsets(topics.DAY_CLOSED.name)
+        partitions = len(await reader.partitions(topics.ENRICHED.name))
         for day in self.window.days:
             print(f"closing {self.lens.slug} {day} ({close_id})", file=sys.stderr)
             for marker in dayclose.close_markers(self.lens.slug, day, close_id, partitions, self.window.end):
@@ -173,27 +176,27 @@ class Replay:
         await producer.flush()
         closed: dict[str, DayClosed] = {}
 
-        def take(value: bytes) -> bool:
+        def take(value: bytes, key: bytes | None) -> bool:
             record = decode(topics.DAY_CLOSED, value)
             if record.close_id == close_id and record.lens == self.lens.slug:
                 closed[record.day] = record
             return len(closed) == len(self.window.days)
 
-        await _consume(self.bootstrap, topics.DAY_CLOSED.name, start, take, self.timeout, "the day close")
+        await reader.read(start, take, self.timeout, "the day close")
         return [closed[d] for d in self.window.days]
 
-    async def _briefs(self, closed: list[DayClosed]) -> dict[str, bytes]:
+    async def _briefs(self, reader: Reader, closed: list[DayClosed]) -> dict[str, bytes]:
         wanted = {f"{c.lens}:{c.day}:{c.revision}": c.day for c in closed}
         found: dict[str, bytes] = {}
 
-        def take(value: bytes, key: bytes | None = None) -> bool:
+        def take(value: bytes, key: bytes | None) -> bool:
             name = (key or b"").decode()
             if name in wanted:
                 found[wanted[name]] = value
             return len(found) == len(wanted)
 
-        start = {tp: 0 for tp in await _partitions(self.bootstrap, topics.BRIEFS.name)}
-        await _consume(self.bootstrap, topics.BRIEFS.name, start, take, self.timeout, "the brief", with_key=True)
+        start = {tp: 0 for tp in await reader.partitions(topics.BRIEFS.name)}
+        await reader.read(start, take, self.timeout, "the brief")
         return found
 
 
@@ -201,52 +204,49 @@ def _unique(items: list[RawItem]) -> list[RawItem]:
     return list({item.id: item for item in items}.values())
 
 
-async def _partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    try:
-        for _ in range(100):
-            found = consumer.partitions_for_topic(topic)
+class Reader:
+    """One group-less consumer for the whole replay: topic metadata, end offsets, and reads from
+    given offsets. (Starting and stopping many short-lived consumers trips an aiokafka shutdown
+    race, so there is only one.)"""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                         max_partition_fetch_bytes=8 * 1024 * 1024,
+                                         fetch_max_bytes=32 * 1024 * 1024)
+
+    async def __aenter__(self) -> Reader:
+        await self.consumer.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.consumer.stop()
+
+    async def partitions(self, topic: str) -> list[TopicPartition]:
+        for _ in range(150):
+            cluster = await self.consumer._client.fetch_all_metadata()  # not just assigned topics
+            found = cluster.partitions_for_topic(topic)
             if found:
                 return [TopicPartition(topic, p) for p in sorted(found)]
-            await consumer._client.force_metadata_update()
             await asyncio.sleep(0.2)
         raise RuntimeError(f"topic {topic} does not exist; is the worker running?")
-    finally:
-        await consumer.stop()
 
+    async def end_offsets(self, topic: str) -> dict[TopicPartition, int]:
+        return dict(await self.consumer.end_offsets(await self.partitions(topic)))
 
-async def _end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
-    partitions = await _partitions(bootstrap, topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    try:
-        return dict(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
-
-
-async def _consume(bootstrap: str, topic: str, start: dict[TopicPartition, int], take: Any,
-                   timeout: float, what: str, with_key: bool = False) -> None:
-    """Read `topic` from `start` until `take` says it has everything, or fail after `timeout`."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=32 * 1024 * 1024)
-    await consumer.start()
-    try:
-        consumer.assign(list(start))
+    async def read(self, start: dict[TopicPartition, int], take: Any, timeout: float, what: str) -> None:
+        """Read from `start` until `take(value, key)` says it has everything, or fail after `timeout`."""
+        self.consumer.assign(list(start))
         for tp, offset in start.items():
-            consumer.seek(tp, offset)
+            self.consumer.seek(tp, offset)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            batches = await consumer.getmany(timeout_ms=500, max_records=2000)
+            batches = await self.consumer.getmany(timeout_ms=500, max_records=2000)
             for records in batches.values():
-                for record in records:
-                    done = take(record.value, record.key) if with_key else take(record.value)
-                    if done:
-                        return
+                if any(take(record.value, record.key) for record in records):
+                    return
+        topic = next(iter(start)).topic
         raise TimeoutError(f"replay: gave up waiting for {what} on {topic} after {timeout:.0f} s")
-    finally:
-        await consumer.stop()
 
 
 def write_outputs(result: ReplayResult, out: Path) -> list[Path]:

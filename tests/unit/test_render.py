@@ -130,15 +130,22 @@ def test_mixed_chinese_and_english_sources_render_whole_sentences() -> None:
                      title="Nvidia unveils Rubin AI platform for data centers",
                      text="Nvidia on Thursday unveiled its Rubin computing platform for large data centers. "
                           "The company said Rubin cuts inference costs tenfold.")
-    story = make_story([zh, en], tier="top", rank=1, confidence="medium", category="industry")
-    brief = assemble_brief(make_lens(), "2026-01-08", 1, [story], datetime(2026, 1, 8, 6, tzinfo=UTC), 2, 2)
-    item = brief.top_items[0]
-    assert item.headline == "Nvidia unveils Rubin AI platform for data centers"  # English preferred
-    for sentence in re.findall(r"[\u4e00-\u9fff][^。！？]*[。！？]?", item.summary):
+    mixed = make_story([zh, en], story_id="mixed", tier="top", rank=1, confidence="medium", category="industry")
+    zh_only = make_story([zh.model_copy(update={"id": "zh2", "url": "https://36kr.com/p/2",
+                                                "canonical_url": "https://36kr.com/p/2"})],
+                         story_id="zh", tier="top", rank=2, confidence="low")
+    brief = assemble_brief(make_lens(), "2026-01-08", 1, [mixed, zh_only], datetime(2026, 1, 8, 6, tzinfo=UTC), 3, 3)
+    first, second = brief.top_items
+    assert first.headline == "Nvidia unveils Rubin AI platform for data centers"  # English preferred
+    assert "英伟达" not in first.summary  # one fact, not the same fact twice in two languages
+    assert second.summary.startswith("英伟达周四发布了新一代Rubin人工智能计算平台，面向大型数据中心。")
+    assert "Reportedly, 英" not in second.summary and "unconfirmed" in second.summary
+    for sentence in re.findall(r"[\u4e00-\u9fff][^。！？]*[。！？]?", second.summary):
         assert sentence.endswith(("。", "！", "？")), f"cut Chinese sentence: {sentence!r}"
-    page, text = render_html(brief), render_text(brief)
-    assert "英伟达发布新一代Rubin平台" in page and "英伟达发布新一代Rubin平台" in text
-    assert "\ufffd" not in page + text + render_markdown(brief)
+    page, text, markdown = render_html(brief), render_text(brief), render_markdown(brief)
+    for out in (page, text, markdown):
+        assert "英伟达周四发布了新一代Rubin人工智能计算平台，面向大型数据中心。" in out
+        assert "\ufffd" not in out
 
 
 def test_rendering_is_deterministic() -> None:
