@@ -25,6 +25,7 @@ from functools import lru_cache
 from models.briefs import Brief, BriefItem, KeyTweet, SourceRef
 from models.lens import Lens
 from models.stories import Story, StoryMember, Tier
+from streams.score import tier_of
 
 MAX_SOURCES_PER_ITEM = 6
 MAX_KEY_TWEETS = 5
@@ -114,19 +115,16 @@ def url_key(member: StoryMember) -> str:
 
 
 def is_primary(lens: Lens, member: StoryMember) -> bool:
-    return member.primary or source_tier(lens, member) == 0
+    """The company, regulator or paper speaking for itself (the same test the scorer uses)."""
+    return member.primary or member.kind == "release" or tier_of(member, lens) == "primary"
 
 
 def source_tier(lens: Lens, member: StoryMember) -> int:
-    """0 primary, 1 tier1, 2 tier2 ... by the lens's source tiers; unknown outlets rank last."""
-    names = {member.outlet.casefold(), member.source.casefold()}
-    for tier, outlets in lens.source_tiers.items():
-        if names & {o.casefold() for o in outlets}:
-            return _TIER_ORDER.get(tier, 5)
-    return 6
+    """0 primary, 1 tier1, 2 tier2, 3 research, 4 social, 6 unknown: the scorer's tiers as ranks."""
+    return _TIER_RANK.get(tier_of(member, lens), 6)
 
 
-_TIER_ORDER = {"primary": 0, "official": 0, "tier1": 1, "tier2": 2, "tier3": 3, "social": 4}
+_TIER_RANK = {"primary": 0, "tier1": 1, "tier2": 2, "research": 3, "social": 4}
 
 
 def is_social(member: StoryMember) -> bool:
@@ -283,8 +281,9 @@ def summary(lens: Lens, story: Story, limit: int) -> str:
     """2-3 of the cluster's most central sentences, hedged to the story's confidence."""
     focus = content_words(headline(lens, story))
     sentences = central_sentences(lens, story, limit, focus)
-    if not sentences:
-        return hedge(story, _fallback_sentence(lens, story), lead_in=False)
+    if not sentences:  # the fallback names its outlet already: only a low story needs more
+        fallback = _fallback_sentence(lens, story)
+        return hedge(story, fallback, lead_in=False) if story.confidence == "low" else fallback
     return hedge(story, " ".join(sentences))
 
 
@@ -327,7 +326,21 @@ def _is_common_word(word: str, corpus: str) -> bool:
         return True
     if word == "I" or not word[1:].islower():
         return False
-    return re.search(rf"\b{re.escape(word.lower())}\b", corpus) is not None
+    if re.search(rf"\b{re.escape(word.lower())}\b", corpus):
+        return True
+    # 'Influential', 'Leading': adjective-like and never capitalised mid-sentence, so no name.
+    return word.lower().endswith(_COMMON_SUFFIXES) and not _capitalised_mid_sentence(word, corpus)
+
+
+_COMMON_SUFFIXES = ("al", "ive", "ing", "ed", "ly", "ous", "ful", "less", "able", "ible", "ic", "ent", "ant")
+
+
+def _capitalised_mid_sentence(word: str, corpus: str) -> bool:
+    for match in re.finditer(rf"\b{re.escape(word)}\b", corpus):
+        before = corpus[: match.start()].rstrip()
+        if before and before[-1] not in ".!?\"“'‘:":
+            return True
+    return False
 
 
 _LOWERCASABLE = frozenset(
@@ -339,7 +352,7 @@ _LOWERCASABLE = frozenset(
 def details(lens: Lens, story: Story, short: bool) -> str:
     """Why it matters, in sentences: what kind of development, corroboration, confidence, stakes."""
     kind = development_kind(lens, story)
-    parts = [_coverage_sentence(kind, story), _confidence_sentence(lens, story), _stakes(lens, story)]
+    parts = [_coverage_sentence(lens, kind, story), _confidence_sentence(lens, story), _stakes(lens, story)]
     if story.developing_since:
         parts.append(f"Developing since {story.developing_since}.")
     elif not short:
@@ -347,14 +360,14 @@ def details(lens: Lens, story: Story, short: bool) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _coverage_sentence(kind: str, story: Story) -> str:
+def _coverage_sentence(lens: Lens, kind: str, story: Story) -> str:
     outlets = news_outlets(story, independent=True)
     posts = sum(1 for m in story.members if is_social(m))
     extra = f", plus {_plural(posts, 'social post')}" if posts and outlets else ""
     if not outlets:
-        if posts:
-            return f"{_KIND_NOUN[kind]} seen so far only in {_plural(posts, 'social post')}."
-        return f"{_KIND_NOUN[kind]} known so far only from the primary source itself."
+        if speaker := _primary_speaker(lens, story):
+            return f"{_KIND_NOUN[kind]} announced by {speaker}; no independent outlet has reported it yet."
+        return f"{_KIND_NOUN[kind]} seen so far only in {_plural(posts, 'social post')}."
     if len(outlets) == 1:
         return f"{_KIND_NOUN[kind]} reported by a single outlet ({outlets[0]}){extra}."
     named = _join(outlets[:3] + ([f"{len(outlets) - 3} more"] if len(outlets) > 3 else []))
@@ -362,20 +375,28 @@ def _coverage_sentence(kind: str, story: Story) -> str:
 
 
 def _confidence_sentence(lens: Lens, story: Story) -> str:
-    primary = sorted({m.outlet for m in story.members if is_primary(lens, m)})
-    speaker = f"the primary source ({primary[0]})" if primary else ""
+    speaker = _primary_speaker(lens, story)
     independent = news_outlets(story, independent=True)
     if story.confidence == "high":
         if speaker:
             return f"{_cap(speaker)} confirms it and independent outlets agree: high confidence."
         return "Several independent outlets agree on the facts: high confidence."
     if story.confidence == "medium":
+        if speaker and not independent:
+            return "Medium confidence: it is the source's own word, not yet checked by others."
         if speaker:
             return f"{_cap(speaker)} speaks, but independent coverage is thin; medium confidence."
         return "No primary source has confirmed it yet; read it as likely rather than settled (medium confidence)."
     if speaker and not independent:
-        return f"So far only {speaker} speaks and no independent outlet has checked it; low confidence."
+        return "Low confidence: only the source itself speaks so far."
     return "Treat as low-to-medium confidence absent primary confirmation."
+
+
+def _primary_speaker(lens: Lens, story: Story) -> str:
+    """'the primary source (openai.com)': named by its host, since an aggregator (Hacker News)
+    can carry the primary link under its own outlet name."""
+    hosts = sorted({_host(m.canonical_url or m.url) or m.outlet for m in story.members if is_primary(lens, m)})
+    return f"the primary source ({hosts[0]})" if hosts else ""
 
 
 def _cap(text: str) -> str:
@@ -403,31 +424,38 @@ def _label(slug: str) -> str:
 
 
 def development_kind(lens: Lens, story: Story) -> str:
-    """release, paper, policy, legal, deal, incident or development: from category, then kind."""
-    category = lens.categories.get(story.category or "")
-    words = f"{story.category or ''} {category.description if category else ''}".casefold()
-    for kind, cues in _KIND_CUES:
-        if any(cue in words for cue in cues):
-            return kind
+    """release, paper, policy, legal, deal, infrastructure, incident, society or development.
+
+    Judged from the category's slug (descriptions mention too much: the policy category's names
+    courts too), then from the members' kinds; a policy story whose titles speak of a court is legal.
+    """
+    slug = (story.category or "").casefold()
+    kind = next((k for k, cues in _KIND_CUES if any(cue in slug for cue in cues)), "")
+    if kind == "policy" and any(_LEGAL.search(m.title) for m in story.members):
+        return "legal"
+    if kind:
+        return kind
     kinds = sorted(m.kind for m in story.members)
-    if "paper" in kinds:
-        return "paper"
-    return "release" if "release" in kinds else "development"
+    return "paper" if "paper" in kinds else "release" if "release" in kinds else "development"
 
 
+_LEGAL = re.compile(r"\b(court|courts|judge|lawsuit|lawsuits|sues?|sued|trial|ruling|verdict)\b", re.IGNORECASE)
 _KIND_CUES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("incident", ("incident", "breach", "vulnerab", "exploit", "jailbreak", "misuse", "attack")),
-    ("legal", ("court", "lawsuit", "litigation", "ruling", "legal")),
-    ("policy", ("policy", "regulat", "legislat", "law", "government", "governance", "standard",
-                "export control")),
-    ("deal", ("deal", "invest", "funding", "acquisi", "capital", "ipo", "valuation")),
-    ("paper", ("research", "paper", "evaluation", "alignment", "interpretab", "benchmark")),
-    ("release", ("release", "launch", "model", "product", "capabilit")),
+    ("incident", ("security", "misuse", "incident")),
+    ("legal", ("legal", "litigation", "court")),
+    ("policy", ("policy", "regulat", "geopolit", "sovereign", "governance", "law")),
+    ("deal", ("business", "market", "deal", "invest", "funding", "industry")),
+    ("infrastructure", ("compute", "infrastructure", "chip", "supply", "hardware")),
+    ("paper", ("research", "eval", "paper", "alignment")),
+    ("society", ("society", "harm", "labor", "jobs")),
+    ("release", ("model", "release", "product", "agent", "tooling")),
 )
 _KIND_NOUN = {
     "incident": "A security or safety incident", "legal": "A legal development",
     "policy": "A policy development", "deal": "A deal or capital move",
     "paper": "A research result", "release": "A release", "development": "A development",
+    "infrastructure": "A compute or supply-chain development",
+    "society": "A development in AI's effects on people",
 }
 _WATCH = {
     "incident": "Watch for disclosure of the scope, the fix, and whether regulators take an interest.",
@@ -437,6 +465,8 @@ _WATCH = {
     "paper": "Watch for replication and whether the labs adopt or dispute the result.",
     "release": "Watch for independent evaluations and the safety documentation that ships with it.",
     "development": "Watch for a primary statement and independent follow-up.",
+    "infrastructure": "Watch for who gets the capacity, on what timeline, and how export rules respond.",
+    "society": "Watch for how regulators, courts and the companies respond.",
 }
 
 
@@ -538,7 +568,7 @@ def _usable_sentences(text: str, limit: int) -> list[str]:
     for sentence in map(_tidy, sentences):
         if len(usable) == limit:
             break
-        if _good_length(sentence) and not is_boilerplate(sentence):
+        if _good_length(sentence) and not is_boilerplate(sentence) and not _PROMO.match(sentence):
             usable.append(sentence)
     return usable
 
@@ -563,6 +593,9 @@ _BOILERPLATE = (
     "appeared first on", "click here", "sign up for our", "subscribe to our", "all rights reserved",
     "use cookies", "cookie policy",
 )
+
+
+_PROMO = re.compile(r"(Explore|Learn|Discover|Find out|Check out|Join|Watch|Sign up|Don't miss)\b")  # blurbs
 
 
 def is_boilerplate(sentence: str) -> bool:

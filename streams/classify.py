@@ -32,8 +32,6 @@ _LEAD_CHARS = 200
 _MEMO_LIMIT = 20_000
 _LINK_POST_CHARS = 40
 _LINK_POST_MARKERS = ("submitted by", "article url:", "[link]")
-_PAPER_CATEGORIES = ("research", "evals-trust", "security-misuse", "policy-regulation",
-                     "society-harms", "agents-tooling", "geopolitics-sovereignty")
 
 
 @dataclass(frozen=True)
@@ -97,6 +95,7 @@ class _Compiled:
     anchors: _Terms
     strong_anchors: _Terms
     paper_terms: _Terms
+    paper_categories: frozenset[str]
     categories: tuple[tuple[str, _Terms], ...]
     noise: tuple[_Noise, ...]
     tiers: tuple[tuple[str, frozenset[str], frozenset[str]], ...]  # tier, names, hosts
@@ -132,8 +131,8 @@ def classify(title: str, text: str, source: str, url: str, kind: str, lang: str,
     chatter = tier == "social" and not _is_link_post(text)
     text_weight = s.text_weight * (s.social_text_factor if chatter else 1.0)
     scores = _category_scores(c, t_field, x_field, text_weight, reasons)
-    if is_paper:
-        scores = {name: v for name, v in scores.items() if name in _PAPER_CATEGORIES}
+    if is_paper and c.paper_categories:  # a paper is filed by its angle, not by "language model"
+        scores = {name: v for name, v in scores.items() if name in c.paper_categories}
     adjust = _tier_adjust(c, tier, title, text, reasons)
     penalty = _noise_penalty(c, t_field, "title", tier, reasons)
     verdict = _decide(c, anchor, scores, penalty, adjust, reasons)
@@ -350,6 +349,7 @@ def _compile(lens: Lens) -> _Compiled:
         anchors=_Terms("anchor"),
         strong_anchors=_Terms("strong"),
         paper_terms=_Terms("paper"),
+        paper_categories=frozenset(map(str, _list(cfg, "paper_categories"))),
         categories=tuple((n, _Terms(f"category:{n}")) for n in lens.categories),
         noise=tuple(_noise(label, spec) for label, spec in noise_specs.items()),
         tiers=tuple(_tier(name, outlets) for name, outlets in lens.source_tiers.items()),
@@ -404,8 +404,10 @@ def _tier(name: str, outlets: list[str]) -> tuple[str, frozenset[str], frozenset
 
 
 def _settings(cfg: dict[str, object]) -> _Settings:
+    """Numeric settings from the lens, converted to the type of their default."""
+    defaults = _Settings()
     known = _Settings.__dataclass_fields__
-    values = {k: type(getattr(_Settings, k))(v) for k, v in cfg.items() if k in known}  # type: ignore[call-overload]
+    values = {k: type(getattr(defaults, k))(str(v)) for k, v in cfg.items() if k in known}
     return _Settings(**values)
 
 

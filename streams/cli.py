@@ -72,8 +72,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     from streams.processes import spawn_worker, stop_process, wait_until_ready
 
     settings = Settings()
-    with _Broker(settings) as bootstrap:
-        worker = spawn_worker(settings, bootstrap, settings.data_dir / "logs" / "worker.log")
+    broker = _Broker(settings)
+    with broker as bootstrap:
+        worker = spawn_worker(settings, bootstrap, settings.data_dir / "logs" / "worker.log", broker.flavour)
         try:
             wait_until_ready(settings, worker, timeout=180)
             print(f"Usul is up: broker {bootstrap}, web http://{settings.web_host}:{settings.web_port}/briefs")
@@ -93,10 +94,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.since and not args.until:
         raise ValueError("--since needs --until")
     settings = Settings()
-    with _Broker(settings) as bootstrap:
+    broker = _Broker(settings)
+    with broker as bootstrap:
         worker = None
         if not worker_ready(settings):
-            worker = spawn_worker(settings, bootstrap, settings.data_dir / "logs" / "replay-worker.log")
+            worker = spawn_worker(settings, bootstrap, settings.data_dir / "logs" / "replay-worker.log",
+                                  broker.flavour)
         try:
             wait_until_ready(settings, worker, timeout=180)
             _replay(settings, bootstrap, args.files, args.lens, args.day, args.since, args.until, args.out,
@@ -172,6 +175,7 @@ class _Broker:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.embedded = None
+        self.flavour = settings.broker_flavour if settings.bootstrap_servers else "tansu"
 
     def __enter__(self) -> str:
         from streams.processes import start_embedded_broker

@@ -42,11 +42,11 @@ def start_embedded_broker(settings: Settings) -> EmbeddedTansu | None:
     return broker
 
 
-def spawn_worker(settings: Settings, bootstrap: str, log: Path) -> subprocess.Popen[bytes]:
+def spawn_worker(settings: Settings, bootstrap: str, log: Path, flavour: str) -> subprocess.Popen[bytes]:
     """A worker in its own process, reading the same settings plus the broker address."""
     log.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "USUL_BOOTSTRAP_SERVERS": bootstrap, "USUL_WEB_PORT": str(settings.web_port),
-           "USUL_DATA_DIR": str(settings.data_dir)}
+           "USUL_DATA_DIR": str(settings.data_dir), "USUL_BROKER_FLAVOUR": flavour}
     handle = log.open("ab")
     return subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], env=env, stdout=handle,
                             stderr=subprocess.STDOUT, start_new_session=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +17,8 @@ class Settings(BaseSettings):
     bootstrap_servers: str | None = Field(
         default=None, description="Kafka bootstrap servers; unset starts the embedded broker")
     embedded_port: int = 9092
+    broker_flavour: Literal["kafka", "tansu"] = Field(
+        default="kafka", description="tansu turns on the embedded broker's workarounds (streams.brokers)")
     app_id: str = "usul"
     lenses: list[str] = ["ai-safety-governance"]
     partitions: int = Field(default=4, ge=1)

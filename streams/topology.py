@@ -24,6 +24,7 @@ from models.codec import decode, encode
 from models.lens import Lens
 from sinks.files import FileSink
 from streams import dayclose, web
+from streams.brokers import FAUST_SETTINGS
 from streams.flow import Flow, Origin, Out
 from streams.ingest import IngestError, parse_push, read_feed_source
 from streams.lenses import load_lens
@@ -34,12 +35,6 @@ from streams.settings import Settings
 from streams.sources import load_sources
 from streams.state import PartitionView
 
-TANSU_FRIENDLY = {
-    # group joins on Tansu take seconds with faust's defaults; these are safe on Apache Kafka too
-    "broker_session_timeout": 10.0,
-    "broker_heartbeat_interval": 1.0,
-    "broker_rebalance_timeout": 10.0,
-}
 
 
 def now() -> datetime:
@@ -53,18 +48,20 @@ def create_app(settings: Settings) -> faust.App:
         broker=f"kafka://{settings.bootstrap_servers}",
         store=settings.store,
         topic_partitions=settings.partitions,
-        topic_replication_factor=settings.replication_factor,
         topic_allow_declare=settings.topic_creation,
-        consumer_auto_offset_reset="earliest",
         web_host=settings.web_host,
         web_port=settings.web_port,
         web_enabled=True,
-        table_standby_replicas=0 if settings.replication_factor == 1 else 1,
         producer_max_request_size=4 * 1024 * 1024,
-        **TANSU_FRIENDLY,
+        **{**FAUST_SETTINGS[settings.broker_flavour], **_replication(settings)},
     )
     Topology(app, settings, lenses)
     return app
+
+
+def _replication(settings: Settings) -> dict[str, Any]:
+    return {"topic_replication_factor": settings.replication_factor,
+            "table_standby_replicas": 0 if settings.replication_factor == 1 else 1}
 
 
 class Topology:
@@ -199,7 +196,7 @@ class Topology:
         class Metrics(View):
             async def get(self, request: Request) -> Response:
                 body, content_type = web.metrics_body(METRICS.registry)
-                return self.bytes(body, content_type=content_type)
+                return self.bytes(body, headers={"Content-Type": content_type})
 
         @app.page("/briefs")
         class Archive(View):
@@ -213,7 +210,7 @@ class Topology:
                 if found is None:
                     return self.text("no such brief\n", status=404)
                 body, content_type = found
-                return self.bytes(body, content_type=content_type)
+                return self.bytes(body, headers={"Content-Type": content_type})
 
         @app.page("/ingest")
         class Ingest(View):

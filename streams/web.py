@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import html
+import json
 from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -33,7 +34,10 @@ def brief_file(root: Path, lens: str, name: str) -> tuple[bytes, str] | None:
     day, suffix = (name.rsplit(".", 1)[0], "." + name.rsplit(".", 1)[1]) if "." in name else (name, ".html")
     if suffix not in _TYPES or lens not in available_lenses() or not _is_day(day):
         return None
-    path = root / lens / day / "latest" / f"brief{suffix}"
+    pointer = root / lens / day / "latest.json"
+    if not pointer.is_file():
+        return None
+    path = root / lens / day / json.loads(pointer.read_bytes())["path"] / f"brief{suffix}"
     return (path.read_bytes(), _TYPES[suffix]) if path.is_file() else None
 
 

@@ -26,12 +26,13 @@ SAMPLE = REPO / "samples" / "sample-day.jsonl"
 class LiveUsul:
     bootstrap: str
     workdir: Path
+    flavour: str
     web_port: int = field(default_factory=free_port)
     worker: subprocess.Popen[bytes] | None = None
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "USUL_BOOTSTRAP_SERVERS": self.bootstrap, "USUL_WEB_PORT": str(self.web_port),
-                "USUL_DATA_DIR": str(self.workdir / "data")}
+                "USUL_DATA_DIR": str(self.workdir / "data"), "USUL_BROKER_FLAVOUR": self.flavour}
 
     def start_worker(self, timeout: float = 180.0) -> None:
         log = (self.workdir / "worker.log").open("ab")

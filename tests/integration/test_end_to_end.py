@@ -1,0 +1,152 @@
+"""A day of items becomes a brief through a live worker on a real broker (Tansu by default,
+Apache Kafka with USUL_TEST_BROKER=kafka)."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from models import topics
+from models.briefs import Brief
+from models.codec import decode
+from tests.integration.harness import REAL_DATA, SAMPLE, LiveUsul, fresh_broker
+
+pytestmark = pytest.mark.integration
+REAL_DAY = [REAL_DATA / "rssdb-2026-01-08.jsonl", REAL_DATA / "arxiv-2026-01-08.jsonl"]
+SECTIONS = ["Executive Summary", "Top Priority Items", "Key Tweets", "Additional Noteworthy Developments", "Sources"]
+
+
+@pytest.fixture
+def live(broker_kind: str, tmp_path: Path) -> Iterator[LiveUsul]:
+    broker = fresh_broker(broker_kind, tmp_path / "broker")
+    usul = LiveUsul(broker.bootstrap, tmp_path, broker_kind)
+    try:
+        usul.start_worker()
+        yield usul
+    finally:
+        usul.stop_worker()
+        broker.stop()
+
+
+def _input_ids(files: list[Path]) -> set[str]:
+    ids = set()
+    for path in files:
+        for line in path.read_bytes().splitlines():
+            try:
+                ids.add(orjson.loads(line)["id"])
+            except (orjson.JSONDecodeError, KeyError):
+                continue
+    return ids
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _assert_brief_is_sound(out: Path, files: list[Path]) -> Brief:
+    brief = decode(topics.BRIEFS, (out / "brief.json").read_bytes())
+    markdown = (out / "brief.md").read_text(encoding="utf-8")
+    assert markdown.startswith(f"# {brief.lens_name} - {brief.day}")
+    assert all(section in markdown for section in SECTIONS)
+    assert brief.top_items, "a real day has top items"
+    stories = {row["story_id"]: set(row["items"]) for row in _rows(out / "stories.jsonl")}
+    by_number = {source.number: source for source in brief.sources}
+    urls_seen: dict[str, str] = {}
+    for item in brief.top_items + brief.noteworthy:
+        for number in item.sources:  # [n] always points at a member of the item's own story
+            assert by_number[number].item_id in stories[item.story_id]
+            owner = urls_seen.setdefault(by_number[number].url, item.story_id)
+            assert owner == item.story_id, "two brief items share a source URL"
+        cited = {int(n) for n in re.findall(r"\[(\d+)\]", item.summary + item.details)}
+        assert cited <= set(item.sources)
+    judged = {row["id"] for row in _rows(out / "items.jsonl")}
+    assert judged == _input_ids(files), "every input id is accounted for in items.jsonl"
+    return brief
+
+
+def test_sample_day_becomes_a_brief_served_by_the_worker(live: LiveUsul, tmp_path: Path) -> None:
+    live.replay([SAMPLE], "2026-01-08", tmp_path / "out")
+    brief = _assert_brief_is_sound(tmp_path / "out", [SAMPLE])
+    served = _wait_for(live.url("/briefs/ai-safety-governance/2026-01-08.json"))
+    assert decode(topics.BRIEFS, served.content).content_hash == brief.content_hash
+    assert "Top Priority Items" in httpx.get(live.url("/briefs/ai-safety-governance/2026-01-08")).text
+    assert "2026-01-08" in httpx.get(live.url("/briefs")).text
+    assert httpx.get(live.url("/healthz")).json() == {"status": "ok"}
+    assert 'usul_briefs_total{lens="ai-safety-governance"} 1.0' in httpx.get(live.url("/metrics")).text
+
+
+def test_pushed_items_enter_the_pipeline_and_bad_ones_are_refused(live: LiveUsul) -> None:
+    body = b'{"id": "push:1", "title": "Regulator fines AI lab", "url": "https://push.example/1"}\n{"oops": 1}\n'
+    response = httpx.post(live.url("/ingest"), content=body, timeout=10)
+    assert response.status_code == 202
+    assert response.json()["accepted"] == 1 and len(response.json()["rejected"]) == 1
+    metrics = _wait_for(live.url("/metrics"), contains='usul_items_normalised_total{lens="ai-safety-governance"} 1.0')
+    assert 'usul_dead_letters_total{error="IngestError",stage="ingest"} 1.0' in metrics.text
+
+
+@pytest.mark.skipif(not all(p.exists() for p in REAL_DAY), reason=f"real data not found under {REAL_DATA}")
+def test_real_day_becomes_a_sound_brief(live: LiveUsul, tmp_path: Path) -> None:
+    result = live.replay(REAL_DAY, "2026-01-08", tmp_path / "out")
+    brief = _assert_brief_is_sound(tmp_path / "out", REAL_DAY)
+    assert len(brief.top_items) == 4 and brief.items_seen == len(result.items)
+
+
+def test_worker_killed_mid_replay_gives_the_same_brief(broker_kind: str, tmp_path: Path) -> None:
+    files = REAL_DAY if all(p.exists() for p in REAL_DAY) else [SAMPLE]
+    clean = _replayed(broker_kind, tmp_path / "clean", files, kill_at=None)
+    crashed = _replayed(broker_kind, tmp_path / "crashed", files, kill_at=len(_input_ids(files)) // 3)
+    assert crashed["hash"] == clean["hash"]
+    assert crashed["stories"] == clean["stories"]
+
+
+def _replayed(kind: str, workdir: Path, files: list[Path], kill_at: int | None) -> dict:
+    broker = fresh_broker(kind, workdir / "broker")
+    usul = LiveUsul(broker.bootstrap, workdir, kind)
+    try:
+        usul.start_worker()
+        outcome: dict = {}
+        thread = threading.Thread(target=lambda: outcome.update(result=usul.replay(files, "2026-01-08", workdir / "out")))
+        thread.start()
+        if kill_at is not None:
+            _wait_for(usul.url("/metrics"), normalised_at_least=kill_at)
+            usul.kill_worker()
+            usul.start_worker()
+        thread.join(timeout=900)
+        assert "result" in outcome, f"replay did not finish: {usul.log_tail()}"
+        brief = decode(topics.BRIEFS, (workdir / "out" / "brief.json").read_bytes())
+        stories = [(r["story_id"], r["rank"], r["tier"], sorted(r["items"])) for r in _rows(workdir / "out" / "stories.jsonl")]
+        return {"hash": brief.content_hash, "stories": stories}
+    finally:
+        usul.stop_worker()
+        broker.stop()
+
+
+def _wait_for(url: str, contains: str | None = None, normalised_at_least: int | None = None,
+              timeout: float = 120.0) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            response = httpx.get(url, timeout=5)
+            if response.status_code == 200 and _satisfied(response.text, contains, normalised_at_least):
+                return response
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer as expected within {timeout} s")
+
+
+def _satisfied(text: str, contains: str | None, normalised_at_least: int | None) -> bool:
+    if contains is not None and contains not in text:
+        return False
+    if normalised_at_least is not None:
+        found = re.search(r'usul_items_normalised_total\{lens="ai-safety-governance"\} ([\d.e+]+)', text)
+        return found is not None and float(found.group(1)) >= normalised_at_least
+    return True
