@@ -17,13 +17,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import faust
-from faust.web import Request, Response, View
 
 from models import topics
 from models.codec import decode, encode
 from models.lens import Lens
 from sinks.files import FileSink
-from streams import dayclose, web
+from streams import dayclose
 from streams.brokers import FAUST_SETTINGS
 from streams.flow import Flow, Origin, Out
 from streams.ingest import IngestError, parse_push, read_feed_source
@@ -34,6 +33,7 @@ from streams.produce import raw_key
 from streams.settings import Settings
 from streams.sources import load_sources
 from streams.state import PartitionView
+from streams.webviews import register_pages
 
 
 
@@ -77,7 +77,7 @@ class Topology:
         self.assembly = self._table("assembly")
         self._agents()
         self._timers()
-        self._pages()
+        register_pages(app, self)
 
     def _topic(self, spec: topics.TopicSpec) -> Any:
         partitions = self.settings.partitions if spec.partitions > 1 else 1
@@ -175,60 +175,6 @@ class Topology:
         for item in items:
             await topic.send(key=raw_key(item), value=encode(item))
             METRICS.items_ingested.labels(item.source or "push").inc()
-
-    # web -------------------------------------------------------------------------------------------
-    def _pages(self) -> None:
-        topology = self
-        app = self.app
-
-        @app.page("/healthz")
-        class Health(View):
-            async def get(self, request: Request) -> Response:
-                return self.json({"status": "ok"})
-
-        @app.page("/readyz")
-        class Ready(View):
-            async def get(self, request: Request) -> Response:
-                ready = bool(app.consumer.assignment()) and not app.rebalancing
-                return self.json({"ready": ready}, status=200 if ready else 503)
-
-        @app.page("/metrics")
-        class Metrics(View):
-            async def get(self, request: Request) -> Response:
-                body, content_type = web.metrics_body(METRICS.registry)
-                return self.bytes(body, headers={"Content-Type": content_type})
-
-        @app.page("/briefs")
-        class Archive(View):
-            async def get(self, request: Request) -> Response:
-                return self.html(web.archive_page(topology.settings.output_dir))
-
-        @app.page("/briefs/{lens}/{day}")
-        class BriefPage(View):
-            async def get(self, request: Request, lens: str, day: str) -> Response:
-                found = web.brief_file(topology.settings.output_dir, lens, day)
-                if found is None:
-                    return self.text("no such brief\n", status=404)
-                body, content_type = found
-                return self.bytes(body, headers={"Content-Type": content_type})
-
-        @app.page("/ingest")
-        class Ingest(View):
-            async def post(self, request: Request) -> Response:
-                if not web.authorised(request.headers.get("Authorization"), topology.settings.ingest_token):
-                    return self.json({"error": "a valid bearer token is required"}, status=401)
-                body = await request.read()
-                accepted, rejected = await topology.ingest_push(body)
-                return self.json({"accepted": accepted, "rejected": rejected}, status=202)
-
-        @app.page("/close/{lens}/{day}")
-        class Close(View):
-            async def post(self, request: Request, lens: str, day: str) -> Response:
-                if not web.authorised(request.headers.get("Authorization"), topology.settings.ingest_token):
-                    return self.json({"error": "a valid bearer token is required"}, status=401)
-                close_id = f"manual-{now():%Y%m%dT%H%M%S%f}"
-                await topology.close_day(lens, day, close_id)
-                return self.json({"close_id": close_id}, status=202)
 
     async def ingest_push(self, body: bytes) -> tuple[int, list[str]]:
         parsed = parse_push(body, now())
