@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +17,8 @@ SAMPLE_DAY = "2026-01-08"
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command != "worker":  # faust handles its own signals; elsewhere SIGTERM must run cleanup
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
@@ -23,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, TimeoutError, ValueError, OSError) as exc:
         print(f"usul {args.command}: {exc}", file=sys.stderr)
         return 1
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -127,6 +134,8 @@ def _replay(settings: Settings, bootstrap: str, files: list[Path], lens_slug: st
             print(f"  {story.rank}. [{story.confidence}] {story.headline}")
     print(f"replayed {len(result.items)} items in {result.seconds:.1f} s; "
           f"{len(result.rejected)} lines rejected; brief in {out}/brief.md")
+    for closed in result.closed:
+        print(f"open http://{settings.web_host}:{settings.web_port}/briefs/{lens.slug}/{closed.day}")
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
