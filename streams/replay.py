@@ -73,6 +73,18 @@ def item_row(item: EnrichedItem, window: Window, story_of: dict[str, str]) -> di
             item.reasons + [f"outside the window: belongs to {item.day}"]}
 
 
+def rejected_row(error: IngestError) -> dict[str, Any] | None:
+    """A line that failed validation but still names an id is accounted for, as not relevant."""
+    try:
+        item_id = orjson.loads(error.payload).get("id")
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    if not isinstance(item_id, str) or not item_id:
+        return None
+    return {"id": item_id, "relevant": False, "category": None, "day": None, "story_id": None,
+            "duplicate_of": None, "time_basis": None, "reasons": [f"rejected: {error.reason}"]}
+
+
 def story_row(closed: DayClosed, story: Any) -> dict[str, Any]:
     return {"day": closed.day, **story.model_dump(mode="json")}
 
@@ -123,6 +135,7 @@ class Replay:
             await producer.stop()
         story_of = {i: s.story_id for c in closed for s in c.stories for i in s.items}
         rows = [item_row(verdicts[i.id], self.window, story_of) for i in _unique(items)]
+        rows += [row for row in map(rejected_row, rejected) if row is not None]
         return ReplayResult(closed, briefs, rows, [str(r) for r in rejected], time.monotonic() - began)
 
     def _read(self, files: list[Path]) -> tuple[list[RawItem], list[IngestError]]:
