@@ -32,6 +32,10 @@ _LEAD_CHARS = 200
 _MEMO_LIMIT = 20_000
 _LINK_POST_CHARS = 40
 _LINK_POST_MARKERS = ("submitted by", "article url:", "[link]")
+_URL = re.compile(r"\(?\[?https?://\S+")
+# Feeds glue a section tag to the last word ("vulnerabilitiesTechnology sector"): a lower-case
+# run followed by a capitalised word is also read split, so both spellings can match.
+_GLUED = re.compile(r"([a-z]{3})([A-Z][a-z])")
 
 
 @dataclass(frozen=True)
@@ -99,9 +103,11 @@ class _Compiled:
     categories: tuple[tuple[str, _Terms], ...]
     noise: tuple[_Noise, ...]
     tiers: tuple[tuple[str, frozenset[str], frozenset[str]], ...]  # tier, names, hosts
+    ai_desks: tuple[str, ...]  # source names of feeds that only carry AI news
     index: _Index
     tier_memo: dict[str, str | None] = field(default_factory=dict, compare=False)
     host_memo: dict[str, str | None] = field(default_factory=dict, compare=False)
+    desk_memo: dict[str, bool] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -120,11 +126,11 @@ def classify(title: str, text: str, source: str, url: str, kind: str, lang: str,
     s = c.settings
     zh = lang.lower().startswith("zh") or bool(_CJK.search(title))
     body = text[: s.text_chars]
-    t_field, x_field = _prepare(c.index, title, zh), _prepare(c.index, body, zh)
-    anchor, reasons = _anchor(c, t_field, x_field)
+    t_field, x_field = _prepare(c.index, title, zh), _prepare(c.index, body, zh, split_glued=True)
+    tier = source_tier(source, url, lens)
+    anchor, reasons = _anchor(c, t_field, x_field, _ai_desk(c, source, tier))
     if anchor == 0.0:
         return Verdict(False, None, 0.0, ("no ai anchor",))
-    tier = source_tier(source, url, lens)
     is_paper = kind == "paper" or tier == "research"
     if is_paper and not _paper_gate(c, t_field, x_field, reasons):
         return Verdict(False, None, 0.0, tuple(reasons))
@@ -181,14 +187,28 @@ def _tier_by_host(c: _Compiled, host: str) -> str | None:
 # ---------------------------------------------------------------- decision steps
 
 
-def _anchor(c: _Compiled, title: _Field, body: _Field) -> tuple[float, list[str]]:
+def _anchor(c: _Compiled, title: _Field, body: _Field, desk: bool) -> tuple[float, list[str]]:
     hits = _hits(c.anchors, title)
     if hits:
         return c.settings.title_anchor, [f"ai anchor: {_quote(hits)}"]
     hits = _hits(c.strong_anchors, body)
     if hits:
         return c.settings.text_anchor, [f"ai anchor (text): {_quote(hits)}"]
+    if desk:  # an AI lab or an outlet's AI desk: what it publishes is about AI
+        return c.settings.text_anchor, ["ai anchor (source)"]
     return 0.0, []
+
+
+def _ai_desk(c: _Compiled, source: str, tier: str | None) -> bool:
+    """A primary source (a lab, a regulator speaking on AI) or a feed the lens lists as an AI desk."""
+    if tier == "primary":
+        return True
+    name = source.strip().lower()
+    if name not in c.desk_memo:
+        if len(c.desk_memo) > _MEMO_LIMIT:
+            c.desk_memo.clear()
+        c.desk_memo[name] = any(_name_matches(name, desk) for desk in c.ai_desks)
+    return c.desk_memo[name]
 
 
 def _paper_gate(c: _Compiled, title: _Field, body: _Field, reasons: list[str]) -> bool:
@@ -244,9 +264,11 @@ def _tier_adjust(c: _Compiled, tier: str | None, title: str, text: str, reasons:
 
 
 def _is_link_post(text: str) -> bool:
-    """A post that only shares a link (aggregator boilerplate, no body of its own)."""
+    """A post that only shares a link (aggregator boilerplate, or a bare URL and a few words)."""
     body = text.lstrip().lower()
-    return len(body) < _LINK_POST_CHARS or body.startswith(_LINK_POST_MARKERS)
+    if len(body) < _LINK_POST_CHARS or body.startswith(_LINK_POST_MARKERS):
+        return True
+    return "http" in body[:400] and len(_URL.sub("", body[:400]).strip()) < _LINK_POST_CHARS
 
 
 def _decide(c: _Compiled, anchor: float, scores: dict[str, float], penalty: float, adjust: float,
@@ -272,12 +294,14 @@ def _best(c: _Compiled, scores: dict[str, float]) -> str | None:
 # ---------------------------------------------------------------- matching
 
 
-def _prepare(index: _Index, text: str, zh: bool) -> _Field:
+def _prepare(index: _Index, text: str, zh: bool, split_glued: bool = False) -> _Field:
     if "." in text:
         text = _ACRONYM_AI.sub("AI", text)
-    words = _TOKEN.findall(text.lower())
+    grams = _grams(_TOKEN.findall(text.lower()), index.starters)
+    if split_glued and _GLUED.search(text):  # both readings: "OpenAI" one word, "riskTechnology" two
+        grams |= _grams(_TOKEN.findall(_GLUED.sub(r"\1 \2", text).lower()), index.starters)
     hits: dict[str, dict[str, float]] = {}
-    for gram in _grams(words, index.starters) & index.english.keys():
+    for gram in grams & index.english.keys():
         for key, term, weight in index.english[gram]:
             hits.setdefault(key, {})[term] = weight
     if zh:
@@ -353,6 +377,7 @@ def _compile(lens: Lens) -> _Compiled:
         categories=tuple((n, _Terms(f"category:{n}")) for n in lens.categories),
         noise=tuple(_noise(label, spec) for label, spec in noise_specs.items()),
         tiers=tuple(_tier(name, outlets) for name, outlets in lens.source_tiers.items()),
+        ai_desks=tuple(str(d).strip().lower() for d in _list(cfg, "ai_sources")),
         index=_build_index(lists),
     )
 

@@ -65,6 +65,7 @@ CROSS_DAY_POINTS = 3.0
 LOOKBACK_DAYS = 3
 TIME_SCALE_H = 36.0
 LEGAL_MISMATCH_DAMP = 0.55
+ROLE_MISMATCH_DAMP = 0.35
 RARE_STORIES = 3.0  # a token indexed by more stories than this counts proportionally less
 
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=20260108)
@@ -125,7 +126,19 @@ ZH_ENTITIES: dict[str, str] = {
     "法国": "france", "德国": "germany", "印度": "india", "意大利": "italy", "加州": "california",
     "佛罗里达": "florida", "路透社": "reuters", "彭博社": "bloomberg", "联合国": "un",
 }
+# Field-generic Chinese words -> the English word tokens they meet (stems as `_stem` writes them).
+ZH_TERMS: dict[str, tuple[str, ...]] = {
+    "出口管制": ("w:export", "w:control"), "出口": ("w:export",), "芯片": ("w:chip",),
+    "半导体": ("w:semiconductor",), "商务部": ("e:commerce",), "监管": ("w:regulator",),
+    "法院": ("w:court",), "起诉": ("w:lawsuit",), "诉讼": ("w:lawsuit",), "调查": ("w:investigation",),
+    "估值": ("w:valuation",), "融资": ("w:fund",), "收购": ("w:acquisition",), "订阅": ("w:subscription",),
+    "开源": ("w:open",), "数据中心": ("w:center",), "算力": ("w:compute",), "网络安全": ("w:cybersecurity",),
+    "漏洞": ("w:vulnerability",), "深度伪造": ("w:deepfake",),
+    "备忘录": ("w:memo",), "专业版": ("e:pro",),
+}
+_ZH_W = {t for toks in ZH_TERMS.values() for t in toks}
 _ZH_RE = re.compile("|".join(sorted(map(re.escape, ZH_ENTITIES), key=len, reverse=True)))
+_ZH_TERMS_RE = re.compile("|".join(sorted(map(re.escape, ZH_TERMS), key=len, reverse=True)))
 
 # Jurisdictions: two reports naming disjoint sets of these are rarely one development.
 _JURIS = set(
@@ -139,6 +152,25 @@ _LEGAL_WORDS = (
     "ruling", "complaint", "indictment",
 )
 _LEGAL_PREFIXES = ("investigat", "prosecut")
+# Who acts, read from a title: a government, regulator or court (any of these words) ...
+_GOV_RAW = (
+    "regulator", "regulators", "watchdog", "commission", "ministry", "government", "court", "judge",
+    "attorney", "senator", "senators", "lawmakers", "congress", "parliament", "agency", "treasury",
+    "fda", "ftc", "doj", "fcc", "ofcom", "cma", "probe", "probes", "lawsuit", "sues", "sued", "fine",
+    "fined", "ban", "bans", "banned", "orders", "ordered", "demands", "subpoena", "charges", "charged",
+    "indicted", "governor", "brussels", "pentagon", "commerce", "department", "authorities", "police",
+    "arrested", "senate", "investigation", "investigates", "regulation", "bill", "law", "eu", "suit",
+    "suits", "settle", "settles", "settlement", "legal")
+_GOV_ZH = ("监管", "法院", "起诉", "调查", "商务部", "政府", "委员会", "网信办", "总局", "罚款", "禁令",
+           "立案", "警方", "逮捕", "白宫", "五角大楼", "国防部", "议员", "法案", "部门", "办法")
+# ... and which companies: products are read as their maker, so "ChatGPT" and "OpenAI" agree.
+_MAKER = {"chatgpt": "openai", "gpt": "openai", "gemini": "google", "alphabet": "google",
+          "deepmind": "google", "claude": "anthropic", "grok": "xai", "copilot": "microsoft",
+          "llama": "meta", "facebook": "meta", "aws": "amazon"}
+_COMPANIES = {"openai", "google", "microsoft", "meta", "nvidia", "amazon", "apple", "anthropic", "xai",
+              "deepseek", "alibaba", "tencent", "baidu", "bytedance", "huawei", "xiaomi", "samsung", "tsmc",
+              "tesla", "intel", "oracle", "qualcomm", "broadcom", "amd", "zhipu", "moonshot", "mistral",
+              "coreweave", "perplexity", "ibm", "salesforce", "spacex", "palantir", "arm", "micron"}
 
 _MONEY_EN = re.compile(
     r"([$€£])\s?(\d+(?:[.,]\d+)?)\s?(trillion|billion|million|bn|tn|tr|b|m|k)?\b", re.I
@@ -154,6 +186,7 @@ _WEIGHT = {"e": 2.0, "g": 1.0, "n": 3.0, "w": 1.0, "c": 0.4}
 _POINTS = {"e": 1.0, "g": 0.25, "n": 1.5, "w": 0.5, "c": 0.15}
 GENERIC_POINTS_CAP = 0.75  # many shared generic names still never make a story on their own
 MIN_SPECIFIC_POINTS = 1.0
+BIGRAM_POINTS_CAP = 0.6
 # Aggregator boilerplate (Hacker News, Reddit) and bare URLs say nothing about the event.
 _BOILER = re.compile(
     r"https?://\S+|\b(?:Article URL|Comments URL|Points|# Comments):?\s*\d*"
@@ -218,6 +251,7 @@ def _cjk_tokens(text: str) -> list[str]:
     out = [
         ("g:" if ZH_ENTITIES[m] in _GENERIC else "e:") + ZH_ENTITIES[m] for m in _ZH_RE.findall(text)
     ]
+    out += [tok for m in _ZH_TERMS_RE.findall(text) for tok in ZH_TERMS[m]]
     for run in _CJK_RUN.findall(_ZH_RE.sub(" ", text)):
         out.extend("c:" + run[i : i + 2] for i in range(len(run) - 1))
     return out
@@ -225,6 +259,7 @@ def _cjk_tokens(text: str) -> list[str]:
 
 _KNOWN = {v for v in ZH_ENTITIES.values() if " " not in v} - _GENERIC
 _LEGAL = {_stem(w) for w in _LEGAL_WORDS}
+_GOV_WORDS = {_stem(w) for w in _GOV_RAW}
 
 
 def _title_case(title: str) -> bool:
@@ -335,7 +370,9 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
 
 def _points(shared: set[str], rare: dict[str, float]) -> tuple[float, float]:
     """(all points, specific points): generic names count little and only up to a cap."""
-    specific = sum(_POINTS[t[0]] * rare.get(t, 1.0) for t in shared if t[0] != "g")
+    specific = sum(_POINTS[t[0]] * rare.get(t, 1.0) for t in shared if t[0] not in "gc")
+    # Chinese character pairs are many and often generic ("合作", "市值"): they add little, capped
+    specific += min(sum(_POINTS["c"] * rare.get(t, 1.0) for t in shared if t[0] == "c"), BIGRAM_POINTS_CAP)
     generic = sum(_POINTS["g"] for t in shared if t[0] == "g")
     return specific + min(generic, GENERIC_POINTS_CAP), specific
 
@@ -358,9 +395,9 @@ def _evidence(vec: dict[str, float], head: dict[str, Any],
     so the cosine is taken over those alone rather than diluted by untranslatable words.
     """
     centroid = head["centroid"]
-    if _cjk_heavy(vec) != _cjk_heavy(centroid):
-        vec = {t: v for t, v in vec.items() if t[0] in "egn"}
-        centroid = {t: v for t, v in centroid.items() if t[0] in "egn"}
+    if _cjk_heavy(vec) != _cjk_heavy(centroid):  # words meet only through the ZH_TERMS table
+        vec = {t: v for t, v in vec.items() if t[0] in "egn" or t in _ZH_W}
+        centroid = {t: v for t, v in centroid.items() if t[0] in "egn" or t in _ZH_W}
     return (_cosine(vec, centroid), *_points(vec.keys() & centroid.keys() & _core(head), rare))
 
 
@@ -374,8 +411,26 @@ def _flags(vec: dict[str, float]) -> tuple[set[str], bool]:
     return juris, legal
 
 
+def title_roles(title: str) -> dict[str, Any]:
+    """Actor and action of a headline: the companies it names (products read as their makers)
+    and whether a government, regulator or court acts in it. Stories must agree on both."""
+    tokens = _latin_tokens(title, _title_case(title)) + _cjk_tokens(title)
+    names = {_MAKER.get(t[2:], t[2:]) for t in tokens if t[0] in "eg"}
+    gov = any(t[0] in "egw" and _stem(t[2:]) in _GOV_WORDS for t in tokens) or any(w in title for w in _GOV_ZH)
+    return {"companies": sorted(names & _COMPANIES), "gov": gov}
+
+
+def roles_disagree(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Another actor (each headline names a company the other does not) or another kind of
+    action (a government acts in one headline only): a follow-on development, not the same story."""
+    if a["gov"] != b["gov"]:
+        return True
+    ca, cb = set(a["companies"]), set(b["companies"])
+    return bool(ca - cb) and bool(cb - ca)
+
+
 def match_score(vec: dict[str, float], event_at: str, head: dict[str, Any],
-                rare: dict[str, float]) -> tuple[float, float]:
+                rare: dict[str, float], roles: dict[str, Any] | None = None) -> tuple[float, float]:
     """Combined score of an item against a story head: cosine, time, actor/action agreement.
 
     Returns (score, points); points are 0 unless enough specific evidence is shared.
@@ -390,6 +445,8 @@ def match_score(vec: dict[str, float], event_at: str, head: dict[str, Any],
         score *= LEGAL_MISMATCH_DAMP  # another country's authority is another actor
     if legal != head["legal"]:
         score *= LEGAL_MISMATCH_DAMP  # a lawsuit or probe about a launch is a new development
+    if roles is not None and head.get("roles") and roles_disagree(roles, head["roles"]):
+        score *= ROLE_MISMATCH_DAMP  # another actor or another action: a follow-on story
     return score, points
 
 
@@ -421,16 +478,16 @@ def _reweighted(vec: dict[str, float], rare: dict[str, float]) -> dict[str, floa
 
 
 def _best(st: StoryStore, lens: str, day: str, vec: dict[str, float], event_at: str,
-          min_score: float, min_points: float) -> tuple[str | None, int]:
+          min_score: float, min_points: float, roles: dict[str, Any] | None = None) -> tuple[str | None, int]:
     rare = rarity(st, lens, day, vec)
     weighted = _reweighted(vec, rare)
     best, best_score, compared = None, min_score, 0
     for sid in _candidates(st, lens, day, query_tokens(weighted)):
         head = st.get("story", lens, day, sid)
-        if head is None:
+        if head is None or head.get("paper"):  # a paper's story holds that paper only
             continue
         compared += 1
-        score, points = match_score(weighted, event_at, head, rare)
+        score, points = match_score(weighted, event_at, head, rare, roles)
         if points >= min_points and score >= best_score:
             best, best_score = sid, score
     return best, compared
@@ -477,11 +534,14 @@ def _merge_centroid(head: dict[str, Any], vec: dict[str, float]) -> None:
     head["counts"] = {t: counts[t] for t, _ in top}
 
 
-def _new_head(sid: str, item: EnrichedItem, developing_since: str | None) -> dict[str, Any]:
+def _new_head(sid: str, item: EnrichedItem, developing_since: str | None,
+              roles: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A story head; the founder fixes its actor and action (`roles`) and whether it is a paper."""
     at = item.event_at.isoformat()
     return {"story_id": sid, "lens": item.lens, "day": item.day, "members": [], "categories": {},
             "centroid": {}, "counts": {}, "juris": [], "legal": False, "first_seen": at, "last_event": at,
-            "developing_since": developing_since}
+            "developing_since": developing_since, "roles": roles or title_roles(item.title),
+            "paper": _is_paper(item)}
 
 
 def _add_to_head(head: dict[str, Any], item: EnrichedItem, vec: dict[str, float]) -> dict[str, Any]:
@@ -505,12 +565,33 @@ def _previous_days(day: str) -> list[str]:
     return [(start - timedelta(days=n)).isoformat() for n in range(1, LOOKBACK_DAYS + 1)]
 
 
-def _developing_since(st: StoryStore, item: EnrichedItem, vec: dict[str, float]) -> tuple[str | None, int]:
-    """The earliest linked day among strong matches in the previous days, through their indexes."""
+def _seen_before(st: StoryStore, item: EnrichedItem, day: str, sig: list[int] | None) -> bool:
+    """The same article collected again on a later day: same canonical URL or near-duplicate text."""
+    if item.canonical_url and st.get("url", item.lens, day, item.canonical_url) is not None:
+        return True
+    for band in _bands(sig) if sig else []:
+        for other in st.get("lsh", item.lens, day, band) or []:
+            entry = st.get("member", item.lens, day, other)
+            if entry and entry.get("sig") and _jaccard(sig, entry["sig"]) >= NEAR_DUP_JACCARD:  # type: ignore[arg-type]
+                return True
+    return False
+
+
+def _developing_since(st: StoryStore, item: EnrichedItem, vec: dict[str, float], sig: list[int] | None,
+                      roles: dict[str, Any]) -> tuple[str | None, int]:
+    """The earliest linked day among strong matches in the previous days, through their indexes.
+
+    Only a new report continues a story: an article already seen on an earlier day (a feed
+    collecting it again) is the same item, not a development, and links nothing.
+    """
     compared, linked = 0, None
+    if _is_paper(item):
+        return None, 0
     for day in _previous_days(item.day):
+        if _seen_before(st, item, day, sig):
+            return None, compared
         sid, n = _best(st, item.lens, day, vec, item.event_at.isoformat(), CROSS_DAY_SCORE,
-                       CROSS_DAY_POINTS)
+                       CROSS_DAY_POINTS, roles)
         compared += n
         if sid is not None:
             head = st.get("story", item.lens, day, sid)
@@ -518,17 +599,21 @@ def _developing_since(st: StoryStore, item: EnrichedItem, vec: dict[str, float])
     return linked, compared
 
 
+def _is_paper(item: EnrichedItem) -> bool:
+    return item.kind == "paper" or "arxiv.org/" in item.canonical_url
+
+
 def _find_story(st: StoryStore, item: EnrichedItem, vec: dict[str, float],
-                sig: list[int] | None) -> tuple[str | None, int]:
+                sig: list[int] | None, roles: dict[str, Any]) -> tuple[str | None, int]:
     if item.canonical_url:
         sid = st.get("url", item.lens, item.day, item.canonical_url)
         if sid is not None:
             return str(sid), 0
     sid, n_dup = _near_duplicate(st, item, sig)
-    if sid is not None:
+    if sid is not None or _is_paper(item):  # a paper joins only copies of itself
         return sid, n_dup
     sid, n_sim = _best(st, item.lens, item.day, vec, item.event_at.isoformat(), JOIN_SCORE,
-                       JOIN_POINTS)
+                       JOIN_POINTS, roles)
     return sid, n_dup + n_sim
 
 
@@ -555,12 +640,13 @@ def assign(store: StoryStore | Store, item: EnrichedItem) -> tuple[Story, bool]:
     vec = vector(features(item.title, item.text))
     sh = shingles(item.title, item.text)
     sig = signature(sh) if len(sh) >= MIN_SHINGLES else None
-    sid, compared = _find_story(st, item, vec, sig)
+    roles = title_roles(item.title)
+    sid, compared = _find_story(st, item, vec, sig, roles)
     if sid is None:
-        since, n_prev = _developing_since(st, item, vec)
+        since, n_prev = _developing_since(st, item, vec, sig, roles)
         compared += n_prev
         sid = story_id(item.lens, item.day, item)
-        head = st.get("story", item.lens, item.day, sid) or _new_head(sid, item, since)
+        head = st.get("story", item.lens, item.day, sid) or _new_head(sid, item, since, roles)
     else:
         head = st.get("story", item.lens, item.day, sid)
     STATS.record(compared)

@@ -29,6 +29,13 @@ TIER_BONUS = {"primary": 0.6, "tier1": 0.6, "tier2": 0.4, "research": 0.3, "soci
 PRIMARY_BONUS = 1.0
 SINGLE_OUTLET_CAP = 2.0
 SOCIAL_ONLY_CAP = 1.5
+# A lone paper is research news, rarely the day's top story; a lone primary or tier-1 report is
+# worth more than a lone unknown outlet. Above its cap a story keeps a quarter of the excess, so
+# capped stories stay ordered by their signals instead of tying.
+SINGLE_OUTLET_CAPS = {"primary": 2.4, "tier1": 2.3, "tier2": 2.0, "research": 1.3, "social": 1.5}
+CAP_KEEP = 0.25
+CAP_ROOM = 0.5  # ... and never rises more than this above its cap
+TEXT_SIGNAL_SHARE = 0.5  # a signal only in the text (not in any headline) counts this share
 SOCIAL_KINDS = {"post", "tweet"}
 
 # Signals found in any member's title or text, with their bonus and a short reason.
@@ -44,6 +51,12 @@ SIGNALS: tuple[tuple[str, re.Pattern[str], float], ...] = (
     ("security impact", re.compile(
         r"\b(?:vulnerabilit\w*|exploit\w*|breach\w*|malware|ransomware|CVE-\d+|cyber\w*|"
         r"hack\w*|supply[- ]chain attack|jailbreak\w*|zero-day)\b", re.I), 0.4),
+    ("frontier capability or risk", re.compile(
+        r"\b(?:frontier (?:model|ai|lab)s?|superintelligen\w*|catastrophic|bioweapons?|"
+        r"dangerous capabilit\w*|existential|most (?:capable|powerful|advanced) (?:ai|model)\w*|"
+        r"ai safety|misalign\w*|loss of control)\b|前沿模型|超级智能|灾难性", re.I), 0.5),
+    ("government action (zh)", re.compile(
+        r"监管|立法|法规|禁令|罚款|出口管制|制裁|调查|起诉|法院|网信办|商务部|管理办法"), 0.5),
 )
 RUMOUR = re.compile(
     r"\b(?:reportedly|rumou?rs?|rumou?red|leak(?:s|ed)?|sources say|sources said|"
@@ -107,8 +120,16 @@ def _is_social(member: StoryMember, tier: str) -> bool:
 
 
 def _signals(story: Story) -> list[tuple[str, float]]:
-    text = " ".join(f"{m.title} {m.text[:3000]}" for m in story.members)
-    return [(name, bonus) for name, pattern, bonus in SIGNALS if pattern.search(text)]
+    """Signals in any headline count fully; found only in the texts, they count a share."""
+    titles = " ".join(m.title for m in story.members)
+    text = " ".join(m.text[:3000] for m in story.members)
+    out = []
+    for name, pattern, bonus in SIGNALS:
+        if pattern.search(titles):
+            out.append((name, bonus))
+        elif pattern.search(text):
+            out.append((name, round(bonus * TEXT_SIGNAL_SHARE, 3)))
+    return out
 
 
 def _category_weight(story: Story, lens: Lens) -> float:
@@ -141,18 +162,20 @@ def score_story(
     total *= weight
     if story.category:
         reasons.append(f"category {story.category} weight {weight:g}")
-    total = _capped(total, outlets, social_only, reasons)
+    total = _capped(total, outlets, social_only, reasons, best_tier)
     confidence = _confidence(story, outlets, primaries, social_only, reasons)
     return round(total, 4), confidence, reasons
 
 
-def _capped(total: float, outlets: dict[str, str], social_only: bool, reasons: list[str]) -> float:
+def _capped(total: float, outlets: dict[str, str], social_only: bool, reasons: list[str],
+            best_tier: str = "other") -> float:
     if social_only and total > SOCIAL_ONLY_CAP:
         reasons.append("social posts only, capped")
         return SOCIAL_ONLY_CAP
-    if len(outlets) <= 1 and total > SINGLE_OUTLET_CAP:
+    cap = SINGLE_OUTLET_CAPS.get(best_tier, SINGLE_OUTLET_CAP)
+    if len(outlets) <= 1 and total > cap:
         reasons.append("single outlet, capped")
-        return SINGLE_OUTLET_CAP
+        return cap + min(CAP_ROOM, CAP_KEEP * (total - cap))
     return total
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -180,19 +179,6 @@ def test_relevance_is_between_zero_and_one_and_the_decision_is_deterministic() -
 ])
 def test_source_tier_uses_the_name_first_then_the_host(source: str, url: str, tier: str | None) -> None:
     assert source_tier(source, url, LENS) == tier
-
-
-def test_classification_is_fast() -> None:
-    item = make_item(title="EU regulators open probe into AI chatbot over teen safety",
-                     text="Officials said the investigation covers data protection. " * 20)
-    classify(lens=LENS, **item)
-    runs = 2000
-    start = time.perf_counter()
-    for _ in range(runs):
-        classify(lens=LENS, **item)
-    per_item = (time.perf_counter() - start) / runs
-    print(f"classify: {per_item * 1e6:.0f} us per item")
-    assert per_item < 1e-3  # generous for shared CI machines; typically well under 150 us
 
 
 def _load(name: str) -> list[dict[str, Any]]:

@@ -236,3 +236,61 @@ def test_story_store_keys_are_namespaced() -> None:
     store = StoryStore({})
     assign(store, _item(1, *HEALTH[0]))
     assert all(k.split("|")[1:3] == [LENS, DAY] for k in store.map)
+
+
+MERIDIAN_LAUNCH = [
+    ("reuters.com", "Meridian Labs releases Meridian-5 model, citing safety evaluations",
+     "Meridian Labs released Meridian-5, its most capable model, on Thursday and published a system "
+     "card with dangerous-capability evaluations for Meridian-5."),
+    ("techcrunch.com", "Meridian Labs debuts Meridian-5 with new dangerous-capability evals",
+     "Meridian Labs debuted Meridian-5 on Thursday; the Meridian-5 system card reports new "
+     "dangerous-capability evaluations."),
+]
+
+
+def test_a_regulator_asking_about_a_launched_model_is_its_own_story() -> None:
+    store: dict[str, Any] = {}
+    launch = assign_all(store, [_item(n, *row) for n, row in enumerate(MERIDIAN_LAUNCH)])
+    follow = _item(9, "politico.eu", "EU AI Office asks Meridian Labs for Meridian-5 risk documentation",
+                   "The European Commission's AI Office has asked Meridian Labs to hand over technical "
+                   "documentation on Meridian-5 under the AI Act, officials said on Thursday.")
+    story, _ = assign(store, follow)
+    assert story.story_id not in set(launch.values())
+
+
+def test_a_paper_never_joins_a_model_release_story() -> None:
+    store: dict[str, Any] = {}
+    launch = assign_all(store, [_item(n, *row) for n, row in enumerate(MERIDIAN_LAUNCH)])
+    paper = _item(7, "arxiv.org", "Measuring Dangerous-Capability Evaluations of Meridian-5 Agents",
+                  "We evaluate Meridian-5 and other frontier models on dangerous-capability evaluations.",
+                  kind="paper")
+    story, _ = assign(store, paper)
+    assert story.story_id not in set(launch.values()) and len(story.members) == 1
+
+
+def test_deals_of_two_different_companies_with_one_partner_stay_apart() -> None:
+    store: dict[str, Any] = {}
+    first = _item(1, "cnbc.com", "Meta commits to spending additional $21 billion with CoreWeave",
+                  "Meta will spend an additional $21 billion on CoreWeave cloud capacity through 2032.")
+    second = _item(2, "cnbc.com", "CoreWeave stock pops 11% on deal to power Anthropic's Claude",
+                   "CoreWeave shares rose after a multi-year deal to supply capacity to Anthropic.")
+    ids = assign_all(store, [first, second])
+    assert ids["i1"] != ids["i2"]
+
+
+def test_the_same_article_collected_again_the_next_day_is_not_a_development() -> None:
+    store: dict[str, Any] = {}
+    assign_all(store, [_item(n, *row) for n, row in enumerate(HEALTH[:2])])
+    again = make_item(id="again", outlet="slashdot.org", title=HEALTH[0][1], text=HEALTH[0][2],
+                      event_at=AT + timedelta(days=1), url="https://slashdot.org/story-0")
+    story, _ = assign(store, again)
+    assert story.day == "2026-01-09" and story.developing_since is None
+
+
+def test_chinese_and_english_reports_of_export_controls_meet() -> None:
+    store: dict[str, Any] = {}
+    en = _item(1, "reuters.com", "US tightens export controls on advanced AI chips",
+               "The US Commerce Department tightened export controls on advanced AI chips to China.")
+    zh = _item(2, "量子位", "美国商务部收紧先进AI芯片出口管制", "美国商务部收紧对中国的先进AI芯片出口管制。", lang="zh")
+    ids = assign_all(store, [en, zh])
+    assert ids["i1"] == ids["i2"]

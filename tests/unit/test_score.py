@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.score import rank_stories, score_story, tier_of
+from streams.score import CAP_ROOM, SINGLE_OUTLET_CAP, rank_stories, score_story, tier_of
 from tests.builders import make_lens, make_member, make_story
 
 LENS = make_lens()
@@ -48,10 +48,24 @@ def test_three_tier_outlets_are_high_confidence() -> None:
 
 def test_single_unknown_outlet_is_low_confidence_and_capped() -> None:
     text = "The $40 billion deal for 5 GW of H200 data centres drew a Senate probe over a breach."
-    story = make_story([_m(1, "blog.example", title="Huge deal", text=text)])
+    story = make_story([_m(1, "blog.example", title=text, text=text)])
     score, confidence, reasons = score_story(story, LENS)
-    assert confidence == "low" and score <= 2.0
+    assert confidence == "low" and score <= SINGLE_OUTLET_CAP + CAP_ROOM
     assert "single outlet, unconfirmed" in reasons and "single outlet, capped" in reasons
+
+
+def test_capped_single_outlet_stories_stay_ordered_by_their_signals() -> None:
+    plain = make_story([_m(1, "blog.example", title="Chip deal", text="A $40 billion deal for GPUs.")])
+    weighty = make_story([_m(1, "blog.example", title="Senate probe of $40 billion GPU deal after breach",
+                             text="A $40 billion deal for 5 GW of GPUs drew a Senate probe over a breach.")])
+    assert score_story(weighty, LENS)[0] > score_story(plain, LENS)[0]
+
+
+def test_a_lone_paper_ranks_below_a_lone_tier1_report() -> None:
+    text = "A frontier model jailbreak enables cyber attacks, researchers warn regulators."
+    paper = make_story([_m(1, "arxiv.org", title="Jailbreaking frontier models", text=text)])
+    news = make_story([_m(2, "reuters.com", title="Jailbreak of frontier models worries regulators", text=text)])
+    assert score_story(news, LENS)[0] > score_story(paper, LENS)[0]
 
 
 def test_social_only_story_is_low_and_capped() -> None:

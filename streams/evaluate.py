@@ -1,0 +1,267 @@
+"""Measure a lens on hand-labelled real items: relevance, categories, story grouping, ranking.
+
+Pure functions over label rows and item files, plus `main` (wired as `usul eval`). The label
+files hold ids and judgements only; the item texts are read from a directory of real JSON Lines
+files (by default `../shared/data/real` next to the repository).
+
+Label files, all JSON Lines, recognised by their name in the labels directory:
+
+- `relevance-<part>.jsonl`: `{"id", "file", "relevant", "category", "also"?}`; `also` lists
+  other categories an analyst would accept. Each part is reported on its own (`tune` is what
+  term lists were tuned against, `holdout` never was).
+- `stories-<day>.jsonl`: `{"id", "file", "story"}`; gold story of each item of one lens-day.
+  All gold items are clustered as relevant, in canonical order (event time, id), the order the
+  closed day is rebuilt in (`streams.flow._rebuilt_day`); reported as BCubed P/R/F1.
+- `ranking-<day>.jsonl`: `{"day", "files", "story", "items"}`: a story an analyst would put in
+  the day's top 4, named by some of its item ids. The day is run the way `usul replay --day`
+  runs it (observed at the window's end, classified, timed, clustered, ranked) and a story
+  counts as found in the top k when one of Usul's top-k stories holds any of its items.
+
+Relevance here is the classifier's verdict on the item, independent of which day it falls on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from models.items import EnrichedItem
+from models.lens import Lens
+from models.stories import Story
+from streams import cluster
+from streams.classify import classify
+from streams.cluster_eval import BCubed, bcubed
+from streams.enrich import enrich
+from streams.ingest import parse_json_item
+from streams.lenses import DEFAULT_LENS, load_lens
+from streams.replay import day_window, stamp_observed
+from streams.score import rank_stories
+
+__all__ = [
+    "DEFAULT_DATA", "DEFAULT_LABELS", "ItemFiles", "RankingHits", "RelevanceScores", "day_items",
+    "load_rows", "main", "ranked_day", "ranking_hits", "relevance_scores", "story_bcubed",
+]
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_LABELS = ROOT / "tests" / "unit" / "eval_labels"
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "real"
+FIELDS = ("title", "text", "source", "url", "kind", "lang")
+
+
+@dataclass
+class RelevanceScores:
+    """Confusion counts of the relevance decision and category hits among true positives."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+    category_hits: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return self.tp + self.fp + self.fn + self.tn
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def category_accuracy(self) -> float:
+        return self.category_hits / self.tp if self.tp else 0.0
+
+    def add(self, truth: bool, said: bool, category_ok: bool) -> None:
+        if truth and said:
+            self.tp += 1
+            self.category_hits += category_ok
+        elif said:
+            self.fp += 1
+        elif truth:
+            self.fn += 1
+        else:
+            self.tn += 1
+
+
+@dataclass(frozen=True)
+class RankingHits:
+    """How many of the analyst's top stories Usul's top 4 and top 16 contain."""
+
+    day: str
+    wanted: int
+    in_top4: int
+    in_top16: int
+
+
+class ItemFiles:
+    """Real item files by name, each read once."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._cache: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def file(self, name: str) -> dict[str, dict[str, Any]]:
+        if name not in self._cache:
+            rows = load_rows(self.directory / name)
+            self._cache[name] = {row["id"]: row for row in rows}
+        return self._cache[name]
+
+    def item(self, name: str, item_id: str) -> dict[str, Any]:
+        return self.file(name)[item_id]
+
+
+def load_rows(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+# ---------------------------------------------------------------- relevance and categories
+
+
+def relevance_scores(labels: Iterable[Mapping[str, Any]], files: ItemFiles, lens: Lens) -> RelevanceScores:
+    """Classifier verdicts against the labels; errors list the misjudged items for reading."""
+    scores = RelevanceScores()
+    for label in labels:
+        item = files.item(label["file"], label["id"])
+        verdict = classify(*(str(item.get(f) or "") for f in FIELDS), lens=lens)
+        accepted = {label["category"], *label.get("also", [])}
+        ok = verdict.category in accepted
+        scores.add(bool(label["relevant"]), verdict.relevant, ok)
+        if verdict.relevant != bool(label["relevant"]) or (verdict.relevant and not ok):
+            kind = "fp" if verdict.relevant and not label["relevant"] else (
+                "fn" if not verdict.relevant else "cat")
+            scores.errors.append(f"{kind} {label['id']} [{verdict.category} vs {label['category']}] "
+                                 f"{item.get('title', '')[:90]}")
+    return scores
+
+
+# ---------------------------------------------------------------- story grouping
+
+
+def _enriched(raw: Mapping[str, Any], lens: Lens, day: str) -> EnrichedItem:
+    item = parse_json_item(json.dumps(raw), raw["id"], day_window(lens, day).end)
+    item = stamp_observed(item, day_window(lens, day))
+    enriched = enrich(item, lens, item.observed_at or day_window(lens, day).end)
+    return enriched.model_copy(update={"relevant": True, "day": day})
+
+
+def story_bcubed(gold_rows: Sequence[Mapping[str, Any]], files: ItemFiles, lens: Lens, day: str) -> BCubed:
+    """Cluster the gold items of one day as relevant, in canonical order, and score BCubed."""
+    gold = {row["id"]: row["story"] for row in gold_rows}
+    items = [_enriched(files.item(row["file"], row["id"]), lens, day) for row in gold_rows]
+    items.sort(key=lambda it: (it.event_at, it.id))
+    return bcubed(cluster.assign_all({}, items), gold)
+
+
+# ---------------------------------------------------------------- ranking
+
+
+def day_items(raw_rows: Iterable[Mapping[str, Any]], lens: Lens, day: str) -> list[EnrichedItem]:
+    """The relevant items of `day` as `usul replay --day` judges and times them."""
+    window = day_window(lens, day)
+    out = {}
+    for raw in raw_rows:
+        item = stamp_observed(parse_json_item(json.dumps(raw), raw["id"], window.end), window)
+        enriched = enrich(item, lens, item.observed_at or window.end)
+        if enriched.relevant and enriched.day == day:
+            out[enriched.id] = enriched
+    return sorted(out.values(), key=lambda it: (it.event_at, it.id))
+
+
+def ranked_day(raw_rows: Iterable[Mapping[str, Any]], lens: Lens, day: str) -> list[Story]:
+    """The day's stories, clustered in canonical order and ranked, as the closed day is."""
+    store: dict[str, Any] = {}
+    for item in day_items(raw_rows, lens, day):
+        cluster.assign(store, item)
+    return rank_stories(cluster.stories_of_day(store, lens.slug, day), lens)
+
+
+def ranking_hits(ranked: Sequence[Story], wanted: Sequence[Sequence[str]], day: str) -> RankingHits:
+    def found(ids: Sequence[str], k: int) -> bool:
+        return any(set(ids) & set(story.item_ids) for story in ranked[:k])
+
+    return RankingHits(day, len(wanted), sum(found(ids, 4) for ids in wanted),
+                       sum(found(ids, 16) for ids in wanted))
+
+
+# ---------------------------------------------------------------- the command
+
+
+def _relevance_report(labels_dir: Path, files: ItemFiles, lens: Lens, verbose: bool) -> list[str]:
+    lines = []
+    for path in sorted(labels_dir.glob("relevance-*.jsonl")):
+        part = path.stem.removeprefix("relevance-")
+        s = relevance_scores(load_rows(path), files, lens)
+        lines.append(f"relevance {part:<8} n={s.n:<4} relevant={s.tp + s.fn:<3} tp={s.tp} fp={s.fp} "
+                     f"fn={s.fn}  P={s.precision:.2f} R={s.recall:.2f} F1={s.f1:.2f}  "
+                     f"category accuracy={s.category_accuracy:.2f}")
+        if verbose:
+            lines += [f"    {e}" for e in s.errors]
+    return lines
+
+
+def _stories_report(labels_dir: Path, files: ItemFiles, lens: Lens) -> list[str]:
+    lines = []
+    for path in sorted(labels_dir.glob("stories-*.jsonl")):
+        day = path.stem.removeprefix("stories-")
+        rows = load_rows(path)
+        b = story_bcubed(rows, files, lens, day)
+        lines.append(f"stories   {day} items={len(rows):<3} stories={len({r['story'] for r in rows}):<3} "
+                     f"BCubed P={b.precision:.3f} R={b.recall:.3f} F1={b.f1:.3f}")
+    return lines
+
+
+def _ranking_report(labels_dir: Path, files: ItemFiles, lens: Lens, verbose: bool) -> list[str]:
+    lines = []
+    for path in sorted(labels_dir.glob("ranking-*.jsonl")):
+        rows = load_rows(path)
+        day = rows[0]["day"]
+        raw = [row for name in rows[0]["files"] for row in files.file(name).values()]
+        ranked = ranked_day(raw, lens, day)
+        h = ranking_hits(ranked, [r["items"] for r in rows], day)
+        lines.append(f"ranking   {day} analyst top={h.wanted}  in Usul top 4: {h.in_top4}/{h.wanted}  "
+                     f"in top 16: {h.in_top16}/{h.wanted}")
+        if verbose:
+            lines += [f"    {s.rank:>2} {s.score:5.2f} {s.confidence:<6} {s.category} | "
+                      f"{s.members[0].title[:80]} ({len(s.members)})" for s in ranked[:16]]
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="usul eval", description=__doc__.split("\n")[0])
+    parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS, help="directory of label files")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="directory of real item files")
+    parser.add_argument("--lens", default=DEFAULT_LENS)
+    parser.add_argument("--only", choices=("relevance", "stories", "ranking"), action="append")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list misjudged items, top stories")
+    args = parser.parse_args(argv)
+    if not args.data.is_dir():
+        parser.error(f"no item directory {args.data}")
+    lens, files = load_lens(args.lens), ItemFiles(args.data)
+    parts = args.only or ["relevance", "stories", "ranking"]
+    lines: list[str] = []
+    if "relevance" in parts:
+        lines += _relevance_report(args.labels, files, lens, args.verbose)
+    if "stories" in parts:
+        lines += _stories_report(args.labels, files, lens)
+    if "ranking" in parts:
+        lines += _ranking_report(args.labels, files, lens, args.verbose)
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
