@@ -20,8 +20,8 @@ class DayClose(BaseModel):
     lens: str
     day: str
     close_id: str
-    partition: int
-    partitions: int
+    partition: int = Field(ge=0)
+    partitions: int = Field(ge=1)
     requested_at: AwareDatetime
 
 

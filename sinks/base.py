@@ -46,6 +46,18 @@ class BriefSink(Protocol):
     def deliver(self, brief: Brief) -> DeliveryResult: ...
 
 
+@runtime_checkable
+class AsyncBriefSink(Protocol):
+    """The same contract for channels that talk to the network: `deliver` is a coroutine.
+
+    `sinks.dispatch` awaits these on the event loop and runs plain `BriefSink`s in an executor.
+    """
+
+    name: str
+
+    async def deliver(self, brief: Brief) -> DeliveryResult: ...
+
+
 class SinkError(Exception):
     """A delivery failed; the message names the sink, the brief and the cause."""
 
@@ -57,7 +69,15 @@ class SinkError(Exception):
 
 
 class RetryableSinkError(SinkError):
-    """A transient failure: the same delivery may succeed later."""
+    """A transient failure: the same delivery may succeed later.
+
+    `retry_after` is the receiver's own wish (an HTTP `Retry-After`, Discord's `retry_after`) in
+    seconds; the retry policy never tries again sooner than that.
+    """
+
+    def __init__(self, sink: str, brief_id: str, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(sink, brief_id, reason)
+        self.retry_after = retry_after
 
 
 class PermanentSinkError(SinkError):

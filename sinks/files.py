@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from models.briefs import Brief
-from sinks.base import DeliveryResult, PermanentSinkError, RetryableSinkError, SinkError
+from sinks.base import DeliveryResult, DeliveryStatus, PermanentSinkError, RetryableSinkError, SinkError
 from streams.render import render_html, render_markdown, render_text
 
 _RENDERERS: dict[str, Callable[[Brief], str]] = {
@@ -62,7 +62,7 @@ class FileSink:
             raise self._os_error(brief, exc) from exc
         except ValueError as exc:  # a brief.json or latest.json on disk that is not ours to read
             raise PermanentSinkError(self.name, brief.brief_id, f"unreadable file in {folder}: {exc}") from exc
-        status = "delivered" if written else "already_delivered"
+        status: DeliveryStatus = "delivered" if written else "already_delivered"
         return DeliveryResult(self.name, brief.brief_id, status, str(folder), ", ".join(written))
 
     def revision_dir(self, brief: Brief) -> Path:

@@ -6,6 +6,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from models import topics
+from streams.kafka_security import client_kwargs
 from streams.settings import Settings
 
 DAY_MS = 24 * 3600 * 1000
@@ -25,7 +26,8 @@ def _new_topic(spec: topics.TopicSpec, settings: Settings) -> NewTopic:
 
 async def ensure_topics(settings: Settings) -> list[str]:
     """Create the topics that do not exist yet; returns the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=30000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=30000,
+                                **client_kwargs(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

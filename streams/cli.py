@@ -49,14 +49,34 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--out", type=Path, required=True)
     replay.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for each step")
     replay.set_defaults(run=cmd_replay)
-    ingest = commands.add_parser("ingest", help="produce items from JSON Lines files or RSS/Atom files and URLs")
-    ingest.add_argument("locations", nargs="+")
+    ingest = commands.add_parser("ingest", help="poll the configured sources, or produce items from files and URLs")
+    ingest.add_argument("locations", nargs="*", help="JSON Lines files or RSS/Atom files and URLs, read once")
+    ingest.add_argument("--sources", type=Path, help="sources TOML (default: USUL_SOURCES_FILE, else the shipped "
+                        "list when online)")
+    ingest_mode = ingest.add_mutually_exclusive_group()
+    ingest_mode.add_argument("--once", action="store_true", help="poll every enabled source once, now (default)")
+    ingest_mode.add_argument("--loop", action="store_true", help="keep polling sources as they fall due")
+    ingest.add_argument("--only", action="append", metavar="NAME", help="poll only this source (repeatable)")
     ingest.set_defaults(run=cmd_ingest)
     close = commands.add_parser("close", help="close a lens-day now (produces close markers)")
     close.add_argument("--lens", default="ai-safety-governance")
     close.add_argument("--day", required=True)
     close.set_defaults(run=cmd_close)
+    dlq = commands.add_parser("dlq", help="list or replay the dead-letter topic").add_subparsers(dest="action",
+                                                                                            required=True)
+    dlq_list = dlq.add_parser("list", help="show dead letters, oldest first")
+    dlq_replay = dlq.add_parser("replay", help="re-produce transient failures to their original topic")
+    for sub in (dlq_list, dlq_replay):
+        sub.add_argument("--stage", help="only letters of this stage (normalise, cluster, assemble, ingest, ...)")
+    dlq_list.add_argument("--limit", type=int, default=50, help="the newest N letters (0: all)")
+    dlq_list.set_defaults(run=cmd_dlq_list)
+    dlq_replay.add_argument("--dry-run", action="store_true", help="say what would be replayed; send nothing")
+    dlq_replay.set_defaults(run=cmd_dlq_replay)
     commands.add_parser("topics", help="create the catalogue's topics").set_defaults(run=cmd_topics)
+    evaluate = commands.add_parser("eval", help="relevance, clustering and ranking against labeled real days",
+                                   add_help=False)
+    evaluate.add_argument("rest", nargs=argparse.REMAINDER)
+    evaluate.set_defaults(run=cmd_eval)
     schemas = commands.add_parser("schemas", help="write each topic's JSON Schema under models/schemas")
     schemas.set_defaults(run=cmd_schemas)
     return parser
@@ -124,7 +144,9 @@ def _replay(settings: Settings, bootstrap: str, files: list[Path], lens_slug: st
 
     lens = load_lens(lens_slug)
     window = day_window(lens, day) if day else span_window(lens, since, until)  # type: ignore[arg-type]
-    result = asyncio.run(Replay(bootstrap, lens, window, timeout).run(files))
+    from streams.kafka_security import client_kwargs
+
+    result = asyncio.run(Replay(bootstrap, lens, window, timeout, client_kwargs(settings)).run(files))
     write_outputs(result, out)
     for closed in result.closed:
         top = [s for s in closed.stories if s.tier == "top"]
@@ -139,12 +161,16 @@ def _replay(settings: Settings, bootstrap: str, files: list[Path], lens_slug: st
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from streams.produce import produce_locations
-
     settings = _require_broker(Settings())
-    sent, rejected = asyncio.run(produce_locations(settings, args.locations, datetime.now(timezone.utc)))
-    print(f"ingested {sent} items; {rejected} rejected (see the dead-letter topic)")
-    return 0
+    if args.locations:
+        from streams.produce import produce_locations
+
+        sent, rejected = asyncio.run(produce_locations(settings, args.locations, datetime.now(timezone.utc)))
+        print(f"ingested {sent} items; {rejected} rejected (see the dead-letter topic)")
+        return 0
+    from streams.poller import run_ingest
+
+    return asyncio.run(run_ingest(settings, args.sources, loop=args.loop, only=args.only))
 
 
 def cmd_close(args: argparse.Namespace) -> int:
@@ -156,12 +182,50 @@ def cmd_close(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dlq_list(args: argparse.Namespace) -> int:
+    from streams import dlq
+    from streams.kafka_security import client_kwargs
+
+    settings = _require_broker(Settings())
+    letters = asyncio.run(dlq.read_letters(settings.bootstrap_servers or "", client_kwargs(settings)))
+    shown = dlq.select(letters, args.stage, args.limit)
+    for entry in shown:
+        print(dlq.summary_line(entry))
+    print(f"{len(shown)} of {len(letters)} dead letters shown")
+    return 0
+
+
+def cmd_dlq_replay(args: argparse.Namespace) -> int:
+    from streams import dlq
+    from streams.kafka_security import client_kwargs
+
+    settings = _require_broker(Settings())
+    security = client_kwargs(settings)
+    actions = dlq.plan_all(dlq.select(asyncio.run(dlq.read_letters(settings.bootstrap_servers or "", security)),
+                                      args.stage))
+    for action in actions:
+        print(action.line())
+    wanted = sum(a.replay for a in actions)
+    if args.dry_run:
+        print(f"dry run: would replay {wanted} of {len(actions)} dead letters")
+        return 0
+    sent = asyncio.run(dlq.replay(settings.bootstrap_servers or "", actions, security))
+    print(f"replayed {sent} of {len(actions)} dead letters; {len(actions) - sent} skipped")
+    return 0
+
+
 def cmd_topics(args: argparse.Namespace) -> int:
     from streams.admin import ensure_topics
 
     created = asyncio.run(ensure_topics(_require_broker(Settings())))
     print("created: " + (", ".join(created) or "nothing, all topics exist"))
     return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from streams.evaluate import main as evaluate
+
+    return evaluate(args.rest)
 
 
 def cmd_schemas(args: argparse.Namespace) -> int:

@@ -9,7 +9,9 @@ instead of raising.
 from __future__ import annotations
 
 import base64
-from collections.abc import MutableMapping
+import functools
+import logging
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,6 +35,9 @@ from streams.normalise import close_deadline, observed_or_now
 from streams.score import rank_stories, score_story
 from streams.state import DayOverlay
 
+log = logging.getLogger(__name__)
+Handler = Callable[..., list["Out"]]
+
 
 @dataclass(frozen=True)
 class Out:
@@ -55,10 +60,52 @@ def dead_letter(stage: str, error: Exception, payload: bytes | None, origin: Ori
     data = payload or b""
     text = data.decode("utf-8", errors="replace")
     exact = None if text.encode() == data else base64.b64encode(data).decode()
-    letter = DeadLetter(stage=stage, error_class=type(error).__name__, message=str(error)[:2000],
+    message = str(error).encode("utf-8", errors="replace").decode()  # no lone surrogates: it must encode
+    letter = DeadLetter(stage=stage, error_class=type(error).__name__, message=message[:2000],
                         original_topic=origin.topic, partition=origin.partition, offset=origin.offset,
                         key=origin.key, payload=text[:100_000], payload_b64=exact, failed_at=now)
     return Out(topics.DEAD_LETTERS, stage, letter)
+
+
+def guarded(stage: str) -> Callable[[Handler], Handler]:
+    """Whatever one record raises inside a stage becomes that record's dead letter.
+
+    An exception escaping an agent crashes it; faust restarts the agent and the same record comes
+    back, forever (a poison pill). So every per-record entry point catches `Exception`, logs the
+    stage and the input's position, counts it, and returns a dead letter instead.
+    """
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        def guard(self: Flow, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
+                  now: datetime) -> list[Out]:
+            try:
+                return handler(self, payload, state, origin, now)
+            except Exception as exc:  # noqa: BLE001 - any failure of one record is that record's alone
+                log.warning("stage %s failed on %s[%s]@%s (%d bytes, starts %r): %s: %s", stage, origin.topic,
+                            origin.partition, origin.offset, len(payload or b""), (payload or b"")[:80],
+                            type(exc).__name__, str(exc)[:300], exc_info=not isinstance(exc, ValueError))
+                return [self.dead(stage, exc, payload, origin, now)]
+        return guard
+    return wrap
+
+
+@dataclass(frozen=True)
+class DayRound:
+    """Every chunk of one close round of one lens-day, ready to assemble."""
+
+    lens: Lens
+    part: DayPart
+    parts: list[DayPart]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The offline brief of a round (revision 1, before numbering) and the stories it ranked."""
+
+    brief: Brief
+    stories: list[Story]
+    seen: int
+    relevant: int
 
 
 class Flow:
@@ -69,6 +116,7 @@ class Flow:
         self.metrics = metrics
 
     # raw -> enriched ---------------------------------------------------------------------------
+    @guarded("normalise")
     def on_raw(self, payload: bytes | None, seen: MutableMapping[str, Any], origin: Origin, now: datetime) -> list[Out]:
         try:
             raw: RawItem = decode(topics.RAW_ITEMS, payload)
@@ -92,6 +140,7 @@ class Flow:
         return Out(topics.ENRICHED, lens.slug, item)
 
     # enriched -> stories, and day parts on a close marker --------------------------------------
+    @guarded("cluster")
     def on_enriched(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
                     now: datetime) -> list[Out]:
         try:
@@ -107,7 +156,7 @@ class Flow:
         if item.observed_at > close_deadline(lens, item.day):
             self.metrics.items_late.labels(lens.slug).inc()
             return [Out(topics.LATE_ITEMS, lens.slug, item)]
-        _count_item(state, item)
+        state[f"seen|{lens.slug}|{item.day}|{item.id}"] = int(item.relevant)  # counted at close
         if not item.relevant:
             return []
         state[f"item|{lens.slug}|{item.day}|{item.id}"] = item.model_dump(mode="json")
@@ -120,35 +169,50 @@ class Flow:
 
     def _hand_over(self, marker: DayClose, lens: Lens, state: MutableMapping[str, Any]) -> list[Out]:
         stories = _rebuilt_day(state, lens, marker.day)
-        counts = state.get(f"count|{lens.slug}|{marker.day}") or {"seen": 0, "relevant": 0}
-        parts = dayclose.part_chunks(marker, stories, counts["seen"], counts["relevant"])
+        seen, relevant = _day_counts(state, lens, marker.day)
+        parts = dayclose.part_chunks(marker, stories, seen, relevant)
         return [Out(topics.DAY_PARTS, f"{marker.lens}:{marker.day}", part) for part in parts]
 
     # day parts -> brief --------------------------------------------------------------------------
+    @guarded("assemble")
     def on_day_part(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
                     now: datetime) -> list[Out]:
+        """The three steps below in one call. The assembler agent runs them apart: `draft_brief`
+        in an executor (CPU only), and the language-model rewrite between publish and send."""
+        taken = self.take_day_part(payload, state, origin, now)
+        if not isinstance(taken, DayRound):
+            return taken
+        return self.publish_draft(taken, self.draft_brief(taken, now), state, now)
+
+    def take_day_part(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
+                      now: datetime) -> DayRound | list[Out]:
+        """Keep one chunk (a table write: inside stream iteration); a completed round comes back."""
         try:
             part: DayPart = decode(topics.DAY_PARTS, payload)
             lens = self._lens(part.lens)
         except (DecodeError, KeyError) as exc:
             return [self.dead("assemble", exc, payload, origin, now)]
-        assembly = dayclose.Assembly(state)
-        parts = assembly.add(part)
-        if parts is None:
-            return []
-        outs = self._publish(lens, part, parts, assembly, now)
-        assembly.finish(part, parts)
-        return outs
+        parts = dayclose.Assembly(state).add(part)
+        return [] if parts is None else DayRound(lens, part, parts)
 
-    def _publish(self, lens: Lens, part: DayPart, parts: list[DayPart], assembly: dayclose.Assembly,
-                 now: datetime) -> list[Out]:
-        stories = rank_stories(_merge(parts), lens)
-        seen = sum(p.items_seen for p in parts if p.chunk == 0)
-        relevant = sum(p.items_relevant for p in parts if p.chunk == 0)
-        draft = assemble_brief(lens, part.day, 1, stories, now, seen, relevant)
-        content = brief_content_hash(draft)
+    def draft_brief(self, day: DayRound, now: datetime) -> Draft:
+        """Rank and write the round's brief. Pure computation over the round: no state is read or
+        written, so it may run off the event loop."""
+        stories = rank_stories(_merge(day.parts), day.lens)
+        seen = sum(p.items_seen for p in day.parts if p.chunk == 0)
+        relevant = sum(p.items_relevant for p in day.parts if p.chunk == 0)
+        brief = assemble_brief(day.lens, day.part.day, 1, stories, now, seen, relevant)
+        return Draft(brief, stories, seen, relevant)
+
+    def publish_draft(self, day: DayRound, draft: Draft, state: MutableMapping[str, Any],
+                      now: datetime) -> list[Out]:
+        """Decide the revision from the offline draft's content hash and record it (table writes:
+        inside stream iteration). A later rewrite of the words keeps this hash, so an unchanged day
+        never publishes again whatever a language model would have written."""
+        lens, part, assembly = day.lens, day.part, dayclose.Assembly(state)
+        content = brief_content_hash(draft.brief)
         revision, changed = assembly.next_revision(lens.slug, part.day, content)
-        brief = _numbered(draft, lens, part.day, revision, content)
+        brief = _numbered(draft.brief, lens, part.day, revision, content)
         outs: list[Out] = []
         if changed:
             assembly.published(lens.slug, part.day, revision, content)
@@ -156,8 +220,9 @@ class Flow:
             self.metrics.briefs.labels(lens.slug).inc()
         self.metrics.close_rounds.labels(lens.slug, str(changed).lower()).inc()
         closed = DayClosed(lens=lens.slug, day=part.day, close_id=part.close_id, revision=revision,
-                           changed=changed, brief_id=brief.brief_id, items_seen=seen, items_relevant=relevant,
-                           stories=[_ranked(s) for s in stories], closed_at=now)
+                           changed=changed, brief_id=brief.brief_id, items_seen=draft.seen,
+                           items_relevant=draft.relevant, stories=[_ranked(s) for s in draft.stories], closed_at=now)
+        assembly.finish(part, day.parts)
         return outs + [Out(topics.DAY_CLOSED, f"{lens.slug}:{part.day}", closed)]
 
     def _lens(self, slug: str) -> Lens:
@@ -170,15 +235,12 @@ class Flow:
         return dead_letter(stage, exc, payload, origin, now)
 
 
-def _count_item(state: MutableMapping[str, Any], item: EnrichedItem) -> None:
-    """Count each item id once per lens-day, however often it is delivered."""
-    key = f"seen|{item.lens}|{item.day}|{item.id}"
-    if key in state:
-        return
-    state[key] = 1
-    counts_key = f"count|{item.lens}|{item.day}"
-    counts = state.get(counts_key) or {"seen": 0, "relevant": 0}
-    state[counts_key] = {"seen": counts["seen"] + 1, "relevant": counts["relevant"] + int(item.relevant)}
+def _day_counts(state: MutableMapping[str, Any], lens: Lens, day: str) -> tuple[int, int]:
+    """Items seen and judged relevant on a lens-day: one `seen|` key per item id, written on every
+    delivery, so a record redelivered after a crash is counted exactly once."""
+    prefix = f"seen|{lens.slug}|{day}|"
+    marks = [state[key] for key in list(state) if key.startswith(prefix)]
+    return len(marks), sum(marks)
 
 
 def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> list[Story]:

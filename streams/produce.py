@@ -13,8 +13,10 @@ from models.codec import encode
 from models.items import RawItem
 from streams import dayclose
 from streams.admin import partitions_of
+from streams.dlq import headers
 from streams.flow import Origin, dead_letter
 from streams.ingest import IngestError, read_feed_source, read_jsonl
+from streams.kafka_security import client_kwargs
 from streams.normalise import canonical_url, url_key
 from streams.settings import Settings
 
@@ -33,7 +35,7 @@ def read_location(location: str, observed: datetime) -> list[RawItem | IngestErr
 
 
 async def produce_locations(settings: Settings, locations: list[str], observed: datetime) -> tuple[int, int]:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20)
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20, **client_kwargs(settings))
     await producer.start()
     sent = rejected = 0
     try:
@@ -41,7 +43,8 @@ async def produce_locations(settings: Settings, locations: list[str], observed: 
             for parsed in read_location(location, observed):
                 if isinstance(parsed, IngestError):
                     letter = dead_letter("ingest", parsed, parsed.payload, Origin(topic=location), observed)
-                    await producer.send(topics.DEAD_LETTERS.name, key=b"ingest", value=encode(letter.value))
+                    await producer.send(topics.DEAD_LETTERS.name, key=b"ingest", value=encode(letter.value),
+                                        headers=headers(letter.value))
                     rejected += 1
                 else:
                     await producer.send(topics.RAW_ITEMS.name, key=raw_key(parsed), value=encode(parsed))
@@ -55,7 +58,7 @@ async def produce_locations(settings: Settings, locations: list[str], observed: 
 async def produce_close(settings: Settings, lens: str, day: str) -> str:
     close_id = f"manual-{uuid.uuid4().hex[:12]}"
     partitions = partitions_of(topics.ENRICHED, settings)
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers)
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, **client_kwargs(settings))
     await producer.start()
     try:
         for marker in dayclose.close_markers(lens, day, close_id, partitions, datetime.now(timezone.utc)):

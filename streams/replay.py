@@ -26,10 +26,14 @@ from models.control import DayClosed
 from models.items import EnrichedItem, RawItem
 from models.lens import Lens
 from streams import dayclose
+from streams.dlq import headers
 from streams.flow import Origin, dead_letter
 from streams.ingest import IngestError, read_jsonl
 from streams.normalise import aware, canonical_url, url_key
 from streams.render import render_markdown
+
+
+CLOSE_ROUND_SECONDS = 90.0
 
 
 @dataclass(frozen=True)
@@ -115,17 +119,19 @@ class ReplayResult:
 
 
 class Replay:
-    def __init__(self, bootstrap: str, lens: Lens, window: Window, timeout: float = 600.0) -> None:
+    def __init__(self, bootstrap: str, lens: Lens, window: Window, timeout: float = 600.0,
+                 client: dict[str, Any] | None = None) -> None:
         self.bootstrap, self.lens, self.window, self.timeout = bootstrap, lens, window, timeout
+        self.client = client or {}  # security options for aiokafka (streams.kafka_security.client_kwargs)
 
     async def run(self, files: list[Path]) -> ReplayResult:
         began = time.monotonic()
         items, rejected = self._read(files)
         producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, max_request_size=4 * 1024 * 1024,
-                                    linger_ms=20)
+                                    linger_ms=20, **self.client)
         await producer.start()
         try:
-            async with Reader(self.bootstrap) as reader:
+            async with Reader(self.bootstrap, self.client) as reader:
                 enriched_from = await reader.end_offsets(topics.ENRICHED.name)
                 await self._produce_items(producer, items, rejected)
                 verdicts = await self._await_verdicts(reader, enriched_from, {i.id for i in items})
@@ -158,7 +164,8 @@ class Replay:
         for error in rejected:  # nothing is lost: unreadable lines go to the dead letters
             letter = dead_letter("replay", error, error.payload, Origin(topic=f"file:{error.where}"),
                                  self.window.end)
-            await producer.send(topics.DEAD_LETTERS.name, key=b"replay", value=encode(letter.value))
+            await producer.send(topics.DEAD_LETTERS.name, key=b"replay", value=encode(letter.value),
+                                headers=headers(letter.value))
         await producer.flush()
 
     async def _await_verdicts(self, reader: Reader, start: dict[TopicPartition, int],
@@ -178,25 +185,42 @@ class Replay:
         return verdicts
 
     async def _close(self, reader: Reader, producer: AIOKafkaProducer) -> list[DayClosed]:
-        close_id = f"replay-{uuid.uuid4().hex[:12]}"
+        """Close every day of the window; a round that gets no answer is asked again.
+
+        A close marker can go unanswered when a worker dies while holding it (seen with a SIGKILL
+        during a rebalance); a new round with a new id is safe, because an unchanged day never
+        publishes a new revision.
+        """
         start = await reader.end_offsets(topics.DAY_CLOSED.name)
         partitions = len(await reader.partitions(topics.ENRICHED.name))
-        for day in self.window.days:
+        rounds: set[str] = set()
+        closed: dict[str, DayClosed] = {}
+
+        def take(value: bytes, key: bytes | None) -> bool:
+            record = decode(topics.DAY_CLOSED, value)
+            if record.close_id in rounds and record.lens == self.lens.slug:
+                closed.setdefault(record.day, record)
+            return len(closed) == len(self.window.days)
+
+        deadline = time.monotonic() + self.timeout
+        while len(closed) < len(self.window.days):
+            rounds.add(await self._send_markers(producer, partitions, [d for d in self.window.days if d not in closed]))
+            wait = min(CLOSE_ROUND_SECONDS, deadline - time.monotonic())
+            if wait <= 0:
+                raise TimeoutError(f"replay: no answer to {len(rounds)} close rounds in {self.timeout:.0f} s")
+            with contextlib.suppress(TimeoutError):
+                await reader.read(start, take, wait, "the day close")
+        return [closed[d] for d in self.window.days]
+
+    async def _send_markers(self, producer: AIOKafkaProducer, partitions: int, days: list[str]) -> str:
+        close_id = f"replay-{uuid.uuid4().hex[:12]}"
+        for day in days:
             print(f"closing {self.lens.slug} {day} ({close_id})", file=sys.stderr)
             for marker in dayclose.close_markers(self.lens.slug, day, close_id, partitions, self.window.end):
                 await producer.send(topics.ENRICHED.name, key=self.lens.slug.encode(), value=encode(marker),
                                     partition=marker.partition)
         await producer.flush()
-        closed: dict[str, DayClosed] = {}
-
-        def take(value: bytes, key: bytes | None) -> bool:
-            record = decode(topics.DAY_CLOSED, value)
-            if record.close_id == close_id and record.lens == self.lens.slug:
-                closed[record.day] = record
-            return len(closed) == len(self.window.days)
-
-        await reader.read(start, take, self.timeout, "the day close")
-        return [closed[d] for d in self.window.days]
+        return close_id
 
     async def _briefs(self, reader: Reader, closed: list[DayClosed]) -> dict[str, bytes]:
         wanted = {f"{c.lens}:{c.day}:{c.revision}": c.day for c in closed}
@@ -222,10 +246,10 @@ class Reader:
     given offsets. (Starting and stopping many short-lived consumers trips an aiokafka shutdown
     race, so there is only one.)"""
 
-    def __init__(self, bootstrap: str) -> None:
+    def __init__(self, bootstrap: str, client: dict[str, Any] | None = None) -> None:
         self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                                          max_partition_fetch_bytes=8 * 1024 * 1024,
-                                         fetch_max_bytes=32 * 1024 * 1024)
+                                         fetch_max_bytes=32 * 1024 * 1024, **(client or {}))
 
     async def __aenter__(self) -> Reader:
         await self.consumer.start()

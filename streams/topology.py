@@ -19,19 +19,22 @@ from typing import Any
 import faust
 
 from models import topics
-from models.codec import decode, encode
+from models.codec import encode
 from models.lens import Lens
-from sinks.files import FileSink
-from streams import dayclose
+from sinks.dispatch import Dispatcher, fault_from_env
+from sinks.registry import build_channels
+from streams import dayclose, dlq
 from streams.brokers import FAUST_SETTINGS
+from streams.faust_metrics import PrometheusSensor, sample_consumer_lag
 from streams.flow import Flow, Origin, Out
-from streams.ingest import IngestError, parse_push, read_feed_source
+from streams.ingest import IngestError, parse_push
+from streams.kafka_security import broker_credentials
 from streams.lenses import load_lens
+from streams.live import LiveStories, StoryFeed
 from streams.metrics import METRICS
 from streams.normalise import close_deadline
 from streams.produce import raw_key
 from streams.settings import Settings
-from streams.sources import load_sources
 from streams.state import PartitionView
 from streams.webviews import register_pages
 
@@ -43,6 +46,7 @@ def now() -> datetime:
 
 def create_app(settings: Settings) -> faust.App:
     lenses = [load_lens(slug) for slug in settings.lenses]
+    settings.faust_dir.mkdir(parents=True, exist_ok=True)  # faust creates only the last level
     app = faust.App(
         settings.app_id,
         broker=f"kafka://{settings.bootstrap_servers}",
@@ -52,7 +56,9 @@ def create_app(settings: Settings) -> faust.App:
         web_host=settings.web_host,
         web_port=settings.web_port,
         web_enabled=True,
+        datadir=settings.faust_dir,
         producer_max_request_size=4 * 1024 * 1024,
+        broker_credentials=broker_credentials(settings),
         **{**FAUST_SETTINGS[settings.broker_flavour], **_replication(settings)},
     )
     Topology(app, settings, lenses)
@@ -61,7 +67,7 @@ def create_app(settings: Settings) -> faust.App:
 
 def _replication(settings: Settings) -> dict[str, Any]:
     return {"topic_replication_factor": settings.replication_factor,
-            "table_standby_replicas": 0 if settings.replication_factor == 1 else 1}
+            "table_standby_replicas": settings.table_standby_replicas}
 
 
 class Topology:
@@ -70,13 +76,20 @@ class Topology:
     def __init__(self, app: faust.App, settings: Settings, lenses: list[Lens]) -> None:
         self.app, self.settings, self.lenses = app, settings, lenses
         self.flow = Flow(lenses, METRICS)
-        self.sink = FileSink(settings.output_dir)
+        self.sink = Dispatcher(build_channels(settings), METRICS, fault=fault_from_env())
         self.topics = {spec.name: self._topic(spec) for spec in topics.CATALOGUE}
+        # Delivery ledger (sinks.ledger): one changelogged entry per (brief, revision, channel),
+        # partitioned like the briefs topic it is written from.
+        self.ledger = self.app.Table(
+            "ledger", default=None, partitions=topics.BRIEFS.partitions,
+            schema=faust.Schema(key_type=str, key_serializer="json", value_serializer="json"))
         self.seen = self._table("seen")
         self.stories = self._table("stories")
         self.assembly = self._table("assembly")
         self._agents()
         self._timers()
+        self._monitoring()
+        self._live()
         register_pages(app, self)
 
     def _topic(self, spec: topics.TopicSpec) -> Any:
@@ -90,7 +103,8 @@ class Topology:
 
     async def send(self, outs: list[Out]) -> None:
         for out in outs:
-            await self.topics[out.topic.name].send(key=out.key.encode(), value=encode(out.value))
+            extra = {"headers": dlq.headers(out.value)} if out.topic is topics.DEAD_LETTERS else {}
+            await self.topics[out.topic.name].send(key=out.key.encode(), value=encode(out.value), **extra)
 
     # agents ------------------------------------------------------------------------------------
     def _agents(self) -> None:
@@ -111,23 +125,55 @@ class Topology:
             with METRICS.stage_seconds.labels("cluster").time():
                 outs = self.flow.on_enriched(event.value, state, _origin(event), now())
             await self.send(outs)
+            for out in outs:  # the member that joined last is the item that caused the update
+                if out.topic is topics.STORIES and out.value.members:
+                    METRICS.observe_story_latency(out.value.lens, out.value.members[-1].event_at, now())
 
     async def _assemble(self, stream: Any) -> None:
+        """Take a chunk and, once a round is complete, draft, publish and (optionally) rewrite it.
+
+        Table writes (keeping the chunk; recording the revision) happen here, inside stream
+        iteration; the CPU-heavy ranking and writing runs in an executor that only computes. The
+        language-model rewrite comes after the revision is decided on the offline draft's hash.
+        """
+        from streams.flow import DayRound
+        from streams.llm_writer import default_cache, rewrite_brief
+
+        loop = asyncio.get_running_loop()
+        cache = default_cache(self.settings) if self.settings.llm_enabled else None
         async for event in stream.events():
             state = PartitionView(self.assembly, event.message.partition)
-            with METRICS.stage_seconds.labels("assemble").time():
-                outs = self.flow.on_day_part(event.value, state, _origin(event), now())
+            origin = _origin(event)
+            try:
+                taken = self.flow.take_day_part(event.value, state, origin, now())
+                if isinstance(taken, DayRound):
+                    with METRICS.stage_seconds.labels("assemble").time():
+                        draft = await loop.run_in_executor(None, self.flow.draft_brief, taken, now())
+                    outs = self.flow.publish_draft(taken, draft, state, now())
+                    if cache is not None:
+                        outs = [Out(o.topic, o.key, await rewrite_brief(o.value, draft.stories, taken.lens,
+                                                                        self.settings, cache))
+                                if o.topic is topics.BRIEFS else o for o in outs]
+                else:
+                    outs = taken
+            except Exception as exc:  # noqa: BLE001 - one bad round is dead-lettered, never a crashed agent
+                outs = [self.flow.dead("assemble", exc, event.value, origin, now())]
             await self.send(outs)
+            for out in outs:
+                if out.topic is topics.BRIEFS:
+                    METRICS.observe_brief_latency(out.value.lens, (s.published_at for s in out.value.sources), now())
+                    if out.value.revision > 1:
+                        METRICS.brief_revisions.labels(out.value.lens).inc()
 
     async def _deliver(self, stream: Any) -> None:
+        """Every configured channel, through the ledger (sinks.dispatch); dead letters are sent on."""
         async for event in stream.events():
-            try:
-                brief = decode(topics.BRIEFS, event.value)
-            except ValueError as exc:
-                await self.send([self.flow.dead("file-sink", exc, event.value, _origin(event), now())])
-                continue
-            result = await asyncio.get_running_loop().run_in_executor(None, self.sink.deliver, brief)
-            METRICS.sink_deliveries.labels("files", result.status).inc()
+            # faust can hand over a record while it still seeks partitions after a restart; the
+            # ledger must be whole before it is read, so wait for recovery to finish.
+            await self.app.tables.recovery.completed.wait()
+            ledger = PartitionView(self.ledger, event.message.partition)
+            letters = await self.sink.on_brief(event.value, ledger, _origin(event), now(), self.app.producer.flush)
+            await self.send([Out(topics.DEAD_LETTERS, letter.stage, letter) for letter in letters])
 
     # timers --------------------------------------------------------------------------------------
     def _timers(self) -> None:
@@ -135,8 +181,21 @@ class Topology:
             cron = f"{lens.publish_time.minute} {lens.publish_time.hour} * * *"
             self.app.crontab(cron, timezone=lens.zone, on_leader=True)(self._scheduled_close(lens))
         self.app.timer(self.settings.reclose_minutes * 60, on_leader=True)(self._reclose)
-        if self.settings.sources_file:
-            self.app.timer(self.settings.poll_minutes * 60, on_leader=True)(self._poll_sources)
+        if self.settings.sources_file or self.settings.poll_default_sources:
+            self.app.timer(self.settings.poll_tick_seconds, on_leader=True)(self._poll_sources)
+
+    def _monitoring(self) -> None:
+        """faust's sensor callbacks and every worker's own consumer lag, into `METRICS`."""
+        self.app.sensors.add(PrometheusSensor(METRICS))
+        self.app.timer(self.settings.lag_sample_seconds)(self._sample_lag)
+
+    async def _sample_lag(self) -> None:
+        await sample_consumer_lag(self.app, METRICS)
+
+    def _live(self) -> None:
+        """The live pages: every worker reads every partition of the stories topic, without a group."""
+        self.live = LiveStories()
+        self.app.service(StoryFeed(self.live, self.settings.bootstrap_servers or ""))
 
     def _scheduled_close(self, lens: Lens) -> Any:
         async def close_yesterday() -> None:
@@ -161,14 +220,15 @@ class Topology:
             await topic.send(key=lens.encode(), value=encode(marker), partition=marker.partition)
 
     async def _poll_sources(self) -> None:
-        loop = asyncio.get_running_loop()
-        for source in load_sources(self.settings.sources_file):
-            try:
-                items = await loop.run_in_executor(None, read_feed_source, source.location, now())
-            except (IngestError, OSError, ValueError) as exc:
-                METRICS.dead_letters.labels("ingest", type(exc).__name__).inc()
-                continue
-            await self.produce_raw(items)
+        """Polls the sources that are due (`streams.poller`): the configured file, else the shipped
+        default list when the machine is online. One poller per worker keeps robots.txt, rate
+        limits and state between ticks; a failing source is recorded there, never raised here."""
+        from streams.poller import SourceList, build_poller
+
+        if getattr(self, "_poller", None) is None:
+            self._poller = build_poller(self.settings, self.produce_raw, self.send)
+            self._source_list = SourceList(self.settings)
+        await self._poller.poll_due(await self._source_list.current())
 
     async def produce_raw(self, items: list[Any]) -> None:
         topic = self.topics[topics.RAW_ITEMS.name]

@@ -7,7 +7,6 @@ java and mvn).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,14 +19,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "integration: needs a running broker (USUL_TEST_BROKER=tansu|kafka)"
     )
-
-
-@pytest.fixture(scope="session")
-def broker_kind() -> str:
-    kind = os.environ.get("USUL_TEST_BROKER", "tansu").strip().lower() or "tansu"
-    if kind not in ("tansu", "kafka"):
-        pytest.fail(f"USUL_TEST_BROKER={kind!r}: expected 'tansu' or 'kafka'")
-    return kind
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import orjson
 
 from streams.brokers import broker_for, free_port
 from streams.lenses import load_lens
@@ -32,7 +34,8 @@ class LiveUsul:
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "USUL_BOOTSTRAP_SERVERS": self.bootstrap, "USUL_WEB_PORT": str(self.web_port),
-                "USUL_DATA_DIR": str(self.workdir / "data"), "USUL_BROKER_FLAVOUR": self.flavour}
+                "USUL_DATA_DIR": str(self.workdir / "data"), "USUL_BROKER_FLAVOUR": self.flavour,
+                "USUL_POLL_DEFAULT_SOURCES": "false"}  # tests never let real news in
 
     def start_worker(self, timeout: float = 180.0) -> None:
         log = (self.workdir / "worker.log").open("ab")
@@ -84,3 +87,132 @@ def fresh_broker(kind: str, workdir: Path):  # noqa: ANN201 - EmbeddedTansu | Ap
     broker = broker_for(kind, free_port(), workdir)
     broker.start()
     return broker
+
+
+# several workers in one consumer group (tests/integration/test_scale_out.py) -----------------------
+def spawn_workers(bootstrap: str, workdir: Path, flavour: str, count: int) -> list[LiveUsul]:
+    """`count` workers of one group, each with its own web port, data directory and log; not awaited."""
+    workers = []
+    for number in range(count):
+        usul = LiveUsul(bootstrap, workdir / f"worker-{number}", flavour)
+        usul.workdir.mkdir(parents=True, exist_ok=True)
+        log = (usul.workdir / "worker.log").open("ab")
+        usul.worker = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], env=usul.env(), stdout=log,
+                                       stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True)
+        workers.append(usul)
+    return workers
+
+
+def wait_all_ready(workers: list[LiveUsul], timeout: float = 240.0, settle: int = 3) -> None:
+    """Every worker answers /readyz with 200 in `settle` consecutive rounds (joins cause rebalances)."""
+    deadline, streak = time.monotonic() + timeout, 0
+    while time.monotonic() < deadline:
+        for usul in workers:
+            if usul.worker is not None and usul.worker.poll() is not None:
+                raise RuntimeError(f"worker on port {usul.web_port} exited: {usul.log_tail()}")
+        streak = streak + 1 if all(_ready(usul) for usul in workers) else 0
+        if streak >= settle:
+            return
+        time.sleep(1.0)
+    raise TimeoutError(f"not every worker was ready in {timeout} s: {[_ready(u) for u in workers]}")
+
+
+def _ready(usul: LiveUsul) -> bool:
+    try:
+        return httpx.get(usul.url("/readyz"), timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def metric_total(workers: list[LiveUsul], sample: str) -> float:
+    """A sample line's value (`name{labels}`) added up over the workers that answer /metrics."""
+    total = 0.0
+    for usul in workers:
+        try:
+            text = httpx.get(usul.url("/metrics"), timeout=5).text
+        except httpx.HTTPError:
+            continue
+        total += sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(sample + " "))
+    return total
+
+
+# --- sink fault injection (tests/integration/test_sink_faults.py) -------------------------------
+
+
+def start_worker_with(usul: LiveUsul, extra_env: dict[str, str]) -> None:
+    """Start a worker with extra environment (sink settings, `USUL_FAULT_AFTER`); do not wait for
+    it to be ready, since a fault may end it first."""
+    log = (usul.workdir / "worker.log").open("ab")
+    usul.worker = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], env={**usul.env(), **extra_env},
+                                   stdout=log, stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True)
+
+
+def wait_worker_exit(usul: LiveUsul, timeout: float) -> int | None:
+    """The worker's exit code once it ends by itself, or None if it is still running after `timeout`."""
+    assert usul.worker is not None
+    try:
+        return usul.worker.wait(timeout)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def produce(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> None:
+    """Put (key, value) records onto a topic, one at a time, and wait for the broker's acks."""
+    from aiokafka import AIOKafkaProducer
+
+    async def run() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+        await producer.start()
+        try:
+            for key, value in records:
+                await producer.send_and_wait(topic, value=value, key=key)
+        finally:
+            await producer.stop()
+
+    asyncio.run(run())
+
+
+# faults (tests/integration/test_faults.py) ---------------------------------------------------------
+def restart_broker(broker) -> None:  # noqa: ANN001 - EmbeddedTansu | ApacheKafka
+    """Stop the broker and start it again on its data (Apache Kafka only: Tansu keeps nothing)."""
+    broker.clean = False
+    broker.stop()
+    broker.start()
+
+
+def scaled_copy(source: Path, copies: int, target: Path) -> Path:
+    """`copies` copies of a JSON Lines day, each item re-keyed (id and URL) so none deduplicates."""
+    import orjson
+
+    out = []
+    for line in (line for line in source.read_bytes().splitlines() if line.strip()):
+        try:
+            row = orjson.loads(line)
+            rows = [{**row, "id": f"{row['id']}~{n}", "url": f"{row.get('url') or ''}-copy{n}"} for n in range(copies)]
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            out.append(line)  # a bad line stays bad, once
+            continue
+        out += [orjson.dumps(r) for r in rows]
+    target.write_bytes(b"".join(line + b"\n" for line in out))
+    return target
+
+
+def metric_value(usul: LiveUsul, sample: str) -> float | None:
+    """One sample line's value (`name{labels}`) from a live worker, or None when it does not answer."""
+    try:
+        text = httpx.get(usul.url("/metrics"), timeout=5).text
+    except httpx.HTTPError:
+        return None
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(sample + " "))
+
+
+def input_ids(files: list[Path]) -> set[str]:
+    """Every id named by the input files' lines (lines that are not JSON objects with an id are skipped)."""
+    ids = set()
+    for path in files:
+        for line in path.read_bytes().splitlines():
+            try:
+                ids.add(orjson.loads(line)["id"])
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                continue
+    return ids

@@ -11,13 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import orjson
 import pytest
 
 from models import topics
 from models.briefs import Brief
 from models.codec import decode
-from tests.integration.harness import REAL_DATA, SAMPLE, LiveUsul, fresh_broker
+from tests.integration.harness import REAL_DATA, SAMPLE, LiveUsul, fresh_broker, input_ids
 
 pytestmark = pytest.mark.integration
 REAL_DAY = [REAL_DATA / "rssdb-2026-01-08.jsonl", REAL_DATA / "arxiv-2026-01-08.jsonl"]
@@ -34,17 +33,6 @@ def live(broker_kind: str, tmp_path: Path) -> Iterator[LiveUsul]:
     finally:
         usul.stop_worker()
         broker.stop()
-
-
-def _input_ids(files: list[Path]) -> set[str]:
-    ids = set()
-    for path in files:
-        for line in path.read_bytes().splitlines():
-            try:
-                ids.add(orjson.loads(line)["id"])
-            except (orjson.JSONDecodeError, KeyError):
-                continue
-    return ids
 
 
 def _rows(path: Path) -> list[dict]:
@@ -68,7 +56,7 @@ def _assert_brief_is_sound(out: Path, files: list[Path]) -> Brief:
         cited = {int(n) for n in re.findall(r"\[(\d+)\]", item.summary + item.details)}
         assert cited <= set(item.sources)
     judged = {row["id"] for row in _rows(out / "items.jsonl")}
-    assert judged == _input_ids(files), "every input id is accounted for in items.jsonl"
+    assert judged == input_ids(files), "every input id is accounted for in items.jsonl"
     return brief
 
 
@@ -102,7 +90,7 @@ def test_real_day_becomes_a_sound_brief(live: LiveUsul, tmp_path: Path) -> None:
 def test_worker_killed_mid_replay_gives_the_same_brief(broker_kind: str, tmp_path: Path) -> None:
     files = REAL_DAY if all(p.exists() for p in REAL_DAY) else [SAMPLE]
     clean = _replayed(broker_kind, tmp_path / "clean", files, kill_at=None)
-    crashed = _replayed(broker_kind, tmp_path / "crashed", files, kill_at=len(_input_ids(files)) // 3)
+    crashed = _replayed(broker_kind, tmp_path / "crashed", files, kill_at=len(input_ids(files)) // 3)
     assert crashed["hash"] == clean["hash"]
     assert crashed["stories"] == clean["stories"]
 

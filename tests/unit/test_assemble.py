@@ -12,7 +12,8 @@ import pytest
 from models.briefs import Brief
 from models.lens import Lens
 from models.stories import Story, StoryMember
-from streams.assemble import assemble_brief, brief_content_hash, clean_title, split_sentences, trim_words
+from streams.assemble import assemble_brief, brief_content_hash
+from streams.sentences import clean_title, split_sentences, trim_words
 from streams.lenses import load_lens
 from streams.render import render_html, render_markdown, render_text
 from streams.score import rank_stories
@@ -118,7 +119,7 @@ def test_low_confidence_story_is_hedged() -> None:
     item = brief.top_items[0]
     assert item.summary.startswith("Reportedly, ")
     assert "unconfirmed" in item.summary.lower()
-    assert "Treat as low-to-medium confidence absent primary confirmation." in item.details
+    assert "treat as low-to-medium confidence absent primary confirmation." in item.details
     assert "single outlet" in item.details.lower()
     assert "(reported, unconfirmed)" in brief.executive_summary
 
@@ -128,7 +129,7 @@ def test_high_confidence_story_is_stated_plainly() -> None:
     for hedge in ("Reportedly", "According to", "unconfirmed", "if accurate"):
         assert hedge not in item.summary
     assert "primary source (openai.com)" in item.details
-    assert "2 independent outlets" in item.details  # the primary source is not one of them
+    assert "two independent outlets" in item.details  # the primary source is not one of them
 
 
 def test_medium_confidence_names_who_says_so() -> None:
@@ -151,7 +152,8 @@ def test_details_read_as_sentences_with_the_category_stakes() -> None:
     item = _assemble([_health_story(developing_since="2026-01-06")]).top_items[0]
     assert item.details.startswith("A ")
     assert "deals and products" in item.details  # the lens's category description
-    assert item.details.endswith("Developing since 2026-01-06.")
+    assert "It continues a story developing since 2026-01-06." in item.details
+    assert item.details.endswith("the safety documentation that ships with it.")  # a release's watch
     assert "score" not in item.details.lower() and "{" not in item.details
 
 

@@ -59,3 +59,19 @@ def test_push_accepts_arrays_and_lines_and_reports_bad_records() -> None:
     lines = parse_push(b'{"id": "b"}\n{"id": "c"}\n', OBSERVED)
     assert [type(p).__name__ for p in array] == ["RawItem", "IngestError"]
     assert [p.id for p in lines] == ["b", "c"]
+
+
+def test_feed_urls_are_read_through_the_guarded_fetcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_ingest_support import LocalServer
+
+    from streams.fetch import BlockedAddress
+    from streams.ingest import read_feed_source
+
+    monkeypatch.delenv("USUL_ALLOW_PRIVATE_HOSTS", raising=False)
+    with LocalServer() as server:
+        server.serve("/feed.rss", (FIXTURES / "feed.rss").read_bytes())
+        with pytest.raises(BlockedAddress):
+            read_feed_source(server.url("/feed.rss"), OBSERVED)
+        monkeypatch.setenv("USUL_ALLOW_PRIVATE_HOSTS", '["127.0.0.1"]')
+        assert len(read_feed_source(server.url("/feed.rss"), OBSERVED)) == 2
+        assert server.requests[-1].headers["user-agent"].startswith("Usul/")
