@@ -3,8 +3,8 @@ broker restarted) gives exactly the fault-free brief, loses no item, duplicates 
 repeats no notification. Plus a live worker's refusals and dead letters.
 
 The heavy run (20 kills spread over the replay, during the close and during assembly, and one
-broker restart) needs `USUL_TEST_BROKER=kafka` or `USUL_FAULTS=1`; the light run (3 kills) runs
-on any broker. `pytest -s` prints the figures as a table at the end.
+broker restart when the broker is Apache Kafka) runs with `USUL_FAULTS=1`; the light run (3 kills)
+runs on any broker. `pytest -s` prints the figures as a table at the end.
 
 The replay is the real client (`streams.replay.Replay`) with one change: its raw items are
 released slice by slice by the fault driver, so kills are spread over the day instead of all
@@ -57,7 +57,7 @@ LENS = load_lens("ai-safety-governance")
 DAY = "2026-01-08"
 REAL_DAY = [REAL_DATA / "rssdb-2026-01-08.jsonl", REAL_DATA / "arxiv-2026-01-08.jsonl"]
 KIND = os.environ.get("USUL_TEST_BROKER", "tansu").strip().lower() or "tansu"
-HEAVY = KIND == "kafka" or os.environ.get("USUL_FAULTS") == "1"
+HEAVY = os.environ.get("USUL_FAULTS") == "1"  # ~8 minutes on Apache Kafka here: run on demand
 NORMALISED = f'usul_items_normalised_total{{lens="{LENS.slug}"}}'
 ASSEMBLED = 'usul_stage_seconds_count{stage="assemble"}'
 COMMIT_SECONDS = 3.5  # faust commits every 2.8 s: a life shorter than that may commit nothing
@@ -258,7 +258,7 @@ def test_a_few_worker_kills_change_nothing(broker_kind: str, tmp_path: Path) -> 
     _assert_recovered("light", clean, faulted, driver, files, began)
 
 
-@pytest.mark.skipif(not HEAVY, reason="heavy: set USUL_TEST_BROKER=kafka or USUL_FAULTS=1")
+@pytest.mark.skipif(not HEAVY, reason="heavy: set USUL_FAULTS=1 (with USUL_TEST_BROKER=kafka for the broker restart)")
 def test_twenty_kills_and_a_broker_restart_change_nothing(broker_kind: str, tmp_path: Path) -> None:
     began = time.monotonic()
     files = _files(tmp_path, heavy=True)
