@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from tests.integration.harness import LiveUsul, fresh_broker
 
@@ -18,6 +21,21 @@ def _in_thread(work: Callable[[], Any]) -> Any:
         return pool.submit(work).result()
 
 
+def _wait_for_brief_files(usul: LiveUsul, day: str, timeout: float = 120.0) -> None:
+    """Replay returns once the brief is on the briefs topic; the file sink writes the pages a moment
+    later, so wait for them before a browser asks."""
+    deadline = time.monotonic() + timeout
+    url = usul.url(f"/briefs/ai-safety-governance/{day}.json")
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"the brief for {day} was never written: {usul.log_tail(40)}")
+
+
 def live_usul(kind: str, workdir: Path, files: list[Path], day: str) -> Iterator[LiveUsul]:
     """A fresh broker and worker that has replayed `files` for `day` (its brief is published)."""
     broker = fresh_broker(kind, workdir / "broker")
@@ -25,6 +43,7 @@ def live_usul(kind: str, workdir: Path, files: list[Path], day: str) -> Iterator
     try:
         _in_thread(usul.start_worker)
         _in_thread(lambda: usul.replay(files, day, workdir / "out"))
+        _wait_for_brief_files(usul, day)
         yield usul
     finally:
         usul.stop_worker()
