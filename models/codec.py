@@ -1,6 +1,6 @@
 """Bytes <-> models for every topic, with one error type that says what was wrong. Pure.
 
-Records travel as JSON (orjson). Decoding validates against the topic's schema; anything that
+Records travel as JSON, written and read by pydantic in one pass (no intermediate dicts). Decoding validates against the topic's schema; anything that
 fails raises `DecodeError`, which the agents turn into a dead letter.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from models.topics import TopicSpec
@@ -45,13 +44,3 @@ def decode(spec: TopicSpec, data: bytes | str | None) -> Any:
     except (ValueError, UnicodeDecodeError) as exc:
         raise DecodeError(spec.name, f"not JSON: {exc}") from exc
 
-
-def dumps(value: Any) -> bytes:
-    """JSON for plain data (dicts of models allowed)."""
-    return orjson.dumps(value, default=_default)
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    raise TypeError(f"cannot encode {type(value).__name__}")

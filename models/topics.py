@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 
 from models.briefs import Brief
 from models.control import DayClose, DayClosed, DayPart
@@ -63,6 +63,3 @@ def spec_for(name: str) -> TopicSpec:
             return spec
     raise KeyError(f"no topic named {name!r} in the catalogue")
 
-
-def is_model(value: Any) -> bool:
-    return isinstance(value, BaseModel)

@@ -63,6 +63,14 @@ def _lens(topology: Topology, slug: str) -> Lens | None:
     return next((lens for lens in topology.lenses if lens.slug == slug), None)
 
 
+def _live_day(topology: Topology, slug: str, request: Request) -> tuple[Lens | None, str]:
+    """The lens and the day a live view asks for (`?day=`, else today in the lens's zone);
+    no lens when either is not valid."""
+    found = _lens(topology, slug)
+    day = request.query.get("day") or (web.today(found, _now()) if found else "")
+    return (found, day) if found is not None and web.is_day(day) else (None, day)
+
+
 def _register_operations(app: faust.App, topology: Topology) -> None:
     @app.page("/healthz")
     class Health(Page):
@@ -143,9 +151,8 @@ def _register_pages(app: faust.App, topology: Topology) -> None:
     @app.page("/live/{lens}")
     class Live(Page):
         async def get(self, request: Request, lens: str) -> Response:
-            found = _lens(topology, lens)
-            day = request.query.get("day") or (web.today(found, _now()) if found else "")
-            if found is None or not web.is_day(day):
+            found, day = _live_day(topology, lens, request)
+            if found is None:
                 return missing(self, "No such lens or day.")
             stories = [summary(s) for s in topology.live.stories(lens, day)]
             is_today = day == web.today(found, _now())
@@ -228,9 +235,8 @@ def _register_api(app: faust.App, topology: Topology) -> None:
     @app.page("/api/live/{lens}")
     class LiveDay(Page):
         async def get(self, request: Request, lens: str) -> Response:
-            found = _lens(topology, lens)
-            day = request.query.get("day") or (web.today(found, _now()) if found else "")
-            if found is None or not web.is_day(day):
+            found, day = _live_day(topology, lens, request)
+            if found is None:
                 return missing(self, "no such lens or day")
             stories = [summary(s) for s in topology.live.stories(lens, day)]
             return self.data({"lens": lens, "day": day, "today": day == web.today(found, _now()), "stories": stories})
@@ -238,9 +244,8 @@ def _register_api(app: faust.App, topology: Topology) -> None:
     @app.page("/api/live/{lens}/events")
     class LiveEvents(Page):
         async def get(self, request: Request, lens: str) -> Any:
-            found = _lens(topology, lens)
-            day = request.query.get("day") or (web.today(found, _now()) if found else "")
-            if found is None or not web.is_day(day):
+            found, day = _live_day(topology, lens, request)
+            if found is None:
                 return missing(self, "no such lens or day")
             return await _stream(request, topology, lens, day)
 
