@@ -1,7 +1,8 @@
 """Bytes <-> models for every topic, with one error type that says what was wrong. Pure.
 
-Records travel as JSON, written and read by pydantic in one pass (no intermediate dicts). Decoding validates against the topic's schema; anything that
-fails raises `DecodeError`, which the agents turn into a dead letter.
+Records travel as JSON, written and read by pydantic in one pass (no intermediate dicts).
+Decoding validates against the topic's schema; anything that fails raises `DecodeError`, which the
+agents turn into a dead letter.
 """
 
 from __future__ import annotations
