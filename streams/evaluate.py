@@ -4,11 +4,17 @@ Pure functions over label rows and item files, plus `main` (wired as `usul eval`
 files hold ids and judgements only; the item texts are read from a directory of real JSON Lines
 files (by default `../shared/data/real` next to the repository).
 
-Label files, all JSON Lines, recognised by their name in the labels directory:
+Label files, recognised by their name in the labels directory (labeling rules: RULES.md there):
 
-- `relevance-<part>.jsonl`: `{"id", "file", "relevant", "category", "also"?}`; `also` lists
-  other categories an analyst would accept. Each part is reported on its own (`tune` is what
-  term lists were tuned against, `holdout` never was).
+- `day-<day>.json`: one lens-day labeled whole: `{"day", "files", "top", "noteworthy", "items"}`;
+  `items` are the day's relevant items `{"id", "category", "story"}` (every other item of the
+  files is not relevant), `top` and `noteworthy` name the gold stories an analyst would put in
+  those tiers. The day is replayed through the worker's own flow (`streams.inprocess`: raw items
+  in, close markers, brief out) and scored on relevance, story BCubed, top stories, tier recall and
+  duplicate brief items (`DayScores`).
+- `relevance-<part>.jsonl`: `{"id", "file", "relevant", "category", "also"?}`, a sample across
+  other days; `also` lists other categories an analyst would accept. Each part is reported on its
+  own (`tune` is what term lists were tuned against, `holdout` never was).
 - `stories-<day>.jsonl`: `{"id", "file", "story"}`; gold story of each item of one lens-day.
   All gold items are clustered as relevant, in canonical order (event time, id), the order the
   closed day is rebuilt in (`streams.flow._rebuilt_day`); reported as BCubed P/R/F1.
@@ -17,18 +23,26 @@ Label files, all JSON Lines, recognised by their name in the labels directory:
   runs it (observed at the window's end, classified, timed, clustered, ranked) and a story
   counts as found in the top k when one of Usul's top-k stories holds any of its items.
 
-Relevance here is the classifier's verdict on the item, independent of which day it falls on.
+In the samples, relevance is the classifier's verdict on the item, independent of the day it falls
+on; in a day file it is the pipeline's: the item is in one of the closed day's stories.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import time
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from models import topics
+from models.briefs import Brief
+from models.codec import encode
+from models.control import RankedStory
 from models.items import EnrichedItem
 from models.lens import Lens
 from models.stories import Story
@@ -36,7 +50,8 @@ from streams import cluster
 from streams.classify import classify
 from streams.cluster_eval import BCubed, bcubed
 from streams.enrich import enrich
-from streams.ingest import parse_json_item
+from streams.ingest import IngestError, parse_json_item, read_jsonl
+from streams.inprocess import InProcessPipeline
 from streams.lenses import DEFAULT_LENS, load_lens
 from streams.replay import day_window, stamp_observed
 from streams.score import rank_stories
@@ -197,7 +212,143 @@ def ranking_hits(ranked: Sequence[Story], wanted: Sequence[Sequence[str]], day: 
                        sum(found(ids, 16) for ids in wanted))
 
 
+# ---------------------------------------------------------------- whole labeled days
+
+
+@dataclass(frozen=True)
+class DayLabels:
+    day: str
+    files: list[str]
+    top: list[str]
+    noteworthy: list[str]
+    category: dict[str, str]  # relevant item id -> category
+    story: dict[str, str]  # relevant item id -> gold story key
+
+    @classmethod
+    def read(cls, path: Path) -> DayLabels:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        items = data["items"]
+        return cls(data["day"], data["files"], data["top"], data["noteworthy"],
+                   {i["id"]: i["category"] for i in items}, {i["id"]: i["story"] for i in items})
+
+    def items_of(self, story: str) -> set[str]:
+        return {item for item, key in self.story.items() if key == story}
+
+
+@dataclass(frozen=True)
+class DayRun:
+    """What the pipeline made of a day: every input id, each item's category, the ranked stories."""
+
+    inputs: set[str]
+    categories: dict[str, str | None]
+    stories: list[RankedStory]  # by rank
+    brief: Brief
+    seconds: float
+
+
+@dataclass(frozen=True)
+class DayScores:
+    day: str
+    relevance: RelevanceScores
+    stories: BCubed
+    top_found: int  # gold top stories among the brief's top items plus two
+    top_wanted: int
+    tier_recall: float  # gold top+noteworthy stories found among the brief's top+noteworthy
+    duplicates: int  # brief items whose gold story an earlier brief item already carries
+    seconds: float
+
+
+def replay_day(labels: DayLabels, data: Path, lens: Lens) -> DayRun:
+    """Every item of the day's files through the worker's flow, then one close round."""
+    began = time.monotonic()
+    window = day_window(lens, labels.day)
+    pipeline = InProcessPipeline([lens], window.end + timedelta(hours=lens.allowed_lateness_hours))
+    inputs = set()
+    for name in labels.files:
+        for parsed in read_jsonl(data / name, window.end):
+            if not isinstance(parsed, IngestError):
+                inputs.add(parsed.id)
+                pipeline.raw(encode(stamp_observed(parsed, window)))
+    pipeline.close(lens.slug, labels.day, "eval")
+    (closed,) = pipeline.on(topics.DAY_CLOSED)
+    (brief,) = pipeline.on(topics.BRIEFS)
+    categories = {i.id: i.category for i in pipeline.on(topics.ENRICHED) if isinstance(i, EnrichedItem)}
+    return DayRun(inputs, categories, sorted(closed.stories, key=lambda s: s.rank), brief,
+                  time.monotonic() - began)
+
+
+def day_scores(labels: DayLabels, run: DayRun, lens: Lens) -> DayScores:
+    story_of = {item: s.story_id for s in run.stories for item in s.items}
+    relevance = RelevanceScores()
+    for item in sorted(run.inputs):
+        said = item in story_of
+        relevance.add(item in labels.story, said, run.categories.get(item) == labels.category.get(item))
+    both = story_of.keys() & labels.story.keys()
+    b = bcubed({i: story_of[i] for i in both}, {i: labels.story[i] for i in both})
+    in_brief = [s for s in run.stories if s.tier in ("top", "noteworthy")]
+    top_plus_two = run.stories[: lens.top_items + 2]
+    wanted = labels.top + labels.noteworthy
+    return DayScores(
+        labels.day, relevance, b,
+        top_found=sum(_found(labels.items_of(g), top_plus_two) for g in labels.top), top_wanted=len(labels.top),
+        tier_recall=sum(_found(labels.items_of(g), in_brief) for g in wanted) / len(wanted) if wanted else 0.0,
+        duplicates=_duplicates(in_brief, labels), seconds=run.seconds)
+
+
+def _found(gold_items: set[str], stories: Sequence[RankedStory]) -> bool:
+    return any(gold_items & set(s.items) for s in stories)
+
+
+def _duplicates(brief_stories: Sequence[RankedStory], labels: DayLabels) -> int:
+    """A brief item duplicates another when the gold story most of its labeled items belong to
+    is already carried by a higher-ranked brief item."""
+    carried: set[str] = set()
+    duplicates = 0
+    for story in brief_stories:
+        gold = Counter(labels.story[i] for i in story.items if i in labels.story)
+        if not gold:
+            continue
+        main = gold.most_common(1)[0][0]
+        duplicates += main in carried
+        carried.add(main)
+    return duplicates
+
+
 # ---------------------------------------------------------------- the command
+
+
+def _days_report(labels_dir: Path, data: Path, lens: Lens, verbose: bool) -> list[str]:
+    lines = []
+    for path in sorted(labels_dir.glob("day-*.json")):
+        labels = DayLabels.read(path)
+        run = replay_day(labels, data, lens)
+        d = day_scores(labels, run, lens)
+        r, b = d.relevance, d.stories
+        lines += [
+            f"day {d.day}  items={len(run.inputs)}  relevant gold={r.tp + r.fn} usul={r.tp + r.fp}  "
+            f"stories in brief={len(run.brief.top_items) + len(run.brief.noteworthy)}/{len(run.stories)}  "
+            f"({d.seconds:.1f} s)",
+            f"    relevance   P={r.precision:.2f} R={r.recall:.2f} F1={r.f1:.2f}  (tp={r.tp} fp={r.fp} fn={r.fn})  "
+            f"category accuracy={r.category_accuracy:.2f}",
+            f"    stories     BCubed P={b.precision:.3f} R={b.recall:.3f} F1={b.f1:.3f}  "
+            f"(over the {r.tp} items both call relevant)",
+            f"    top         gold top stories in the brief's top {lens.top_items}+2: {d.top_found}/{d.top_wanted}",
+            f"    tiers       gold top+noteworthy found in the brief's top+noteworthy: {d.tier_recall:.2f}",
+            f"    duplicates  brief items repeating another brief item's story: {d.duplicates}",
+        ]
+        if verbose:
+            lines += _day_details(labels, run)
+    return lines
+
+
+def _day_details(labels: DayLabels, run: DayRun) -> list[str]:
+    said = {item for s in run.stories for item in s.items}
+    lines = [f"      fn {i} [{labels.category[i]}] {labels.story[i]}" for i in sorted(labels.story.keys() - said)]
+    lines += [f"      fp {i} [{run.categories.get(i)}]" for i in sorted(said - labels.story.keys())]
+    for s in run.stories[:16]:
+        gold = sorted({labels.story[i] for i in s.items if i in labels.story})
+        lines.append(f"    {s.rank:>2} {s.tier:<10} {s.score:5.2f} {s.headline[:70]} -> {', '.join(gold) or '-'}")
+    return lines
 
 
 def _relevance_report(labels_dir: Path, files: ItemFiles, lens: Lens, verbose: bool) -> list[str]:
@@ -245,14 +396,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS, help="directory of label files")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="directory of real item files")
     parser.add_argument("--lens", default=DEFAULT_LENS)
-    parser.add_argument("--only", choices=("relevance", "stories", "ranking"), action="append")
+    parser.add_argument("--only", choices=("days", "relevance", "stories", "ranking"), action="append")
     parser.add_argument("-v", "--verbose", action="store_true", help="list misjudged items, top stories")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         parser.error(f"no item directory {args.data}")
     lens, files = load_lens(args.lens), ItemFiles(args.data)
-    parts = args.only or ["relevance", "stories", "ranking"]
+    parts = args.only or ["days", "relevance", "stories", "ranking"]
     lines: list[str] = []
+    if "days" in parts:
+        lines += _days_report(args.labels, args.data, lens, args.verbose)
     if "relevance" in parts:
         lines += _relevance_report(args.labels, files, lens, args.verbose)
     if "stories" in parts:

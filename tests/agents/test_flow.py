@@ -1,5 +1,5 @@
 """The agents' logic end to end without a broker: the same `Flow` functions the faust agents
-call, chained over in-memory state, on the bundled sample day."""
+call, chained over in-memory state (`streams.inprocess`), on the bundled sample day."""
 
 from __future__ import annotations
 
@@ -7,17 +7,13 @@ import random
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry
-
 from models import topics
 from models.codec import decode, encode
 from models.control import DayClosed
 from models.dead_letters import DeadLetter
-from streams import dayclose
-from streams.flow import Flow, Origin, Out
 from streams.ingest import IngestError, read_jsonl
+from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens
-from streams.metrics import Metrics
 from streams.replay import day_window, stamp_observed
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "sample-day.jsonl"
@@ -26,48 +22,16 @@ LENS = load_lens("ai-safety-governance")
 PARTITIONS = 3
 
 
-class Pipeline:
-    """Routes `Out`s between the flow's functions as the topics would, partitioned by key."""
-
-    def __init__(self) -> None:
-        self.flow = Flow([LENS], Metrics(CollectorRegistry()))
-        self.seen: dict = {}
-        self.state: dict[int, dict] = {p: {} for p in range(PARTITIONS)}
-        self.assembly: dict = {}
-        self.published: list[Out] = []
-
-    def raw(self, payload: bytes) -> None:
-        self._route(self.flow.on_raw(payload, self.seen, Origin("raw"), NOW))
-
-    def close(self, day: str, close_id: str) -> None:
-        for marker in dayclose.close_markers(LENS.slug, day, close_id, PARTITIONS, NOW):
-            self._enriched(encode(marker), marker.partition)
-
-    def _enriched(self, payload: bytes, partition: int) -> None:
-        self._route(self.flow.on_enriched(payload, self.state[partition], Origin("enriched", partition), NOW))
-
-    def _route(self, outs: list[Out]) -> None:
-        for out in outs:
-            self.published.append(out)
-            if out.topic is topics.ENRICHED:
-                self._enriched(encode(out.value), hash(out.key) % PARTITIONS)
-            elif out.topic is topics.DAY_PARTS:
-                self._route(self.flow.on_day_part(encode(out.value), self.assembly, Origin("parts"), NOW))
-
-    def on(self, spec: topics.TopicSpec) -> list:
-        return [out.value for out in self.published if out.topic is spec]
-
-
 def _sample_payloads() -> list[bytes]:
     window = day_window(LENS, "2026-01-08")
     return [encode(stamp_observed(i, window)) for i in read_jsonl(SAMPLE, window.end) if not isinstance(i, IngestError)]
 
 
-def _run(payloads: list[bytes]) -> Pipeline:
-    pipeline = Pipeline()
+def _run(payloads: list[bytes]) -> InProcessPipeline:
+    pipeline = InProcessPipeline([LENS], NOW, PARTITIONS)
     for payload in payloads:
         pipeline.raw(payload)
-    pipeline.close("2026-01-08", "round-1")
+    pipeline.close(LENS.slug, "2026-01-08", "round-1")
     return pipeline
 
 
@@ -99,7 +63,7 @@ def test_brief_does_not_depend_on_arrival_order() -> None:
 
 def test_closing_an_unchanged_day_again_publishes_no_new_revision() -> None:
     pipeline = _run(_sample_payloads())
-    pipeline.close("2026-01-08", "round-2")
+    pipeline.close(LENS.slug, "2026-01-08", "round-2")
     assert len(pipeline.on(topics.BRIEFS)) == 1
     rounds: list[DayClosed] = pipeline.on(topics.DAY_CLOSED)
     assert [(r.revision, r.changed) for r in rounds] == [(1, True), (1, False)]
@@ -110,15 +74,15 @@ def test_a_late_relevant_item_makes_a_new_revision() -> None:
     late = _sample_payloads()[0].replace(b'"sample:1"', b'"sample:late"').replace(
         b"meridian-5\"", b"meridian-5-late\"")
     pipeline.raw(late.replace(b"meridianlabs.example/news/meridian-5", b"reuters.example/late-report"))
-    pipeline.close("2026-01-08", "round-2")
+    pipeline.close(LENS.slug, "2026-01-08", "round-2")
     assert [b.revision for b in pipeline.on(topics.BRIEFS)] == [1, 2]
 
 
 def test_bad_records_become_dead_letters_and_the_flow_carries_on() -> None:
-    pipeline = Pipeline()
+    pipeline = InProcessPipeline([LENS], NOW, PARTITIONS)
     for bad in (b"", b"\xff\xfe", b"{}", b'{"id": 5}', b"[1, 2]"):
         pipeline.raw(bad)
-    pipeline._enriched(b'{"record": "close"}', 0)
+    pipeline.enriched(b'{"record": "close"}', 0)
     letters: list[DeadLetter] = pipeline.on(topics.DEAD_LETTERS)
     assert len(letters) == 6
     assert {letter.stage for letter in letters} == {"normalise", "cluster"}
