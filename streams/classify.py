@@ -18,13 +18,15 @@ Each lens is compiled once and cached by (slug, version).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from models.lens import Lens
 
-__all__ = ["Verdict", "classify", "source_tier"]
+__all__ = ["Verdict", "associable", "classify", "source_tier"]
 
+ANCHOR = "ai anchor"  # the reason that says the item is about AI at all
 _TOKEN = re.compile(r"[a-z0-9]+")
 _ACRONYM_AI = re.compile(r"\bA\.I\.?(?![a-z])", re.IGNORECASE)  # "A.I." is spelled out in some press
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -120,6 +122,12 @@ class _Field:
 _CACHE: dict[tuple[str, int], _Compiled] = {}
 
 
+def associable(relevant: bool, reasons: Sequence[str]) -> bool:
+    """About AI but under the bar: relevant if it reports a story the lens already holds that day
+    (`streams.cluster.attach`), never a story of its own."""
+    return not relevant and any(r.startswith(ANCHOR) for r in reasons)
+
+
 def classify(title: str, text: str, source: str, url: str, kind: str, lang: str, lens: Lens) -> Verdict:
     """Judge one item for `lens`: relevant or not, best category, relevance score and reasons."""
     c = _compiled(lens)
@@ -190,12 +198,12 @@ def _tier_by_host(c: _Compiled, host: str) -> str | None:
 def _anchor(c: _Compiled, title: _Field, body: _Field, desk: bool) -> tuple[float, list[str]]:
     hits = _hits(c.anchors, title)
     if hits:
-        return c.settings.title_anchor, [f"ai anchor: {_quote(hits)}"]
+        return c.settings.title_anchor, [f"{ANCHOR} {_quote(hits)}"]
     hits = _hits(c.strong_anchors, body)
     if hits:
-        return c.settings.text_anchor, [f"ai anchor (text): {_quote(hits)}"]
+        return c.settings.text_anchor, [f"{ANCHOR} (text): {_quote(hits)}"]
     if desk:  # an AI lab or an outlet's AI desk: what it publishes is about AI
-        return c.settings.text_anchor, ["ai anchor (source)"]
+        return c.settings.text_anchor, [f"{ANCHOR} (source)"]
     return 0.0, []
 
 

@@ -633,7 +633,22 @@ def assign(store: StoryStore | Store, item: EnrichedItem) -> tuple[Story, bool]:
 
     Idempotent: an item that is already a member (a redelivery after restart) changes nothing.
     """
-    st = _as_store(store)
+    story, changed = _place(_as_store(store), item, may_open=True)
+    assert story is not None  # may_open: there is always a story
+    return story, changed
+
+
+def attach(store: StoryStore | Store, item: EnrichedItem) -> Story | None:
+    """Join the item to a story it reports, if the day already has that story; never open one.
+
+    For items the classifier left just under its bar: a report of a development the lens already
+    follows is news for the lens by association, while on its own it is not enough to be one.
+    """
+    story, _ = _place(_as_store(store), item, may_open=False)
+    return story
+
+
+def _place(st: StoryStore, item: EnrichedItem, may_open: bool) -> tuple[Story | None, bool]:
     entry = st.get("member", item.lens, item.day, item.id)
     if entry is not None:
         return load_story(st, item.lens, item.day, str(entry["story"])), False
@@ -642,6 +657,9 @@ def assign(store: StoryStore | Store, item: EnrichedItem) -> tuple[Story, bool]:
     sig = signature(sh) if len(sh) >= MIN_SHINGLES else None
     roles = title_roles(item.title)
     sid, compared = _find_story(st, item, vec, sig, roles)
+    if sid is None and not may_open:
+        STATS.record(compared)
+        return None, False
     if sid is None:
         since, n_prev = _developing_since(st, item, vec, sig, roles)
         compared += n_prev

@@ -286,7 +286,7 @@ def day_scores(labels: DayLabels, run: DayRun, lens: Lens) -> DayScores:
     both = story_of.keys() & labels.story.keys()
     b = bcubed({i: story_of[i] for i in both}, {i: labels.story[i] for i in both})
     in_brief = [s for s in run.stories if s.tier in ("top", "noteworthy")]
-    top_plus_two = run.stories[: lens.top_items + 2]
+    top_plus_two = [s for s in run.stories if s.rank <= lens.top_items + 2]
     wanted = labels.top + labels.noteworthy
     return DayScores(
         labels.day, relevance, b,

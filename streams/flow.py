@@ -28,6 +28,7 @@ from models.lens import Lens
 from models.stories import Story
 from streams import cluster, dayclose
 from streams.assemble import assemble_brief, brief_content_hash
+from streams.classify import associable
 from streams.dedup import check_and_remember
 from streams.enrich import enrich
 from streams.metrics import Metrics
@@ -158,6 +159,8 @@ class Flow:
             return [Out(topics.LATE_ITEMS, lens.slug, item)]
         state[f"seen|{lens.slug}|{item.day}|{item.id}"] = int(item.relevant)  # counted at close
         if not item.relevant:
+            if associable(item.relevant, item.reasons):  # may join a story when the day closes
+                state[f"near|{lens.slug}|{item.day}|{item.id}"] = item.model_dump(mode="json")
             return []
         state[f"item|{lens.slug}|{item.day}|{item.id}"] = item.model_dump(mode="json")
         story, changed = cluster.assign(state, item)
@@ -168,9 +171,9 @@ class Flow:
         return [Out(topics.STORIES, f"{lens.slug}:{item.day}", story)]
 
     def _hand_over(self, marker: DayClose, lens: Lens, state: MutableMapping[str, Any]) -> list[Out]:
-        stories = _rebuilt_day(state, lens, marker.day)
+        stories, associated = _rebuilt_day(state, lens, marker.day)
         seen, relevant = _day_counts(state, lens, marker.day)
-        parts = dayclose.part_chunks(marker, stories, seen, relevant)
+        parts = dayclose.part_chunks(marker, stories, seen, relevant + associated)
         return [Out(topics.DAY_PARTS, f"{marker.lens}:{marker.day}", part) for part in parts]
 
     # day parts -> brief --------------------------------------------------------------------------
@@ -243,18 +246,25 @@ def _day_counts(state: MutableMapping[str, Any], lens: Lens, day: str) -> tuple[
     return len(marks), sum(marks)
 
 
-def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> list[Story]:
-    """The day's stories clustered again from its items in canonical order (event time, id).
+def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> tuple[list[Story], int]:
+    """The day's stories clustered again from its items in canonical order (event time, id), then
+    the near-relevant items attached to the stories they report; returns the stories and how many
+    near-relevant items joined.
 
     Live stories depend on arrival order, which differs between runs, workers and restarts; the
     closed day must not, so the brief is a function of the day's items alone.
     """
-    prefix = f"item|{lens.slug}|{day}|"
-    items = [EnrichedItem.model_validate(state[k]) for k in list(state) if k.startswith(prefix)]
     scratch = DayOverlay(state, lens.slug, day)
-    for item in sorted(items, key=lambda i: (i.event_at, i.id)):
+    for item in _day_items(state, f"item|{lens.slug}|{day}|"):
         cluster.assign(scratch, item)
-    return [_scored(story, lens) for story in cluster.stories_of_day(scratch, lens.slug, day)]
+    associated = sum(cluster.attach(scratch, item) is not None
+                     for item in _day_items(state, f"near|{lens.slug}|{day}|"))
+    return [_scored(story, lens) for story in cluster.stories_of_day(scratch, lens.slug, day)], associated
+
+
+def _day_items(state: MutableMapping[str, Any], prefix: str) -> list[EnrichedItem]:
+    items = [EnrichedItem.model_validate(state[k]) for k in list(state) if k.startswith(prefix)]
+    return sorted(items, key=lambda i: (i.event_at, i.id))
 
 
 def _scored(story: Story, lens: Lens) -> Story:

@@ -20,7 +20,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from models.items import RawItem, TimeBasis
 from models.lens import Lens
 
-STALE_AFTER = timedelta(hours=48)
+# Aggregators and date-only sources deliver items a day or two after publication (a daily
+# collection carries the previous days' items); older than this is a resurfaced item, not news.
+STALE_AFTER = timedelta(hours=72)
 FUTURE_TOLERANCE = timedelta(hours=1)
 MAX_TEXT = 6000
 

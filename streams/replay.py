@@ -71,7 +71,9 @@ def stamp_observed(item: RawItem, window: Window) -> RawItem:
 
 def item_row(item: EnrichedItem, window: Window, story_of: dict[str, str]) -> dict[str, Any]:
     in_window = item.day in window.days
-    return {"id": item.id, "relevant": item.relevant and in_window, "category": item.category,
+    # an item under the bar that joined a story at the close is relevant by association
+    relevant = (item.relevant or item.id in story_of) and in_window
+    return {"id": item.id, "relevant": relevant, "category": item.category,
             "day": item.day, "story_id": story_of.get(item.id), "duplicate_of": item.duplicate_of,
             "time_basis": item.time_basis, "reasons": item.reasons if in_window else
             item.reasons + [f"outside the window: belongs to {item.day}"]}
