@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from models.lens import Lens
 
-__all__ = ["Verdict", "associable", "classify", "source_tier"]
+__all__ = ["Verdict", "associable", "classify", "corroborated", "source_tier"]
 
 ANCHOR = "ai anchor"  # the reason that says the item is about AI at all
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -35,6 +35,8 @@ _MEMO_LIMIT = 20_000
 _LINK_POST_CHARS = 40
 _LINK_POST_MARKERS = ("submitted by", "article url:", "[link]")
 _URL = re.compile(r"\(?\[?https?://\S+")
+_BIG_MONEY = re.compile(r"(?:[$€£]\s?\d[\d.,]*\s?(?:billion|bn|trillion|tn)\b|\d[\d.,]*\s?(?:billion|trillion)\s"
+                        r"(?:dollars|euros|pounds|yuan)|\d+(?:\.\d+)?\s?(?:亿|万亿)(?:美元|欧元|英镑))", re.IGNORECASE)
 # Feeds glue a section tag to the last word ("vulnerabilitiesTechnology sector"): a lower-case
 # run followed by a capitalised word is also read split, so both spellings can match.
 _GLUED = re.compile(r"([a-z]{3})([A-Z][a-z])")
@@ -88,6 +90,9 @@ class _Settings:
     social_link_extra: float = 0.0
     social_text_factor: float = 0.5
     social_question_penalty: float = 0.8
+    question_headline_penalty: float = 0.0
+    corroborating_outlets: int = 0
+    scale_bonus: float = 0.0
     primary_bonus: float = 0.3
     paper_gate_title: int = 1
     paper_gate_text: int = 2
@@ -128,6 +133,13 @@ def associable(relevant: bool, reasons: Sequence[str]) -> bool:
     return not relevant and any(r.startswith(ANCHOR) for r in reasons)
 
 
+def corroborated(news_outlets: int, lens: Lens) -> bool:
+    """Enough independent news outlets report a development that the lens's terms missed: being
+    covered that widely makes an AI story news for the lens (0 in the lens file: never)."""
+    bar = _compiled(lens).settings.corroborating_outlets
+    return bar > 0 and news_outlets >= bar
+
+
 def classify(title: str, text: str, source: str, url: str, kind: str, lang: str, lens: Lens) -> Verdict:
     """Judge one item for `lens`: relevant or not, best category, relevance score and reasons."""
     c = _compiled(lens)
@@ -147,7 +159,7 @@ def classify(title: str, text: str, source: str, url: str, kind: str, lang: str,
     scores = _category_scores(c, t_field, x_field, text_weight, reasons)
     if is_paper and c.paper_categories:  # a paper is filed by its angle, not by "language model"
         scores = {name: v for name, v in scores.items() if name in c.paper_categories}
-    adjust = _tier_adjust(c, tier, title, text, reasons)
+    adjust = _tier_adjust(c, tier, title, text, reasons) + _scale_bonus(c, title, reasons)
     penalty = _noise_penalty(c, t_field, "title", tier, reasons)
     verdict = _decide(c, anchor, scores, penalty, adjust, reasons)
     if not verdict.relevant:
@@ -258,17 +270,28 @@ def _noise_penalty(c: _Compiled, f: _Field, where: str, tier: str | None, reason
 def _tier_adjust(c: _Compiled, tier: str | None, title: str, text: str, reasons: list[str]) -> float:
     """Bonus (positive) or extra bar (negative) that the kind of outlet earns."""
     s = c.settings
+    asks = title.rstrip().endswith("?")
     if tier == "primary":
         reasons.append("source: primary")
         return s.primary_bonus
     if tier != "social":
+        if asks and s.question_headline_penalty:  # a headline that asks is commentary, not a report
+            reasons.append("headline asks a question")
+            return -s.question_headline_penalty
         return 0.0
     if _is_link_post(text):
         reasons.append("source: social link")
         return -s.social_link_extra
     reasons.append("source: social post")
-    asks = title.rstrip().endswith("?")
     return -s.social_extra - (s.social_question_penalty if asks else 0.0)
+
+
+def _scale_bonus(c: _Compiled, title: str, reasons: list[str]) -> float:
+    """Billions in a headline: capital on that scale is news for the lens whatever the wording."""
+    if not c.settings.scale_bonus or not _BIG_MONEY.search(title):
+        return 0.0
+    reasons.append("scale: billions in the headline")
+    return c.settings.scale_bonus
 
 
 def _is_link_post(text: str) -> bool:

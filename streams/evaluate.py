@@ -273,6 +273,8 @@ def replay_day(labels: DayLabels, data: Path, lens: Lens) -> DayRun:
     (closed,) = pipeline.on(topics.DAY_CLOSED)
     (brief,) = pipeline.on(topics.BRIEFS)
     categories = {i.id: i.category for i in pipeline.on(topics.ENRICHED) if isinstance(i, EnrichedItem)}
+    for story in closed.stories:  # an item that joined by association is filed under its story's
+        categories.update({i: categories.get(i) or story.category for i in story.items})
     return DayRun(inputs, categories, sorted(closed.stories, key=lambda s: s.rank), brief,
                   time.monotonic() - began)
 

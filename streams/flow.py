@@ -28,12 +28,12 @@ from models.lens import Lens
 from models.stories import Story
 from streams import cluster, dayclose
 from streams.assemble import assemble_brief, brief_content_hash
-from streams.classify import associable
+from streams.classify import associable, corroborated
 from streams.dedup import check_and_remember
 from streams.enrich import enrich
 from streams.metrics import Metrics
 from streams.normalise import close_deadline, observed_or_now
-from streams.score import rank_stories, score_story
+from streams.score import news_outlets, rank_stories, score_story
 from streams.state import DayOverlay
 
 log = logging.getLogger(__name__)
@@ -248,8 +248,9 @@ def _day_counts(state: MutableMapping[str, Any], lens: Lens, day: str) -> tuple[
 
 def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> tuple[list[Story], int]:
     """The day's stories clustered again from its items in canonical order (event time, id), then
-    the near-relevant items attached to the stories they report; returns the stories and how many
-    near-relevant items joined.
+    the near-relevant items: each joins the story it reports, and those that report a development
+    no relevant item did form stories of their own when enough news outlets carry them. Returns
+    the stories and how many near-relevant items they took in.
 
     Live stories depend on arrival order, which differs between runs, workers and restarts; the
     closed day must not, so the brief is a function of the day's items alone.
@@ -257,9 +258,23 @@ def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> tuple
     scratch = DayOverlay(state, lens.slug, day)
     for item in _day_items(state, f"item|{lens.slug}|{day}|"):
         cluster.assign(scratch, item)
-    associated = sum(cluster.attach(scratch, item) is not None
-                     for item in _day_items(state, f"near|{lens.slug}|{day}|"))
+    near = _day_items(state, f"near|{lens.slug}|{day}|")
+    unattached = [item for item in near if cluster.attach(scratch, item) is None]
+    promoted = _corroborated(unattached, lens, day)
+    for item in promoted:
+        cluster.assign(scratch, item)
+    associated = len(near) - len(unattached) + len(promoted)
     return [_scored(story, lens) for story in cluster.stories_of_day(scratch, lens.slug, day)], associated
+
+
+def _corroborated(items: list[EnrichedItem], lens: Lens, day: str) -> list[EnrichedItem]:
+    """The items (canonical order kept) of the developments that enough news outlets report."""
+    trial: dict[str, Any] = {}  # a throwaway clustering of these items alone
+    for item in items:
+        cluster.assign(trial, item)
+    keep = {m.id for story in cluster.stories_of_day(trial, lens.slug, day)
+            if corroborated(news_outlets(story, lens), lens) for m in story.members}
+    return [item for item in items if item.id in keep]
 
 
 def _day_items(state: MutableMapping[str, Any], prefix: str) -> list[EnrichedItem]:

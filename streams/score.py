@@ -107,6 +107,13 @@ def _independent(members: Iterable[StoryMember], tiers: dict[str, str]) -> dict[
     return out
 
 
+def news_outlets(story: Story, lens: Lens) -> int:
+    """Independent outlets reporting the story, social posts and papers left out."""
+    tiers = {m.id: tier_of(m, lens) for m in story.members}
+    news = [m for m in story.members if not _is_social(m, tiers[m.id]) and tiers[m.id] != "research"]
+    return len(_independent(news, tiers))
+
+
 def _tier_rank(tier: str) -> int:
     return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
 
