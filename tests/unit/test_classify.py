@@ -194,3 +194,23 @@ def test_relevant_share_on_a_real_day_is_plausible() -> None:
     share = relevant / len(items)
     print(f"relevant share: {relevant}/{len(items)} = {share:.1%}")
     assert 0.03 <= share <= 0.15
+
+
+def test_billions_in_a_headline_add_evidence() -> None:
+    plain = classify(**make_item(title="OpenAI sets aside a stock grant pool for staff", text=""), lens=LENS)
+    sized = classify(**make_item(title="OpenAI sets aside $50 billion stock grant pool for staff", text=""),
+                     lens=LENS)
+    assert sized.relevance > plain.relevance and "scale: billions in the headline" in sized.reasons
+
+
+def test_a_headline_that_asks_weighs_less_than_one_that_reports() -> None:
+    reports = classify(**make_item(title="AI layoffs hit workers at three banks", text=""), lens=LENS)
+    asks = classify(**make_item(title="Could AI layoffs hit workers at three banks?", text=""), lens=LENS)
+    assert asks.relevance < reports.relevance and "headline asks a question" in asks.reasons
+
+
+def test_help_and_advice_in_a_news_headline_are_not_noise() -> None:
+    news = classify(**make_item(title="OpenAI launches ChatGPT Health for medical advice", text=""), lens=LENS)
+    post = classify(**make_item(title="Need advice on ChatGPT for medical questions", text="",
+                                source="reddit r/ChatGPT", url="https://www.reddit.com/r/ChatGPT/x"), lens=LENS)
+    assert "noise: help-or-career" not in news.reasons and "noise: help-or-career" in post.reasons

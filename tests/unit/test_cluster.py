@@ -294,3 +294,14 @@ def test_chinese_and_english_reports_of_export_controls_meet() -> None:
     zh = _item(2, "量子位", "美国商务部收紧先进AI芯片出口管制", "美国商务部收紧对中国的先进AI芯片出口管制。", lang="zh")
     ids = assign_all(store, [en, zh])
     assert ids["i1"] == ids["i2"]
+
+
+def test_attach_joins_the_story_an_item_reports_but_never_opens_one() -> None:
+    store: dict = {}
+    (outlet, title, text) = HEALTH[0]
+    assign(store, _item(0, outlet, title, text))
+    joined = cluster.attach(store, _item(1, *HEALTH[1]))
+    unrelated = cluster.attach(store, _item(2, *SETTLEMENT[0]))
+    assert joined is not None and [m.id for m in joined.members] == ["i0", "i1"]
+    assert unrelated is None
+    assert len(stories_of_day(store, LENS, DAY)) == 1
