@@ -135,6 +135,9 @@ ZH_TERMS: dict[str, tuple[str, ...]] = {
     "开源": ("w:open",), "数据中心": ("w:center",), "算力": ("w:compute",), "网络安全": ("w:cybersecurity",),
     "漏洞": ("w:vulnerability",), "深度伪造": ("w:deepfake",),
     "备忘录": ("w:memo",), "专业版": ("e:pro",),
+    "股东信": ("w:shareholder", "w:letter"), "股东": ("w:shareholder",), "电力": ("w:power",),
+    "容量": ("w:capacity",), "营收": ("w:revenu",), "裁员": ("w:layoff",), "禁令": ("w:ban",),
+    "罚款": ("w:fin",), "法案": ("w:bill",), "合作伙伴": ("w:partnership",), "员工": ("w:employe",),
 }
 _ZH_W = {t for toks in ZH_TERMS.values() for t in toks}
 _ZH_RE = re.compile("|".join(sorted(map(re.escape, ZH_ENTITIES), key=len, reverse=True)))
