@@ -33,6 +33,7 @@ Store keys (all under one lens and day, so `forget_day` can drop a day):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -66,6 +67,7 @@ LOOKBACK_DAYS = 3
 TIME_SCALE_H = 36.0
 LEGAL_MISMATCH_DAMP = 0.55
 ROLE_MISMATCH_DAMP = 0.35
+PREPARED_CACHE = 8192  # items whose tokens are kept: a day close's worth on a real day
 RARE_STORIES = 3.0  # a token indexed by more stories than this counts proportionally less
 
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=20260108)
@@ -651,14 +653,20 @@ def attach(store: StoryStore | Store, item: EnrichedItem) -> Story | None:
     return story
 
 
+@functools.lru_cache(maxsize=PREPARED_CACHE)
+def _prepared(title: str, text: str) -> tuple[dict[str, float], list[int] | None, dict[str, Any]]:
+    sh = shingles(title, text)
+    return vector(features(title, text)), signature(sh) if len(sh) >= MIN_SHINGLES else None, title_roles(title)
+
+
 def _place(st: StoryStore, item: EnrichedItem, may_open: bool) -> tuple[Story | None, bool]:
     entry = st.get("member", item.lens, item.day, item.id)
     if entry is not None:
         return load_story(st, item.lens, item.day, str(entry["story"])), False
-    vec = vector(features(item.title, item.text))
-    sh = shingles(item.title, item.text)
-    sig = signature(sh) if len(sh) >= MIN_SHINGLES else None
-    roles = title_roles(item.title)
+    # the close clusters the day's items again (and tries items under the bar more than once):
+    # their tokens are read once; copies keep the cached values safe from the state's writers
+    vec, sig, roles = _prepared(item.title, item.text)
+    vec, sig, roles = dict(vec), list(sig) if sig else None, dict(roles)
     sid, compared = _find_story(st, item, vec, sig, roles)
     if sid is None and not may_open:
         STATS.record(compared)

@@ -14,6 +14,7 @@ Confidence is computed from corroboration, never from the writer's mood (BRIEF.m
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -81,12 +82,18 @@ def tier_of(member: StoryMember, lens: Lens) -> str:
     Names compare case-insensitively; hosts match by suffix ("news.bbc.co.uk" is "bbc.co.uk").
     Returns "other" when no tier names it.
     """
-    names = {member.outlet.lower().strip(), member.source.lower().strip()}
-    hosts = {h for h in (_host(member.url), _host(member.canonical_url)) if h}
-    ordered = [t for t in TIER_ORDER if t in lens.source_tiers]
-    ordered += [t for t in lens.source_tiers if t not in TIER_ORDER]
+    hosts = tuple(sorted({h for h in (_host(member.url), _host(member.canonical_url)) if h}))
+    tiers = tuple((tier, tuple(entries)) for tier, entries in lens.source_tiers.items())
+    return _tier(tiers, member.outlet.lower().strip(), member.source.lower().strip(), hosts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tier(tiers: tuple[tuple[str, tuple[str, ...]], ...], outlet: str, source: str, hosts: tuple[str, ...]) -> str:
+    """`tier_of` by outlet, source and hosts: a day has few outlets and many members."""
+    listed = dict(tiers)
+    ordered = [t for t in TIER_ORDER if t in listed] + [t for t in listed if t not in TIER_ORDER]
     for tier in ordered:
-        if any(_matches(entry, names, hosts) for entry in lens.source_tiers[tier]):
+        if any(_matches(entry, {outlet, source}, set(hosts)) for entry in listed[tier]):
             return tier
     return "other"
 
