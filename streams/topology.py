@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 # within BATCH_SECONDS. faust acks a batch's records only after the loop body that handled them
 # returns, and commits offsets only after flushing the producer, so an offset is committed only
 # once its outputs and table writes are in the producer's hands (as with one record at a time).
+# faust wakes the agent every BATCH_SECONDS even when idle: an idle worker used 3.7 % of a core at
+# 20 ms and 6-7 % at 10 or 5 ms (1.1 % one record at a time); 5 ms only took story p50 at 100
+# items/s from 74 to 43 ms, and live stories need no better.
 BATCH_RECORDS = 200
 BATCH_SECONDS = 0.02
 
