@@ -11,13 +11,13 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
 from pydantic import BaseModel
 
 from models import topics
@@ -108,7 +108,8 @@ class SeenTally:
 
     def write(self, state: MutableMapping[str, Any]) -> None:
         for (lens, day), marks in self.marks.items():
-            digest = hashlib.blake2b(orjson.dumps(list(marks)), digest_size=12).hexdigest()
+            # json, not orjson: this runs outside the per-record guard, and it encodes any str
+            digest = hashlib.blake2b(json.dumps(list(marks)).encode(), digest_size=12).hexdigest()
             state[f"seen|{lens}|{day}|{digest}"] = marks
         self.marks.clear()
 
