@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
+import json
 import logging
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,9 +80,9 @@ def guarded(stage: str) -> Callable[[Handler], Handler]:
     def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def guard(self: Flow, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
-                  now: datetime) -> list[Out]:
+                  now: datetime, *rest: Any) -> list[Out]:
             try:
-                return handler(self, payload, state, origin, now)
+                return handler(self, payload, state, origin, now, *rest)
             except Exception as exc:  # noqa: BLE001 - any failure of one record is that record's alone
                 log.warning("stage %s failed on %s[%s]@%s (%d bytes, starts %r): %s: %s", stage, origin.topic,
                             origin.partition, origin.offset, len(payload or b""), (payload or b"")[:80],
@@ -88,6 +90,29 @@ def guarded(stage: str) -> Callable[[Handler], Handler]:
                 return [self.dead(stage, exc, payload, origin, now)]
         return guard
     return wrap
+
+
+class SeenTally:
+    """The items a run of enriched records saw, per lens-day, for the counts at close.
+
+    A run writes one state key per lens-day (every write is a changelog record) instead of one
+    per item. The close counts the union of a day's ids, so an item redelivered after a crash,
+    alone or in a run cut differently, is still counted once. A key is named by a digest of its
+    ids: writing the same run again rewrites the same key, and other runs never overwrite it.
+    """
+
+    def __init__(self) -> None:
+        self.marks: dict[tuple[str, str], dict[str, int]] = {}
+
+    def mark(self, lens: str, day: str, item_id: str, relevant: bool) -> None:
+        self.marks.setdefault((lens, day), {})[item_id] = int(relevant)
+
+    def write(self, state: MutableMapping[str, Any]) -> None:
+        for (lens, day), marks in self.marks.items():
+            # json, not orjson: this runs outside the per-record guard, and it encodes any str
+            digest = hashlib.blake2b(json.dumps(list(marks)).encode(), digest_size=12).hexdigest()
+            state[f"seen|{lens}|{day}|{digest}"] = marks
+        self.marks.clear()
 
 
 @dataclass(frozen=True)
@@ -141,23 +166,40 @@ class Flow:
         return Out(topics.ENRICHED, lens.slug, item)
 
     # enriched -> stories, and day parts on a close marker --------------------------------------
-    @guarded("cluster")
     def on_enriched(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
                     now: datetime) -> list[Out]:
+        return self.on_enriched_run([(payload, origin)], state, now)
+
+    def on_enriched_run(self, records: Iterable[tuple[bytes | None, Origin]], state: MutableMapping[str, Any],
+                        now: datetime) -> list[Out]:
+        """Enriched records of one partition, in order, with one `SeenTally` for the run."""
+        tally = SeenTally()
+        outs: list[Out] = []
+        for payload, origin in records:
+            with self.metrics.stage_seconds.labels("cluster").time():
+                outs += self._on_enriched(payload, state, origin, now, tally)
+        tally.write(state)
+        return outs
+
+    @guarded("cluster")
+    def _on_enriched(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
+                     now: datetime, tally: SeenTally) -> list[Out]:
         try:
             record = decode(topics.ENRICHED, payload)
             lens = self._lens(record.lens)
         except (DecodeError, KeyError) as exc:
             return [self.dead("cluster", exc, payload, origin, now)]
         if isinstance(record, DayClose):
+            tally.write(state)  # the close counts the items of the run that came before it
             return self._hand_over(record, lens, state)
-        return self._cluster(record, lens, state)
+        return self._cluster(record, lens, state, tally)
 
-    def _cluster(self, item: EnrichedItem, lens: Lens, state: MutableMapping[str, Any]) -> list[Out]:
+    def _cluster(self, item: EnrichedItem, lens: Lens, state: MutableMapping[str, Any],
+                 tally: SeenTally) -> list[Out]:
         if item.observed_at > close_deadline(lens, item.day):
             self.metrics.items_late.labels(lens.slug).inc()
             return [Out(topics.LATE_ITEMS, lens.slug, item)]
-        state[f"seen|{lens.slug}|{item.day}|{item.id}"] = int(item.relevant)  # counted at close
+        tally.mark(lens.slug, item.day, item.id, item.relevant)
         if not item.relevant:
             if associable(item.relevant, item.reasons):  # may join a story when the day closes
                 state[f"near|{lens.slug}|{item.day}|{item.id}"] = item.model_dump(mode="json")
@@ -239,11 +281,15 @@ class Flow:
 
 
 def _day_counts(state: MutableMapping[str, Any], lens: Lens, day: str) -> tuple[int, int]:
-    """Items seen and judged relevant on a lens-day: one `seen|` key per item id, written on every
-    delivery, so a record redelivered after a crash is counted exactly once."""
+    """Items seen and judged relevant on a lens-day: the union of its `SeenTally` keys, so a record
+    redelivered after a crash is counted exactly once."""
     prefix = f"seen|{lens.slug}|{day}|"
-    marks = [state[key] for key in list(state) if key.startswith(prefix)]
-    return len(marks), sum(marks)
+    marks: dict[str, int] = {}
+    for key in list(state):
+        if key.startswith(prefix):
+            value = state[key]  # an int is one item's mark, as written before tallies
+            marks.update(value if isinstance(value, dict) else {key[len(prefix):]: value})
+    return len(marks), sum(marks.values())
 
 
 def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> tuple[list[Story], int]:

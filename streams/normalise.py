@@ -117,8 +117,13 @@ def resolve_timing(published: datetime | None, observed: datetime, lens: Lens) -
 
 def clean_text(text: str) -> str:
     """Collapse whitespace and drop control characters; cap the length the stages carry."""
-    printable = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
-    return " ".join(printable.split())[:MAX_TEXT]
+    # Every whitespace character but the space is non-printable, so splitting first and
+    # replacing only when a word still holds a control or format character gives the same
+    # text; the per-character pass was a third of the normalise stage's CPU.
+    joined = " ".join(text.split())
+    if not joined.isprintable():
+        joined = " ".join("".join(ch if ch.isprintable() else " " for ch in joined).split())
+    return joined[:MAX_TEXT]
 
 
 def observed_or_now(raw: RawItem) -> datetime:

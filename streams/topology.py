@@ -13,10 +13,15 @@ changelogged tables, sliced per partition (`streams.state.PartitionView`).
 from __future__ import annotations
 
 import asyncio
+import logging
+import weakref
+from collections import Counter
 from datetime import datetime, timedelta, timezone
+from itertools import groupby
 from typing import Any
 
 import faust
+import faust.streams
 
 from models import topics
 from models.codec import encode
@@ -38,6 +43,17 @@ from streams.settings import Settings
 from streams.state import PartitionView
 from streams.webviews import register_pages
 
+log = logging.getLogger(__name__)
+
+# The normalise and cluster agents take records in batches: up to BATCH_RECORDS, or what came
+# within BATCH_SECONDS. faust acks a batch's records only after the loop body that handled them
+# returns, and commits offsets only after flushing the producer, so an offset is committed only
+# once its outputs and table writes are in the producer's hands (as with one record at a time).
+# faust wakes the agent every BATCH_SECONDS even when idle: an idle worker used 3.7 % of a core at
+# 20 ms and 6-7 % at 10 or 5 ms (1.1 % one record at a time); 5 ms only took story p50 at 100
+# items/s from 74 to 43 ms, and live stories need no better.
+BATCH_RECORDS = 200
+BATCH_SECONDS = 0.02
 
 
 def now() -> datetime:
@@ -102,9 +118,19 @@ class Topology:
         return self.app.Table(name, default=None, partitions=self.settings.partitions, schema=schema)
 
     async def send(self, outs: list[Out]) -> None:
+        """Queue the outputs on the producer, in order, without faust's per-message channel work
+        (future message, serialiser lookup, sensors): keys and values are bytes already. The
+        producer sends from its own task; the consumer flushes it before committing offsets."""
+        producer = await self.app.maybe_start_producer()
+        sent: Counter[str] = Counter()
         for out in outs:
-            extra = {"headers": dlq.headers(out.value)} if out.topic is topics.DEAD_LETTERS else {}
-            await self.topics[out.topic.name].send(key=out.key.encode(), value=encode(out.value), **extra)
+            headers = dlq.headers(out.value) if out.topic is topics.DEAD_LETTERS else None
+            delivery = await producer.send(out.topic.name, out.key.encode(), encode(out.value), partition=None,
+                                           timestamp=None, headers=headers)
+            delivery.add_done_callback(_count_failure)
+            sent[out.topic.name] += 1
+        for name, count in sent.items():  # what faust's sensor counted per message
+            METRICS.faust_messages_sent.labels(name).inc(count)
 
     # agents ------------------------------------------------------------------------------------
     def _agents(self) -> None:
@@ -114,16 +140,22 @@ class Topology:
         self.app.agent(self.topics[topics.BRIEFS.name], name="file-sink")(self._deliver)
 
     async def _normalise(self, stream: Any) -> None:
-        async for event in stream.events():
-            with METRICS.stage_seconds.labels("normalise").time():
-                outs = self.flow.on_raw(event.value, self.seen, _origin(event), now())
+        async for events in stream.take_events(BATCH_RECORDS, within=BATCH_SECONDS):
+            outs: list[Out] = []
+            for event in events:
+                _make_current(event)
+                with METRICS.stage_seconds.labels("normalise").time():
+                    outs += self.flow.on_raw(event.value, self.seen, _origin(event), now())
             await self.send(outs)
 
     async def _cluster(self, stream: Any) -> None:
-        async for event in stream.events():
-            state = PartitionView(self.stories, event.message.partition)
-            with METRICS.stage_seconds.labels("cluster").time():
-                outs = self.flow.on_enriched(event.value, state, _origin(event), now())
+        async for events in stream.take_events(BATCH_RECORDS, within=BATCH_SECONDS):
+            outs: list[Out] = []
+            for partition, group in groupby(events, key=lambda event: event.message.partition):
+                run = list(group)
+                _make_current(run[0])  # the run's table writes go to its partition's changelog
+                state = PartitionView(self.stories, partition)
+                outs += self.flow.on_enriched_run([(e.value, _origin(e)) for e in run], state, now())
             await self.send(outs)
             for out in outs:  # the member that joined last is the item that caused the update
                 if out.topic is topics.STORIES and out.value.members:
@@ -244,6 +276,20 @@ class Topology:
         origin = Origin(topic="http:/ingest")
         await self.send([self.flow.dead("ingest", e, e.payload, origin, now()) for e in errors])
         return len(items), [str(e) for e in errors]
+
+
+def _make_current(event: Any) -> None:
+    """Make `event` faust's current event in this task. A table write sends its changelog record
+    to the partition of the current event; in a `take_events` batch faust sets it only in the
+    task that fills the buffer, so the agent sets it for each record it handles."""
+    faust.streams._current_event.set(weakref.ref(event))
+
+
+def _count_failure(delivery: asyncio.Future[Any]) -> None:
+    error = None if delivery.cancelled() else delivery.exception()
+    if error is not None:  # as faust's sensor counted it; the offset is committed all the same
+        METRICS.faust_send_errors.inc()
+        log.error("producer could not deliver a record: %r", error)
 
 
 def _origin(event: Any) -> Origin:

@@ -87,3 +87,25 @@ def test_bad_records_become_dead_letters_and_the_flow_carries_on() -> None:
     assert len(letters) == 6
     assert {letter.stage for letter in letters} == {"normalise", "cluster"}
     assert all(letter.message for letter in letters)
+
+
+def _handed_over(runs: list[list[bytes]]) -> list:
+    """The day parts of one partition fed to `on_enriched_run` in the given runs of records."""
+    flow, state = Flow([LENS], Metrics(CollectorRegistry())), {}
+    outs = [out for run in runs for out in flow.on_enriched_run([(p, Origin("enriched", 0)) for p in run], state, NOW)]
+    return [out.value for out in outs if out.topic is topics.DAY_PARTS]
+
+
+def test_runs_of_records_count_and_cluster_as_single_records_do() -> None:
+    """The cluster agent hands over batches: how records (and a redelivery) are cut into runs, and
+    a close marker in the middle of a run, change neither the counts nor the stories."""
+    flow = Flow([LENS], Metrics(CollectorRegistry()))
+    enriched = [encode(out.value) for p in _sample_payloads() for out in flow.on_raw(p, {}, Origin("raw"), NOW)]
+    (marker,) = dayclose.close_markers(LENS.slug, "2026-01-08", "round-1", 1, NOW)
+    single = _handed_over([[p] for p in enriched + [encode(marker)]])
+    early = enriched[:-5] + enriched[3:11]  # a redelivery, cut into runs differently
+    last = enriched[-5:] + [encode(marker)] + enriched[:2]  # new items, the close, then more
+    batched = _handed_over([early[i:i + 4] for i in range(0, len(early), 4)] + [last])
+    assert [(p.items_seen, p.items_relevant) for p in batched] == [(p.items_seen, p.items_relevant) for p in single]
+    assert single[0].items_seen == len(enriched) and single[0].items_relevant > 0
+    assert [p.stories for p in batched] == [p.stories for p in single]
