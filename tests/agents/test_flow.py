@@ -7,13 +7,18 @@ import random
 from datetime import UTC, datetime
 from pathlib import Path
 
+from prometheus_client import CollectorRegistry
+
 from models import topics
 from models.codec import decode, encode
 from models.control import DayClosed
 from models.dead_letters import DeadLetter
+from streams import dayclose
+from streams.flow import Flow, Origin
 from streams.ingest import IngestError, read_jsonl
 from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens
+from streams.metrics import Metrics
 from streams.replay import day_window, stamp_observed
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "sample-day.jsonl"
