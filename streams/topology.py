@@ -124,13 +124,23 @@ class Topology:
         producer = await self.app.maybe_start_producer()
         sent: Counter[str] = Counter()
         for out in outs:
-            headers = dlq.headers(out.value) if out.topic is topics.DEAD_LETTERS else None
-            delivery = await producer.send(out.topic.name, out.key.encode(), encode(out.value), partition=None,
-                                           timestamp=None, headers=headers)
-            delivery.add_done_callback(_count_failure)
+            value = encode(out.value)
+            try:
+                await self._produce(producer, out, value)
+            except Exception as exc:  # noqa: BLE001 - e.g. over the size limit: escaping would ack the batch
+                letter = self.flow.dead("send", exc, value, Origin(topic=out.topic.name, key=out.key), now())
+                await self._produce(producer, letter, encode(letter.value))
+                out = letter
             sent[out.topic.name] += 1
         for name, count in sent.items():  # what faust's sensor counted per message
             METRICS.faust_messages_sent.labels(name).inc(count)
+
+    @staticmethod
+    async def _produce(producer: Any, out: Out, value: bytes) -> None:
+        headers = dlq.headers(out.value) if out.topic is topics.DEAD_LETTERS else None
+        delivery = await producer.send(out.topic.name, out.key.encode(), value, partition=None,
+                                       timestamp=None, headers=headers)
+        delivery.add_done_callback(_count_failure)
 
     # agents ------------------------------------------------------------------------------------
     def _agents(self) -> None:
