@@ -638,19 +638,29 @@ def assign(store: StoryStore | Store, item: EnrichedItem) -> tuple[Story, bool]:
 
     Idempotent: an item that is already a member (a redelivery after restart) changes nothing.
     """
-    story, changed = _place(_as_store(store), item, may_open=True)
-    assert story is not None  # may_open: there is always a story
-    return story, changed
+    st = _as_store(store)
+    sid, changed = _place(st, item, may_open=True)
+    assert sid is not None  # may_open: there is always a story
+    return load_story(st, item.lens, item.day, sid), changed
 
 
-def attach(store: StoryStore | Store, item: EnrichedItem) -> Story | None:
+def place(store: StoryStore | Store, item: EnrichedItem) -> str:
+    """`assign` without reading the story back: the story id. For rebuilding a day, where reading
+    every story back after each member would cost the square of its size."""
+    sid, _ = _place(_as_store(store), item, may_open=True)
+    assert sid is not None
+    return sid
+
+
+def attach(store: StoryStore | Store, item: EnrichedItem) -> str | None:
     """Join the item to a story it reports, if the day already has that story; never open one.
+    Returns the story id, or None.
 
     For items the classifier left just under its bar: a report of a development the lens already
     follows is news for the lens by association, while on its own it is not enough to be one.
     """
-    story, _ = _place(_as_store(store), item, may_open=False)
-    return story
+    sid, _ = _place(_as_store(store), item, may_open=False)
+    return sid
 
 
 @functools.lru_cache(maxsize=PREPARED_CACHE)
@@ -659,10 +669,10 @@ def _prepared(title: str, text: str) -> tuple[dict[str, float], list[int] | None
     return vector(features(title, text)), signature(sh) if len(sh) >= MIN_SHINGLES else None, title_roles(title)
 
 
-def _place(st: StoryStore, item: EnrichedItem, may_open: bool) -> tuple[Story | None, bool]:
+def _place(st: StoryStore, item: EnrichedItem, may_open: bool) -> tuple[str | None, bool]:
     entry = st.get("member", item.lens, item.day, item.id)
     if entry is not None:
-        return load_story(st, item.lens, item.day, str(entry["story"])), False
+        return str(entry["story"]), False
     # the close clusters the day's items again (and tries items under the bar more than once):
     # their tokens are read once; copies keep the cached values safe from the state's writers
     vec, sig, roles = _prepared(item.title, item.text)
@@ -683,7 +693,7 @@ def _place(st: StoryStore, item: EnrichedItem, may_open: bool) -> tuple[Story | 
            {"story": sid, "member": _member(item).model_dump(mode="json"), "sig": sig})
     st.put("story", item.lens, item.day, sid, _add_to_head(head, item, vec))
     _index(st, item, sid, vec, sig)
-    return load_story(st, item.lens, item.day, sid), True
+    return sid, True
 
 
 # ---------------------------------------------------------------- reading back

@@ -303,12 +303,12 @@ def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> tuple
     """
     scratch = DayOverlay(state, lens.slug, day)
     for item in _day_items(state, f"item|{lens.slug}|{day}|"):
-        cluster.assign(scratch, item)
+        cluster.place(scratch, item)
     near = _day_items(state, f"near|{lens.slug}|{day}|")
     unattached = [item for item in near if cluster.attach(scratch, item) is None]
     promoted = _corroborated(unattached, lens, day)
     for item in promoted:
-        cluster.assign(scratch, item)
+        cluster.place(scratch, item)
     associated = len(near) - len(unattached) + len(promoted)
     return [_scored(story, lens) for story in cluster.stories_of_day(scratch, lens.slug, day)], associated
 
@@ -317,7 +317,7 @@ def _corroborated(items: list[EnrichedItem], lens: Lens, day: str) -> list[Enric
     """The items (canonical order kept) of the developments that enough news outlets report."""
     trial: dict[str, Any] = {}  # a throwaway clustering of these items alone
     for item in items:
-        cluster.assign(trial, item)
+        cluster.place(trial, item)
     keep = {m.id for story in cluster.stories_of_day(trial, lens.slug, day)
             if corroborated(news_outlets(story, lens), lens) for m in story.members}
     return [item for item in items if item.id in keep]

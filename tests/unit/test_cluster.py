@@ -302,6 +302,6 @@ def test_attach_joins_the_story_an_item_reports_but_never_opens_one() -> None:
     assign(store, _item(0, outlet, title, text))
     joined = cluster.attach(store, _item(1, *HEALTH[1]))
     unrelated = cluster.attach(store, _item(2, *SETTLEMENT[0]))
-    assert joined is not None and [m.id for m in joined.members] == ["i0", "i1"]
+    assert joined is not None and [m.id for m in cluster.load_story(store, LENS, DAY, joined).members] == ["i0", "i1"]
     assert unrelated is None
     assert len(stories_of_day(store, LENS, DAY)) == 1
