@@ -50,10 +50,10 @@ from streams import cluster
 from streams.classify import classify
 from streams.cluster_eval import BCubed, bcubed
 from streams.enrich import enrich
-from streams.ingest import IngestError, parse_json_item, read_jsonl
+from streams.ingest import parse_json_item
 from streams.inprocess import InProcessPipeline
 from streams.lenses import DEFAULT_LENS, load_lens
-from streams.replay import day_window, stamp_observed
+from streams.replay import day_window, read_window, stamp_observed
 from streams.score import rank_stories
 
 __all__ = [
@@ -263,12 +263,10 @@ def replay_day(labels: DayLabels, data: Path, lens: Lens) -> DayRun:
     began = time.monotonic()
     window = day_window(lens, labels.day)
     pipeline = InProcessPipeline([lens], window.end + timedelta(hours=lens.allowed_lateness_hours))
-    inputs = set()
-    for name in labels.files:
-        for parsed in read_jsonl(data / name, window.end):
-            if not isinstance(parsed, IngestError):
-                inputs.add(parsed.id)
-                pipeline.raw(encode(stamp_observed(parsed, window)))
+    items, _ = read_window([data / name for name in labels.files], window)
+    for item in items:
+        pipeline.raw(encode(item))
+    inputs = {item.id for item in items}
     pipeline.close(lens.slug, labels.day, "eval")
     (closed,) = pipeline.on(topics.DAY_CLOSED)
     (brief,) = pipeline.on(topics.BRIEFS)

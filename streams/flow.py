@@ -213,8 +213,9 @@ class Flow:
         return [Out(topics.STORIES, f"{lens.slug}:{item.day}", story)]
 
     def _hand_over(self, marker: DayClose, lens: Lens, state: MutableMapping[str, Any]) -> list[Out]:
-        stories, associated = _rebuilt_day(state, lens, marker.day)
-        seen, relevant = _day_counts(state, lens, marker.day)
+        keys = _keys_of_day(state, lens, marker.day)
+        stories, associated = _rebuilt_day(state, lens, marker.day, keys)
+        seen, relevant = _day_counts(state, lens, marker.day, keys["seen"])
         parts = dayclose.part_chunks(marker, stories, seen, relevant + associated)
         return [Out(topics.DAY_PARTS, f"{marker.lens}:{marker.day}", part) for part in parts]
 
@@ -280,19 +281,31 @@ class Flow:
         return dead_letter(stage, exc, payload, origin, now)
 
 
-def _day_counts(state: MutableMapping[str, Any], lens: Lens, day: str) -> tuple[int, int]:
+def _keys_of_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> dict[str, list[str]]:
+    """The lens-day's `seen|`, `item|` and `near|` keys, from one scan of the partition's state
+    (the close reads all three; each scan walks every key the worker holds)."""
+    found: dict[str, list[str]] = {"seen": [], "item": [], "near": []}
+    tail = f"{lens.slug}|{day}|"
+    for key in list(state):
+        kind, _, rest = key.partition("|")
+        if kind in found and rest.startswith(tail):
+            found[kind].append(key)
+    return found
+
+
+def _day_counts(state: MutableMapping[str, Any], lens: Lens, day: str, seen_keys: list[str]) -> tuple[int, int]:
     """Items seen and judged relevant on a lens-day: the union of its `SeenTally` keys, so a record
     redelivered after a crash is counted exactly once."""
     prefix = f"seen|{lens.slug}|{day}|"
     marks: dict[str, int] = {}
-    for key in list(state):
-        if key.startswith(prefix):
-            value = state[key]  # an int is one item's mark, as written before tallies
-            marks.update(value if isinstance(value, dict) else {key[len(prefix):]: value})
+    for key in seen_keys:
+        value = state[key]  # an int is one item's mark, as written before tallies
+        marks.update(value if isinstance(value, dict) else {key[len(prefix):]: value})
     return len(marks), sum(marks.values())
 
 
-def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> tuple[list[Story], int]:
+def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str,
+                 keys: dict[str, list[str]]) -> tuple[list[Story], int]:
     """The day's stories clustered again from its items in canonical order (event time, id), then
     the near-relevant items: each joins the story it reports, and those that report a development
     no relevant item did form stories of their own when enough news outlets carry them. Returns
@@ -302,9 +315,9 @@ def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> tuple
     closed day must not, so the brief is a function of the day's items alone.
     """
     scratch = DayOverlay(state, lens.slug, day)
-    for item in _day_items(state, f"item|{lens.slug}|{day}|"):
+    for item in _day_items(state, keys["item"]):
         cluster.place(scratch, item)
-    near = _day_items(state, f"near|{lens.slug}|{day}|")
+    near = _day_items(state, keys["near"])
     unattached = [item for item in near if cluster.attach(scratch, item) is None]
     promoted = _corroborated(unattached, lens, day)
     for item in promoted:
@@ -323,8 +336,8 @@ def _corroborated(items: list[EnrichedItem], lens: Lens, day: str) -> list[Enric
     return [item for item in items if item.id in keep]
 
 
-def _day_items(state: MutableMapping[str, Any], prefix: str) -> list[EnrichedItem]:
-    items = [EnrichedItem.model_validate(state[k]) for k in list(state) if k.startswith(prefix)]
+def _day_items(state: MutableMapping[str, Any], keys: list[str]) -> list[EnrichedItem]:
+    items = [EnrichedItem.model_validate(state[k]) for k in keys]
     return sorted(items, key=lambda i: (i.event_at, i.id))
 
 

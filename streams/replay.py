@@ -69,6 +69,19 @@ def stamp_observed(item: RawItem, window: Window) -> RawItem:
     return item.model_copy(update={"observed_at": observed})
 
 
+def read_window(files: list[Path], window: Window) -> tuple[list[RawItem], list[IngestError]]:
+    """The files as the window's collection: readable items stamped as observed in it, and the
+    lines that could not be read."""
+    items, rejected = [], []
+    for path in files:
+        for parsed in read_jsonl(path, window.end):
+            if isinstance(parsed, IngestError):
+                rejected.append(parsed)
+            else:
+                items.append(stamp_observed(parsed, window))
+    return items, rejected
+
+
 def item_row(item: EnrichedItem, window: Window, story_of: dict[str, str]) -> dict[str, Any]:
     in_window = item.day in window.days
     # an item under the bar that joined a story at the close is relevant by association
@@ -128,7 +141,7 @@ class Replay:
 
     async def run(self, files: list[Path]) -> ReplayResult:
         began = time.monotonic()
-        items, rejected = self._read(files)
+        items, rejected = read_window(files, self.window)
         producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, max_request_size=4 * 1024 * 1024,
                                     linger_ms=20, **self.client)
         await producer.start()
@@ -146,15 +159,6 @@ class Replay:
         rows += [row for row in map(rejected_row, rejected) if row is not None]
         return ReplayResult(closed, briefs, rows, [str(r) for r in rejected], time.monotonic() - began)
 
-    def _read(self, files: list[Path]) -> tuple[list[RawItem], list[IngestError]]:
-        items, rejected = [], []
-        for path in files:
-            for parsed in read_jsonl(path, self.window.end):
-                if isinstance(parsed, IngestError):
-                    rejected.append(parsed)
-                else:
-                    items.append(stamp_observed(parsed, self.window))
-        return items, rejected
 
     async def _produce_items(self, producer: AIOKafkaProducer, items: list[RawItem],
                              rejected: list[IngestError]) -> None:
