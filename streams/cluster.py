@@ -127,6 +127,10 @@ ZH_ENTITIES: dict[str, str] = {
     "美国": "us", "中国": "china", "英国": "uk", "欧盟": "eu", "日本": "japan", "韩国": "korea",
     "法国": "france", "德国": "germany", "印度": "india", "意大利": "italy", "加州": "california",
     "佛罗里达": "florida", "路透社": "reuters", "彭博社": "bloomberg", "联合国": "un",
+    # the field's most quoted people, as the Chinese press writes their names
+    "黄仁勋": "huang", "奥特曼": "altman", "阿尔特曼": "altman", "马斯克": "musk", "扎克伯格": "zuckerberg",
+    "纳德拉": "nadella", "皮查伊": "pichai", "贾西": "jassy", "阿莫迪": "amodei", "哈萨比斯": "hassabis",
+    "苏姿丰": "lisa su", "辛顿": "hinton", "杨立昆": "lecun", "孙正义": "masayoshi son",
 }
 # Field-generic Chinese words -> the English word tokens they meet (stems as `_stem` writes them).
 ZH_TERMS: dict[str, tuple[str, ...]] = {
