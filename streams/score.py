@@ -2,7 +2,7 @@
 
 The score adds evidence that only grows as members join (independent outlets with diminishing
 returns, a primary source, the best outlet tier, signals of scale, government action, security
-impact) and multiplies by the lens's category weight; single-outlet and social-only stories are
+impact, a key actor of the lens in a headline) and multiplies by the lens's category weight; single-outlet and social-only stories are
 capped. Because every part is a maximum or an "any member" test over the members, adding an
 independent outlet never lowers the score.
 
@@ -38,6 +38,7 @@ CAP_KEEP = 0.25
 CAP_ROOM = 0.5  # ... and never rises more than this above its cap
 TEXT_SIGNAL_SHARE = 0.5  # a signal only in the text (not in any headline) counts this share
 SOCIAL_KINDS = {"post", "tweet"}
+KEY_ACTOR_BONUS = 0.4  # a headline names one of the lens's key actors
 
 # Signals found in any member's title or text, with their bonus and a short reason.
 SIGNALS: tuple[tuple[str, re.Pattern[str], float], ...] = (
@@ -146,6 +147,22 @@ def _signals(story: Story) -> list[tuple[str, float]]:
     return out
 
 
+def _key_actor(story: Story, lens: Lens) -> bool:
+    """A headline names one of the lens's key actors: their own moves set the field's agenda."""
+    pattern = _actor_pattern(tuple(lens.key_actors))
+    return pattern is not None and any(pattern.search(m.title) for m in story.members)
+
+
+@functools.lru_cache(maxsize=16)
+def _actor_pattern(actors: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Latin names match as whole words ("Meta" not in "metadata"); Chinese has no word breaks."""
+    if not actors:
+        return None
+    ordered = sorted(actors, key=len, reverse=True)
+    names = [rf"(?<![\w.]){re.escape(a)}(?!\w)" if a.isascii() else re.escape(a) for a in ordered]
+    return re.compile("|".join(names), re.IGNORECASE)
+
+
 def _category_weight(story: Story, lens: Lens) -> float:
     category = lens.categories.get(story.category or "")
     return category.weight if category else 1.0
@@ -172,6 +189,9 @@ def score_story(
     for name, bonus in _signals(story):
         total += bonus
         reasons.append(name)
+    if _key_actor(story, lens):
+        total += KEY_ACTOR_BONUS
+        reasons.append("key actor")
     weight = _category_weight(story, lens)
     total *= weight
     if story.category:

@@ -92,6 +92,20 @@ def test_category_weight_and_signals_raise_the_score() -> None:
     assert score_story(money, LENS)[0] > score_story(make_story(base), LENS)[0]
 
 
+def test_a_key_actor_named_in_a_headline_raises_the_score() -> None:
+    lens = make_lens(key_actors=["Meta", "Anthropic", "英伟达"])
+    base = [_m(1, "reuters.com", title="Lab changes its release policy"), _m(2, "theverge.com")]
+    named = [_m(1, "reuters.com", title="Anthropic changes its release policy"), _m(2, "theverge.com")]
+    assert score_story(make_story(named), lens)[0] > score_story(make_story(base), lens)[0]
+    assert "key actor" in score_story(make_story(named), lens)[2]
+    # whole words for Latin names; Chinese names sit inside the running text
+    metadata = [_m(1, "reuters.com", title="Metadata rules change"), _m(2, "theverge.com")]
+    assert "key actor" not in score_story(make_story(metadata), lens)[2]
+    chinese = [_m(1, "reuters.com", title="消息称英伟达将发布新芯片"), _m(2, "theverge.com")]
+    assert "key actor" in score_story(make_story(chinese), lens)[2]
+    assert "key actor" not in score_story(make_story(named), LENS)[2]  # a lens without key actors
+
+
 def test_a_custom_tier_function_is_used() -> None:
     story = make_story([_m(1, "a.example"), _m(2, "b.example"), _m(3, "c.example")])
     assert score_story(story, LENS, source_tier=lambda m: "tier1")[1] == "high"
