@@ -343,13 +343,12 @@ def _prepare(index: _Index, text: str, zh: bool, split_glued: bool = False) -> _
 
 
 def _grams(words: list[str], starters: dict[str, int]) -> set[str]:
-    """The words, their pairs, and longer phrases only where a known term could start."""
+    """The words, and phrases only where a known term could start (most words start none)."""
     grams = set(words)
-    grams.update(map(" ".join, zip(words, words[1:])))
     for i, word in enumerate(words):
         longest = starters.get(word)
         if longest:
-            grams.update(" ".join(words[i : i + n]) for n in range(3, longest + 1))
+            grams.update(" ".join(words[i : i + n]) for n in range(2, longest + 1))
     return grams
 
 
@@ -428,7 +427,7 @@ def _build_index(lists: dict[str, tuple[list[object], dict[str, float]]]) -> _In
     starters: dict[str, int] = {}
     for form in english:
         first, n = form.split(" ", 1)[0], form.count(" ") + 1
-        if n > 2:  # pairs are always built; only longer phrases need a starting word
+        if n > 1:
             starters[first] = max(starters.get(first, 0), n)
     frozen = {form: tuple(dict.fromkeys(entries)) for form, entries in english.items()}
     return _Index(frozen, tuple(chinese), starters)
