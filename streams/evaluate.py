@@ -19,9 +19,9 @@ Label files, recognised by their name in the labels directory (labeling rules: R
   All gold items are clustered as relevant, in canonical order (event time, id), the order the
   closed day is rebuilt in (`streams.flow._rebuilt_day`); reported as BCubed P/R/F1.
 - `ranking-<day>.jsonl`: `{"day", "files", "story", "items"}`: a story an analyst would put in
-  the day's top 4, named by some of its item ids. The day is run the way `usul replay --day`
-  runs it (observed at the window's end, classified, timed, clustered, ranked) and a story
-  counts as found in the top k when one of Usul's top-k stories holds any of its items.
+  the day's top 4, named by some of its item ids. The day's files are replayed through the
+  worker's flow like a day file, and a story counts as found in the top k when one of the closed
+  day's top-k stories holds any of its items.
 
 In the samples, relevance is the classifier's verdict on the item, independent of the day it falls
 on; in a day file it is the pipeline's: the item is in one of the closed day's stories.
@@ -45,7 +45,6 @@ from models.codec import encode
 from models.control import RankedStory
 from models.items import EnrichedItem
 from models.lens import Lens
-from models.stories import Story
 from streams import cluster
 from streams.classify import classify
 from streams.cluster_eval import BCubed, bcubed
@@ -54,11 +53,10 @@ from streams.ingest import parse_json_item
 from streams.inprocess import InProcessPipeline
 from streams.lenses import DEFAULT_LENS, load_lens
 from streams.replay import day_window, read_window, stamp_observed
-from streams.score import rank_stories
 
 __all__ = [
-    "DEFAULT_DATA", "DEFAULT_LABELS", "ItemFiles", "RankingHits", "RelevanceScores", "day_items",
-    "load_rows", "main", "ranked_day", "ranking_hits", "relevance_scores", "story_bcubed",
+    "DEFAULT_DATA", "DEFAULT_LABELS", "ItemFiles", "RankingHits", "RelevanceScores", "load_rows", "main",
+    "ranking_hits", "relevance_scores", "replay_day", "replay_files", "story_bcubed",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,29 +182,10 @@ def story_bcubed(gold_rows: Sequence[Mapping[str, Any]], files: ItemFiles, lens:
 # ---------------------------------------------------------------- ranking
 
 
-def day_items(raw_rows: Iterable[Mapping[str, Any]], lens: Lens, day: str) -> list[EnrichedItem]:
-    """The relevant items of `day` as `usul replay --day` judges and times them."""
-    window = day_window(lens, day)
-    out = {}
-    for raw in raw_rows:
-        item = stamp_observed(parse_json_item(json.dumps(raw), raw["id"], window.end), window)
-        enriched = enrich(item, lens, item.observed_at or window.end)
-        if enriched.relevant and enriched.day == day:
-            out[enriched.id] = enriched
-    return sorted(out.values(), key=lambda it: (it.event_at, it.id))
-
-
-def ranked_day(raw_rows: Iterable[Mapping[str, Any]], lens: Lens, day: str) -> list[Story]:
-    """The day's stories, clustered in canonical order and ranked, as the closed day is."""
-    store: dict[str, Any] = {}
-    for item in day_items(raw_rows, lens, day):
-        cluster.assign(store, item)
-    return rank_stories(cluster.stories_of_day(store, lens.slug, day), lens)
-
-
-def ranking_hits(ranked: Sequence[Story], wanted: Sequence[Sequence[str]], day: str) -> RankingHits:
+def ranking_hits(ranked: Sequence[RankedStory], wanted: Sequence[Sequence[str]], day: str) -> RankingHits:
+    """`ranked` in rank order; a wanted story is found when a story of the top k holds any of its items."""
     def found(ids: Sequence[str], k: int) -> bool:
-        return any(set(ids) & set(story.item_ids) for story in ranked[:k])
+        return any(set(ids) & set(story.items) for story in ranked[:k])
 
     return RankingHits(day, len(wanted), sum(found(ids, 4) for ids in wanted),
                        sum(found(ids, 16) for ids in wanted))
@@ -259,15 +238,19 @@ class DayScores:
 
 
 def replay_day(labels: DayLabels, data: Path, lens: Lens) -> DayRun:
-    """Every item of the day's files through the worker's flow, then one close round."""
+    return replay_files(labels.files, labels.day, data, lens)
+
+
+def replay_files(files: Sequence[str], day: str, data: Path, lens: Lens) -> DayRun:
+    """Every item of the files in the day's window through the worker's flow, then one close round."""
     began = time.monotonic()
-    window = day_window(lens, labels.day)
+    window = day_window(lens, day)
     pipeline = InProcessPipeline([lens], window.end + timedelta(hours=lens.allowed_lateness_hours))
-    items, _ = read_window([data / name for name in labels.files], window)
+    items, _ = read_window([data / name for name in files], window)
     for item in items:
         pipeline.raw(encode(item))
     inputs = {item.id for item in items}
-    pipeline.close(lens.slug, labels.day, "eval")
+    pipeline.close(lens.slug, day, "eval")
     (closed,) = pipeline.on(topics.DAY_CLOSED)
     (brief,) = pipeline.on(topics.BRIEFS)
     categories = {i.id: i.category for i in pipeline.on(topics.ENRICHED) if isinstance(i, EnrichedItem)}
@@ -375,19 +358,18 @@ def _stories_report(labels_dir: Path, files: ItemFiles, lens: Lens) -> list[str]
     return lines
 
 
-def _ranking_report(labels_dir: Path, files: ItemFiles, lens: Lens, verbose: bool) -> list[str]:
+def _ranking_report(labels_dir: Path, data: Path, lens: Lens, verbose: bool) -> list[str]:
     lines = []
     for path in sorted(labels_dir.glob("ranking-*.jsonl")):
         rows = load_rows(path)
         day = rows[0]["day"]
-        raw = [row for name in rows[0]["files"] for row in files.file(name).values()]
-        ranked = ranked_day(raw, lens, day)
-        h = ranking_hits(ranked, [r["items"] for r in rows], day)
+        run = replay_files(rows[0]["files"], day, data, lens)
+        h = ranking_hits(run.stories, [r["items"] for r in rows], day)
         lines.append(f"ranking   {day} analyst top={h.wanted}  in Usul top 4: {h.in_top4}/{h.wanted}  "
                      f"in top 16: {h.in_top16}/{h.wanted}")
         if verbose:
-            lines += [f"    {s.rank:>2} {s.score:5.2f} {s.confidence:<6} {s.category} | "
-                      f"{s.members[0].title[:80]} ({len(s.members)})" for s in ranked[:16]]
+            lines += [f"    {s.rank:>2} {s.score:5.2f} {s.confidence:<6} {s.category} | {s.headline[:80]} "
+                      f"({len(s.items)})" for s in run.stories[:16]]
     return lines
 
 
@@ -411,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "stories" in parts:
         lines += _stories_report(args.labels, files, lens)
     if "ranking" in parts:
-        lines += _ranking_report(args.labels, files, lens, args.verbose)
+        lines += _ranking_report(args.labels, args.data, lens, args.verbose)
     print("\n".join(lines))
     return 0
 

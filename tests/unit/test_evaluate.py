@@ -7,12 +7,19 @@ from pathlib import Path
 
 import pytest
 
+from models.control import RankedStory
 from streams.evaluate import (
-    DEFAULT_DATA, DEFAULT_LABELS, ItemFiles, RelevanceScores, load_rows, main, ranked_day,
-    ranking_hits, relevance_scores,
+    DEFAULT_DATA,
+    DEFAULT_LABELS,
+    ItemFiles,
+    RelevanceScores,
+    load_rows,
+    main,
+    ranking_hits,
+    relevance_scores,
+    replay_files,
 )
 from streams.lenses import DEFAULT_LENS, load_lens
-from tests.builders import make_story, make_member
 
 # Analyst top-4 stories found by Usul, measured on each labelled day (top 4 / top 16).
 # Before the ranking changes: 1/4 and 3/4 on every day; now 2/4 and 4/4.
@@ -43,8 +50,8 @@ def test_relevance_scores_judge_items_read_from_files(tmp_path: Path) -> None:
 
 
 def test_ranking_hits_count_stories_found_in_the_top_k() -> None:
-    stories = [make_story([make_member(id=f"m{n}")]).model_copy(update={"story_id": f"s{n}"})
-               for n in range(20)]
+    stories = [RankedStory(story_id=f"s{n}", rank=n + 1, tier="minor", score=1.0, confidence="low",
+                           category=None, headline="", items=[f"m{n}"]) for n in range(20)]
     hits = ranking_hits(stories, [["m0"], ["m5", "x"], ["m17"], ["nowhere"]], "2026-01-08")
     assert (hits.wanted, hits.in_top4, hits.in_top16) == (4, 1, 2)
 
@@ -56,10 +63,8 @@ real = pytest.mark.skipif(not DEFAULT_DATA.is_dir(), reason="shared real data is
 @pytest.mark.parametrize("path", sorted(DEFAULT_LABELS.glob("ranking-*.jsonl")), ids=lambda p: p.stem)
 def test_analyst_top_stories_rank_high_on_real_days(path: Path) -> None:
     rows = load_rows(path)
-    files = ItemFiles(DEFAULT_DATA)
-    raw = [row for name in rows[0]["files"] for row in files.file(name).values()]
-    ranked = ranked_day(raw, load_lens(DEFAULT_LENS), rows[0]["day"])
-    hits = ranking_hits(ranked, [r["items"] for r in rows], rows[0]["day"])
+    run = replay_files(rows[0]["files"], rows[0]["day"], DEFAULT_DATA, load_lens(DEFAULT_LENS))
+    hits = ranking_hits(run.stories, [r["items"] for r in rows], rows[0]["day"])
     assert hits.in_top16 >= TOP16_FLOOR and hits.in_top4 >= TOP4_FLOOR, hits
 
 
