@@ -32,7 +32,6 @@ from streams.ingest import IngestError, read_jsonl
 from streams.normalise import aware, canonical_url, url_key
 from streams.render import render_markdown
 
-
 CLOSE_ROUND_SECONDS = 90.0
 
 
