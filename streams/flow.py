@@ -9,13 +9,14 @@ instead of raising.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -39,6 +40,9 @@ from streams.score import news_outlets, rank_stories, score_story
 from streams.state import DayOverlay
 
 log = logging.getLogger(__name__)
+# A close drops its lens's state of days older than this: cross-day links look back
+# `cluster.LOOKBACK_DAYS`, and a re-close or replay of the past week still finds its day whole.
+RETAINED_DAYS = 7
 Handler = Callable[..., list["Out"]]
 
 
@@ -208,16 +212,36 @@ class Flow:
         story, changed = cluster.assign(state, item)
         if not changed:
             return []
+        if len(story.members) == 1:  # the item opened it
+            self.metrics.open_stories.labels(lens.slug, item.day).inc()
         story = _scored(story, lens)
         self.metrics.story_updates.labels(lens.slug).inc()
         return [Out(topics.STORIES, f"{lens.slug}:{item.day}", story)]
 
     def _hand_over(self, marker: DayClose, lens: Lens, state: MutableMapping[str, Any]) -> list[Out]:
         keys = _keys_of_day(state, lens, marker.day)
+        if f"expired|{lens.slug}|{marker.day}|" in state and not (keys["seen"] or keys["item"]):
+            # closing it again would publish an empty revision over the day's brief
+            raise ValueError(f"lens-day {lens.slug} {marker.day}: its state was dropped after {RETAINED_DAYS} "
+                             f"days; replay the day's items to close it again")
+        self._expire(state, keys["expired"], lens)
         stories, associated = _rebuilt_day(state, lens, marker.day, keys)
         seen, relevant = _day_counts(state, lens, marker.day, keys["seen"])
         parts = dayclose.part_chunks(marker, stories, seen, relevant + associated)
         return [Out(topics.DAY_PARTS, f"{marker.lens}:{marker.day}", part) for part in parts]
+
+    def _expire(self, state: MutableMapping[str, Any], keys: list[str], lens: Lens) -> None:
+        """Drop state of days past retention (inside the close marker's stream iteration, so the
+        tombstones go to that partition's changelog) and those days' story gauges."""
+        days = set()
+        for key in keys:
+            del state[key]
+            days.add(key.split("|", 3)[2])
+        for day in days:
+            state[f"expired|{lens.slug}|{day}|"] = True  # kept: a later close of the day is refused
+            with contextlib.suppress(KeyError):  # no story opened on this worker that day
+                self.metrics.open_stories.remove(lens.slug, day)
+        self.metrics.state_keys_expired.labels(lens.slug).inc(len(keys))
 
     # day parts -> brief --------------------------------------------------------------------------
     @guarded("assemble")
@@ -282,15 +306,24 @@ class Flow:
 
 
 def _keys_of_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> dict[str, list[str]]:
-    """The lens-day's `seen|`, `item|` and `near|` keys, from one scan of the partition's state
-    (the close reads all three; each scan walks every key the worker holds)."""
-    found: dict[str, list[str]] = {"seen": [], "item": [], "near": []}
-    tail = f"{lens.slug}|{day}|"
+    """The lens-day's `seen|`, `item|` and `near|` keys, and the lens's keys of days past
+    retention (`expired`), from one scan of the partition's state: every key of it is
+    `kind|lens|day|...`, and each scan walks every key the worker holds."""
+    found: dict[str, list[str]] = {"seen": [], "item": [], "near": [], "expired": []}
+    tail, ours, oldest = f"{lens.slug}|{day}|", f"{lens.slug}|", _oldest_retained(day)
     for key in list(state):
         kind, _, rest = key.partition("|")
-        if kind in found and rest.startswith(tail):
-            found[kind].append(key)
+        if rest.startswith(tail):
+            if kind in found:
+                found[kind].append(key)
+        elif kind != "expired" and rest.startswith(ours) and rest[len(ours) :].split("|", 1)[0] < oldest:
+            found["expired"].append(key)
     return found
+
+
+def _oldest_retained(day: str) -> str:
+    """The earliest day whose state a close of `day` keeps (ISO days compare as strings)."""
+    return (date.fromisoformat(day) - timedelta(days=RETAINED_DAYS)).isoformat()
 
 
 def _day_counts(state: MutableMapping[str, Any], lens: Lens, day: str, seen_keys: list[str]) -> tuple[int, int]:

@@ -87,6 +87,9 @@ class Metrics:
             registry=registry)
         self.close_rounds = Counter(
             "usul_close_rounds_total", "Close rounds completed", ["lens", "changed"], registry=registry)
+        self.state_keys_expired = Counter(
+            "usul_state_keys_expired_total", "Stage-state keys of days past retention dropped at a close", ["lens"],
+            registry=registry)
 
     def _delivery(self, registry: CollectorRegistry) -> None:
         self.sink_deliveries = Counter(

@@ -4,7 +4,7 @@ call, chained over in-memory state (`streams.inprocess`), on the bundled sample 
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
@@ -14,7 +14,7 @@ from models.codec import decode, encode
 from models.control import DayClosed
 from models.dead_letters import DeadLetter
 from streams import dayclose
-from streams.flow import Flow, Origin
+from streams.flow import RETAINED_DAYS, Flow, Origin
 from streams.ingest import IngestError, read_jsonl
 from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens
@@ -56,6 +56,29 @@ def test_every_item_is_judged_and_counted_once() -> None:
     assert closed.items_seen == len(payloads)
     assert {i.id for i in pipeline.on(topics.ENRICHED) if hasattr(i, "relevant")} == {
         decode(topics.RAW_ITEMS, p).id for p in payloads}
+
+
+def test_a_close_drops_state_of_days_past_retention_and_keeps_the_rest() -> None:
+    pipeline = _run(_sample_payloads())
+
+    def held(day: str) -> int:
+        return sum(f"|{LENS.slug}|{day}|" in key for state in pipeline.state.values() for key in state)
+
+    assert held("2026-01-08") > 100
+    gauge = pipeline.flow.metrics.open_stories.labels(LENS.slug, "2026-01-08")
+    live = sum(k.startswith(f"story|{LENS.slug}|2026-01-08|") for state in pipeline.state.values() for k in state)
+    assert gauge._value.get() == live > 0
+    later = (date(2026, 1, 8) + timedelta(days=RETAINED_DAYS)).isoformat()
+    pipeline.close(LENS.slug, later, "round-1")  # the day is still within retention of this close
+    assert held("2026-01-08") > 100
+    pipeline.close(LENS.slug, (date.fromisoformat(later) + timedelta(days=1)).isoformat(), "round-1")
+    assert held("2026-01-08") == 1  # only the note that it expired
+    assert "2026-01-08" not in str(pipeline.flow.metrics.open_stories.collect())
+    briefs = len(pipeline.on(topics.BRIEFS))
+    pipeline.close(LENS.slug, "2026-01-08", "round-2")  # would publish an empty revision over the brief
+    assert len(pipeline.on(topics.BRIEFS)) == briefs
+    letters = [d for d in pipeline.on(topics.DEAD_LETTERS) if "replay the day's items" in d.message]
+    assert len(letters) == 1 and letters[0].stage == "cluster"
 
 
 def test_brief_does_not_depend_on_arrival_order() -> None:
