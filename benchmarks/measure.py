@@ -40,12 +40,32 @@ def ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
 
 
+def enriched_ids(value: bytes, relevant: set[str] | None = None) -> list[str]:
+    """The item ids an enriched record accounts for (an item, or a batch's judged items); the
+    relevant ones are added to `relevant` when given."""
+    record = orjson.loads(value)
+    if record.get("record") == "judged":
+        return [judgement["id"] for judgement in record.get("items", ())]
+    if record.get("record") != "item":
+        return []
+    if relevant is not None and record.get("relevant"):
+        relevant.add(record["id"])
+    return [record["id"]]
+
+
 # throughput ------------------------------------------------------------------------------------------
 async def usul_throughput(bootstrap: str, worker: Process, data: Dataset, timeout: float,
                           profile_to: Path | None = None) -> dict[str, Any]:
     """Produce every item as fast as possible; time to the last enriched record (all counted)
     and to the last story update (drained until none came for STORY_QUIET seconds)."""
-    tail = kafka_io.Tail(bootstrap)
+    judged = kafka_io.Matches()  # items the worker judged: one enriched record each, or many per batch
+
+    def handle(topic: str, record: Any, arrived: float) -> None:
+        if topic == ENRICHED:
+            for item_id in enriched_ids(record.value):
+                judged.see(item_id, arrived)
+
+    tail = kafka_io.Tail(bootstrap, handle)
     await tail.start([ENRICHED, STORIES])
     profiler = Profiler(worker.pid, profile_to) if profile_to is not None else None
     if profiler is not None:
@@ -54,7 +74,7 @@ async def usul_throughput(bootstrap: str, worker: Process, data: Dataset, timeou
     try:
         cpu0, wait0 = worker.cpu_seconds(), worker.sched_seconds()[1]
         produced = await kafka_io.produce_all(bootstrap, RAW, data.records)
-        complete = await tail.wait_count(ENRICHED, n, timeout)
+        complete = await tail.wait_until(lambda: len(judged.first) >= n, timeout)
         enriched = tail.counts[ENRICHED]
         cpu_enriched = worker.cpu_seconds() - cpu0
         await tail.wait_idle(STORIES, STORY_QUIET, timeout, since=enriched.last or time.monotonic())
@@ -68,9 +88,9 @@ async def usul_throughput(bootstrap: str, worker: Process, data: Dataset, timeou
     to_enriched = (enriched.last or time.monotonic()) - produced.first
     to_stories = (stories.last - produced.first) if stories.last else None
     return {
-        "items": n, "complete": complete, "enriched_records": enriched.count,
+        "items": n, "complete": complete, "enriched_items": len(judged.first), "enriched_records": enriched.count,
         "produce_rate": round(produced.rate, 1), "produce_seconds": round(produced.last - produced.first, 3),
-        "seconds_to_enriched": round(to_enriched, 3), "items_per_s_enriched": round(enriched.count / to_enriched, 1),
+        "seconds_to_enriched": round(to_enriched, 3), "items_per_s_enriched": round(len(judged.first) / to_enriched, 1),
         "story_updates": stories.count,
         "seconds_to_last_story": None if to_stories is None else round(to_stories, 3),
         "items_per_s_stories": None if not to_stories else round(n / to_stories, 1),
@@ -135,14 +155,11 @@ async def latency(bootstrap: str, data: Dataset, rate: float, timeout: float) ->
     relevant: set[str] = set()
 
     def handle(topic: str, record: Any, arrived: float) -> None:
-        value = orjson.loads(record.value)
         if topic == ENRICHED:
-            if value.get("record") == "item":
-                enriched.see(value["id"], arrived)
-                if value.get("relevant"):
-                    relevant.add(value["id"])
+            for item_id in enriched_ids(record.value, relevant):
+                enriched.see(item_id, arrived)
         else:
-            for member in value.get("members", ()):
+            for member in orjson.loads(record.value).get("members", ()):
                 story.see(member["id"], arrived)
 
     ids = set(data.ids)

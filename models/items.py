@@ -58,3 +58,33 @@ class EnrichedItem(BaseModel):
     category: str | None = None
     relevance: float = 0.0
     reasons: list[str] = Field(default_factory=list)
+
+
+class Judgement(BaseModel):
+    """The lens's verdict on one item that only needs counting: what `usul replay` reports of it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    day: str
+    category: str | None = None
+    relevance: float = 0.0
+    reasons: list[str] = Field(default_factory=list)
+    duplicate_of: str | None = None
+    time_basis: TimeBasis
+
+
+class ItemsJudged(BaseModel):
+    """Items of one lens-day that a normalise batch judged neither relevant nor near the bar.
+
+    The cluster stage only counts them, so they travel as verdicts in one record per batch and
+    lens-day instead of one enriched item each: most items of a day are noise, and every record
+    costs a produce, a consume and a decode.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    record: Literal["judged"] = "judged"
+    lens: str
+    day: str
+    items: list[Judgement]

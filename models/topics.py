@@ -14,10 +14,10 @@ from pydantic import Field, TypeAdapter
 from models.briefs import Brief
 from models.control import DayClose, DayClosed, DayPart
 from models.dead_letters import DeadLetter
-from models.items import EnrichedItem, RawItem
+from models.items import EnrichedItem, ItemsJudged, RawItem
 from models.stories import Story
 
-EnrichedRecord = Annotated[Union[EnrichedItem, DayClose], Field(discriminator="record")]
+EnrichedRecord = Annotated[Union[EnrichedItem, ItemsJudged, DayClose], Field(discriminator="record")]
 
 
 @dataclass(frozen=True)

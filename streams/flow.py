@@ -26,7 +26,7 @@ from models.briefs import Brief
 from models.codec import DecodeError, decode
 from models.control import DayClose, DayClosed, DayPart, RankedStory
 from models.dead_letters import DeadLetter
-from models.items import EnrichedItem, RawItem
+from models.items import EnrichedItem, ItemsJudged, Judgement, RawItem
 from models.lens import Lens
 from models.stories import Story
 from streams import cluster, dayclose
@@ -119,6 +119,30 @@ class SeenTally:
         self.marks.clear()
 
 
+class JudgedTally:
+    """The counted-only items of a normalise batch, per lens-day, sent as one `ItemsJudged`
+    record each after the batch's last record (on the lens's key: ordered with its items)."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], list[Judgement]] = {}
+
+    def add(self, item: EnrichedItem) -> None:
+        judgement = Judgement(id=item.id, day=item.day, category=item.category, relevance=item.relevance,
+                              reasons=item.reasons, duplicate_of=item.duplicate_of, time_basis=item.time_basis)
+        self.items.setdefault((item.lens, item.day), []).append(judgement)
+
+    def records(self) -> list[Out]:
+        outs = [Out(topics.ENRICHED, lens, ItemsJudged(lens=lens, day=day, items=items))
+                for (lens, day), items in self.items.items()]
+        self.items.clear()
+        return outs
+
+
+def _forwarded(item: EnrichedItem) -> bool:
+    """The cluster stage needs the whole item: it is relevant, or may join a story at the close."""
+    return item.relevant or associable(item.relevant, item.reasons)
+
+
 @dataclass(frozen=True)
 class DayRound:
     """Every chunk of one close round of one lens-day, ready to assemble."""
@@ -146,17 +170,34 @@ class Flow:
         self.metrics = metrics
 
     # raw -> enriched ---------------------------------------------------------------------------
-    @guarded("normalise")
     def on_raw(self, payload: bytes | None, seen: MutableMapping[str, Any], origin: Origin, now: datetime) -> list[Out]:
+        """One raw record on its own: the items it only needs counted go in a record of their own."""
+        judged = JudgedTally()
+        return self.on_raw_record(payload, seen, origin, now, judged) + judged.records()
+
+    @guarded("normalise")
+    def on_raw_record(self, payload: bytes | None, seen: MutableMapping[str, Any], origin: Origin, now: datetime,
+                      judged: JudgedTally) -> list[Out]:
+        """One raw record of a batch; the batch sends `judged.records()` after its last record."""
         try:
             raw: RawItem = decode(topics.RAW_ITEMS, payload)
         except DecodeError as exc:
             return [self.dead("normalise", exc, payload, origin, now)]
         observed = observed_or_now(raw)
-        outs = [self._enriched(raw, lens, observed, seen) for lens in self.lenses.values()]
+        outs: list[Out] = []
+        counted: list[EnrichedItem] = []
+        for lens in self.lenses.values():
+            item = self._enriched(raw, lens, observed, seen)
+            late = self._late(item, lens)
+            if late is None and not _forwarded(item):
+                counted.append(item)
+            else:
+                outs.append(late or Out(topics.ENRICHED, lens.slug, item))
+        for item in counted:  # only now: a record that fails part-way is a dead letter, not counted
+            judged.add(item)
         return outs
 
-    def _enriched(self, raw: RawItem, lens: Lens, observed: datetime, seen: MutableMapping[str, Any]) -> Out:
+    def _enriched(self, raw: RawItem, lens: Lens, observed: datetime, seen: MutableMapping[str, Any]) -> EnrichedItem:
         item = enrich(raw, lens, observed)
         # redeliveries go on too: a crash can keep the dedup record yet lose the forward, and the
         # cluster stage is idempotent per item id, so forwarding again can never double count
@@ -167,7 +208,14 @@ class Flow:
         self.metrics.items_normalised.labels(lens.slug).inc()
         if item.relevant:
             self.metrics.items_relevant.labels(lens.slug).inc()
-        return Out(topics.ENRICHED, lens.slug, item)
+        return item
+
+    def _late(self, item: EnrichedItem, lens: Lens) -> Out | None:
+        """Observed after the lens-day's close deadline: kept on the late topic, out of the day."""
+        if item.observed_at <= close_deadline(lens, item.day):
+            return None
+        self.metrics.items_late.labels(lens.slug).inc()
+        return Out(topics.LATE_ITEMS, lens.slug, item)
 
     # enriched -> stories, and day parts on a close marker --------------------------------------
     def on_enriched(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
@@ -196,13 +244,17 @@ class Flow:
         if isinstance(record, DayClose):
             tally.write(state)  # the close counts the items of the run that came before it
             return self._hand_over(record, lens, state)
+        if isinstance(record, ItemsJudged):
+            for judgement in record.items:
+                tally.mark(lens.slug, record.day, judgement.id, False)
+            return []
         return self._cluster(record, lens, state, tally)
 
     def _cluster(self, item: EnrichedItem, lens: Lens, state: MutableMapping[str, Any],
                  tally: SeenTally) -> list[Out]:
-        if item.observed_at > close_deadline(lens, item.day):
-            self.metrics.items_late.labels(lens.slug).inc()
-            return [Out(topics.LATE_ITEMS, lens.slug, item)]
+        late = self._late(item, lens)  # normalise sent it on in time; a replayed dead letter may not be
+        if late is not None:
+            return [late]
         tally.mark(lens.slug, item.day, item.id, item.relevant)
         if not item.relevant:
             if associable(item.relevant, item.reasons):  # may join a story when the day closes

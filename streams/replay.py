@@ -22,8 +22,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from models import topics
 from models.codec import decode, encode
-from models.control import DayClosed
-from models.items import EnrichedItem, RawItem
+from models.control import DayClose, DayClosed
+from models.items import EnrichedItem, ItemsJudged, Judgement, RawItem
 from models.lens import Lens
 from streams import dayclose
 from streams.dlq import headers
@@ -81,10 +81,11 @@ def read_window(files: list[Path], window: Window) -> tuple[list[RawItem], list[
     return items, rejected
 
 
-def item_row(item: EnrichedItem, window: Window, story_of: dict[str, str]) -> dict[str, Any]:
+def item_row(item: EnrichedItem | Judgement, window: Window, story_of: dict[str, str]) -> dict[str, Any]:
+    """A judgement (an item the cluster stage only counted) was never relevant."""
     in_window = item.day in window.days
     # an item under the bar that joined a story at the close is relevant by association
-    relevant = (item.relevant or item.id in story_of) and in_window
+    relevant = ((isinstance(item, EnrichedItem) and item.relevant) or item.id in story_of) and in_window
     return {"id": item.id, "relevant": relevant, "category": item.category,
             "day": item.day, "story_id": story_of.get(item.id), "duplicate_of": item.duplicate_of,
             "time_basis": item.time_basis, "reasons": item.reasons if in_window else
@@ -174,16 +175,19 @@ class Replay:
         await producer.flush()
 
     async def _await_verdicts(self, reader: Reader, start: dict[TopicPartition, int],
-                              ids: set[str]) -> dict[str, EnrichedItem]:
-        verdicts: dict[str, EnrichedItem] = {}
+                              ids: set[str]) -> dict[str, EnrichedItem | Judgement]:
+        verdicts: dict[str, EnrichedItem | Judgement] = {}
         progress = Progress("enriched", len(ids))
 
         def take(value: bytes, key: bytes | None) -> bool:
             record = decode(topics.ENRICHED, value)
-            if isinstance(record, EnrichedItem) and record.lens == self.lens.slug and record.id in ids:
-                if record.id not in verdicts:
-                    progress.step()
-                verdicts[record.id] = record
+            if isinstance(record, DayClose) or record.lens != self.lens.slug:
+                return len(verdicts) == len(ids)
+            for verdict in record.items if isinstance(record, ItemsJudged) else [record]:
+                if verdict.id in ids:
+                    if verdict.id not in verdicts:
+                        progress.step()
+                    verdicts[verdict.id] = verdict
             return len(verdicts) == len(ids)
 
         await reader.read(start, take, self.timeout, "enriched items")

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import weakref
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Any
 
@@ -31,7 +31,7 @@ from sinks.registry import build_channels
 from streams import dayclose, dlq
 from streams.brokers import FAUST_SETTINGS
 from streams.faust_metrics import PrometheusSensor, sample_consumer_lag
-from streams.flow import Flow, Origin, Out
+from streams.flow import Flow, JudgedTally, Origin, Out
 from streams.ingest import IngestError, parse_push
 from streams.kafka_security import broker_credentials
 from streams.lenses import load_lens
@@ -57,7 +57,7 @@ BATCH_SECONDS = 0.02
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -152,11 +152,12 @@ class Topology:
     async def _normalise(self, stream: Any) -> None:
         async for events in stream.take_events(BATCH_RECORDS, within=BATCH_SECONDS):
             outs: list[Out] = []
+            judged = JudgedTally()
             for event in events:
                 _make_current(event)
                 with METRICS.stage_seconds.labels("normalise").time():
-                    outs += self.flow.on_raw(event.value, self.seen, _origin(event), now())
-            await self.send(outs)
+                    outs += self.flow.on_raw_record(event.value, self.seen, _origin(event), now(), judged)
+            await self.send(outs + judged.records())
 
     async def _cluster(self, stream: Any) -> None:
         async for events in stream.take_events(BATCH_RECORDS, within=BATCH_SECONDS):
