@@ -40,7 +40,7 @@ import math
 import operator
 import re
 from collections import Counter
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -740,15 +740,18 @@ def load_story(store: StoryStore | Store, lens: str, day: str, sid: str) -> Stor
     )
 
 
-def stories_of_day(store: StoryStore | Store, lens: str, day: str) -> list[Story]:
-    """Every story of a lens-day, ordered by first_seen then story_id (deterministic).
+def stories_of_day(store: StoryStore | Store, lens: str, day: str,
+                   sized: Callable[[int], bool] = lambda members: True) -> list[Story]:
+    """Every story of a lens-day, ordered by first_seen then story_id (deterministic); with
+    `sized`, only the stories whose number of members it accepts (the others are never read).
 
     Scans the mapping's keys: meant for day close and read models, not for the per-item path.
     """
     st = _as_store(store)
     prefix = StoryStore.key("story", lens, day, "")
     sids = sorted(k[len(prefix) :] for k in list(st.map.keys()) if k.startswith(prefix))
-    stories = [load_story(st, lens, day, sid) for sid in sids]
+    stories = [load_story(st, lens, day, sid) for sid in sids
+               if sized(len(st.get("story", lens, day, sid)["members"]))]
     return sorted(stories, key=lambda s: (s.first_seen, s.story_id))
 
 
