@@ -35,10 +35,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import heapq
 import math
+import operator
 import re
 from collections import Counter
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -293,8 +295,7 @@ def vector(feats: Counter[str]) -> dict[str, float]:
 
 def query_tokens(vec: dict[str, float]) -> list[str]:
     """The item's most distinctive tokens, used as index keys (generic names never are)."""
-    ranked = sorted((t for t in vec if t[0] in "enw"), key=lambda t: (-vec[t], t))
-    return ranked[:QUERY_TOKENS]
+    return heapq.nsmallest(QUERY_TOKENS, (t for t in vec if t[0] in "enw"), key=lambda t: (-vec[t], t))
 
 
 def shingles(title: str, text: str) -> set[str]:
@@ -367,6 +368,8 @@ def _as_store(store: StoryStore | Store) -> StoryStore:
 
 
 def _cjk_heavy(vec: dict[str, float]) -> bool:
+    if not any(t[0] == "c" for t in vec):  # most items: no Chinese at all
+        return False
     total = sum(v * v for v in vec.values()) or 1.0
     return sum(v * v for t, v in vec.items() if t[0] == "c") / total > 0.3
 
@@ -396,22 +399,10 @@ def _core(head: dict[str, Any]) -> set[str]:
     return {t for t, n in head["counts"].items() if n >= need}
 
 
-def _evidence(vec: dict[str, float], head: dict[str, Any],
-              rare: dict[str, float]) -> tuple[float, float, float]:
-    """Cosine against the centroid and the distinctiveness points of the shared core tokens.
-
-    Across scripts (a Chinese item against an English story) only names and amounts can meet,
-    so the cosine is taken over those alone rather than diluted by untranslatable words.
-    """
-    centroid = head["centroid"]
-    if _cjk_heavy(vec) != _cjk_heavy(centroid):  # words meet only through the ZH_TERMS table
-        vec = {t: v for t, v in vec.items() if t[0] in "egn" or t in _ZH_W}
-        centroid = {t: v for t, v in centroid.items() if t[0] in "egn" or t in _ZH_W}
-    return (_cosine(vec, centroid), *_points(vec.keys() & centroid.keys() & _core(head), rare))
-
-
-def _hours(a: str, b: str) -> float:
-    return abs((datetime.fromisoformat(a) - datetime.fromisoformat(b)).total_seconds()) / 3600
+def _across_scripts(vec: dict[str, float]) -> dict[str, float]:
+    """Across scripts (a Chinese item against an English story) only names and amounts can meet,
+    so the cosine is taken over those alone rather than diluted by untranslatable words."""
+    return {t: v for t, v in vec.items() if t[0] in "egn" or t in _ZH_W}
 
 
 def _flags(vec: dict[str, float]) -> tuple[set[str], bool]:
@@ -438,25 +429,45 @@ def roles_disagree(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return bool(ca - cb) and bool(cb - ca)
 
 
-def match_score(vec: dict[str, float], event_at: str, head: dict[str, Any],
-                rare: dict[str, float], roles: dict[str, Any] | None = None) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Probe:
+    """An item's side of `match_score`, worked out once for all the stories it is scored against."""
+
+    vec: dict[str, float]  # reweighted by `rarity`
+    rare: dict[str, float]
+    event_at: datetime
+    roles: dict[str, Any] | None
+    cjk: bool
+    juris: set[str]
+    legal: bool
+
+    @classmethod
+    def of(cls, vec: dict[str, float], rare: dict[str, float], event_at: datetime,
+           roles: dict[str, Any] | None) -> Probe:
+        return cls(vec, rare, event_at, roles, _cjk_heavy(vec), *_flags(vec))
+
+
+def match_score(probe: Probe, head: dict[str, Any], min_points: float) -> float | None:
     """Combined score of an item against a story head: cosine, time, actor/action agreement.
 
-    Returns (score, points); points are 0 unless enough specific evidence is shared.
+    None when they share less evidence than `min_points`, or too little specific evidence:
+    the cosine is not worth computing then.
     """
-    cos, points, specific = _evidence(vec, head, rare)
-    if specific < MIN_SPECIFIC_POINTS:
-        points = 0.0
-    time_factor = math.exp(-_hours(event_at, head["last_event"]) / TIME_SCALE_H)
-    score = cos * (0.8 + 0.2 * time_factor)
-    juris, legal = _flags(vec)
-    if juris and head["juris"] and not juris & set(head["juris"]):
+    vec, centroid = probe.vec, head["centroid"]
+    if probe.cjk != _cjk_heavy(centroid):  # words meet only through the ZH_TERMS table
+        vec, centroid = _across_scripts(vec), _across_scripts(centroid)
+    points, specific = _points(vec.keys() & centroid.keys() & _core(head), probe.rare)
+    if specific < MIN_SPECIFIC_POINTS or points < min_points:
+        return None
+    hours = abs((probe.event_at - datetime.fromisoformat(head["last_event"])).total_seconds()) / 3600
+    score = _cosine(vec, centroid) * (0.8 + 0.2 * math.exp(-hours / TIME_SCALE_H))
+    if probe.juris and head["juris"] and not probe.juris & set(head["juris"]):
         score *= LEGAL_MISMATCH_DAMP  # another country's authority is another actor
-    if legal != head["legal"]:
+    if probe.legal != head["legal"]:
         score *= LEGAL_MISMATCH_DAMP  # a lawsuit or probe about a launch is a new development
-    if roles is not None and head.get("roles") and roles_disagree(roles, head["roles"]):
+    if probe.roles is not None and head.get("roles") and roles_disagree(probe.roles, head["roles"]):
         score *= ROLE_MISMATCH_DAMP  # another actor or another action: a follow-on story
-    return score, points
+    return score
 
 
 def _candidates(st: StoryStore, lens: str, day: str, tokens: list[str]) -> list[str]:
@@ -486,31 +497,31 @@ def _reweighted(vec: dict[str, float], rare: dict[str, float]) -> dict[str, floa
     return {t: v / norm for t, v in raw.items()}
 
 
-def _best(st: StoryStore, lens: str, day: str, vec: dict[str, float], event_at: str,
+def _best(st: StoryStore, lens: str, day: str, vec: dict[str, float], event_at: datetime,
           min_score: float, min_points: float, roles: dict[str, Any] | None = None) -> tuple[str | None, int]:
     rare = rarity(st, lens, day, vec)
-    weighted = _reweighted(vec, rare)
+    probe = Probe.of(_reweighted(vec, rare), rare, event_at, roles)
     best, best_score, compared = None, min_score, 0
-    for sid in _candidates(st, lens, day, query_tokens(weighted)):
+    for sid in _candidates(st, lens, day, query_tokens(probe.vec)):
         head = st.get("story", lens, day, sid)
         if head is None or head.get("paper"):  # a paper's story holds that paper only
             continue
         compared += 1
-        score, points = match_score(weighted, event_at, head, rare, roles)
-        if points >= min_points and score >= best_score:
+        score = match_score(probe, head, min_points)
+        if score is not None and score >= best_score:
             best, best_score = sid, score
     return best, compared
 
 
-def _near_duplicate(st: StoryStore, item: EnrichedItem, sig: list[int] | None) -> tuple[str | None, int]:
-    if sig is None:
+def _near_duplicate(st: StoryStore, item: EnrichedItem, text: Prepared) -> tuple[str | None, int]:
+    if text.sig is None:
         return None, 0
     seen: set[str] = set()
-    for band in _bands(sig):
+    for band in text.bands:
         seen.update(st.get("lsh", item.lens, item.day, band) or [])
     for other in sorted(seen):
         entry = st.get("member", item.lens, item.day, other)
-        if entry and entry.get("sig") and _jaccard(sig, entry["sig"]) >= NEAR_DUP_JACCARD:
+        if entry and entry.get("sig") and _jaccard(text.sig, entry["sig"]) >= NEAR_DUP_JACCARD:
             return str(entry["story"]), len(seen)
     return None, len(seen)
 
@@ -534,13 +545,13 @@ def _member(item: EnrichedItem) -> StoryMember:
 
 def _merge_centroid(head: dict[str, Any], vec: dict[str, float]) -> None:
     """Add a member's vector; keep the top CENTROID_SIZE tokens with their member counts."""
-    merged, counts = dict(head["centroid"]), dict(head["counts"])
+    merged, counts = dict(head["centroid"]), head["counts"]
     for t, v in vec.items():
         merged[t] = merged.get(t, 0.0) + v
-        counts[t] = counts.get(t, 0) + 1
-    top = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_SIZE]
+    # by weight, then token: sorted by token first, as the sort by weight is stable
+    top = sorted(sorted(merged.items()), key=operator.itemgetter(1), reverse=True)[:CENTROID_SIZE]
     head["centroid"] = {t: round(v, 6) for t, v in top}
-    head["counts"] = {t: counts[t] for t, _ in top}
+    head["counts"] = {t: counts.get(t, 0) + (t in vec) for t, _ in top}
 
 
 def _new_head(sid: str, item: EnrichedItem, developing_since: str | None,
@@ -574,20 +585,19 @@ def _previous_days(day: str) -> list[str]:
     return [(start - timedelta(days=n)).isoformat() for n in range(1, LOOKBACK_DAYS + 1)]
 
 
-def _seen_before(st: StoryStore, item: EnrichedItem, day: str, sig: list[int] | None) -> bool:
+def _seen_before(st: StoryStore, item: EnrichedItem, day: str, text: Prepared) -> bool:
     """The same article collected again on a later day: same canonical URL or near-duplicate text."""
     if item.canonical_url and st.get("url", item.lens, day, item.canonical_url) is not None:
         return True
-    for band in _bands(sig) if sig else []:
+    for band in text.bands:
         for other in st.get("lsh", item.lens, day, band) or []:
             entry = st.get("member", item.lens, day, other)
-            if entry and entry.get("sig") and _jaccard(sig, entry["sig"]) >= NEAR_DUP_JACCARD:  # type: ignore[arg-type]
+            if entry and entry.get("sig") and _jaccard(text.sig, entry["sig"]) >= NEAR_DUP_JACCARD:  # type: ignore[arg-type]
                 return True
     return False
 
 
-def _developing_since(st: StoryStore, item: EnrichedItem, vec: dict[str, float], sig: list[int] | None,
-                      roles: dict[str, Any]) -> tuple[str | None, int]:
+def _developing_since(st: StoryStore, item: EnrichedItem, text: Prepared) -> tuple[str | None, int]:
     """The earliest linked day among strong matches in the previous days, through their indexes.
 
     Only a new report continues a story: an article already seen on an earlier day (a feed
@@ -597,10 +607,9 @@ def _developing_since(st: StoryStore, item: EnrichedItem, vec: dict[str, float],
     if _is_paper(item):
         return None, 0
     for day in _previous_days(item.day):
-        if _seen_before(st, item, day, sig):
+        if _seen_before(st, item, day, text):
             return None, compared
-        sid, n = _best(st, item.lens, day, vec, item.event_at.isoformat(), CROSS_DAY_SCORE,
-                       CROSS_DAY_POINTS, roles)
+        sid, n = _best(st, item.lens, day, text.vec, item.event_at, CROSS_DAY_SCORE, CROSS_DAY_POINTS, text.roles)
         compared += n
         if sid is not None:
             head = st.get("story", item.lens, day, sid)
@@ -612,28 +621,25 @@ def _is_paper(item: EnrichedItem) -> bool:
     return item.kind == "paper" or "arxiv.org/" in item.canonical_url
 
 
-def _find_story(st: StoryStore, item: EnrichedItem, vec: dict[str, float],
-                sig: list[int] | None, roles: dict[str, Any]) -> tuple[str | None, int]:
+def _find_story(st: StoryStore, item: EnrichedItem, text: Prepared) -> tuple[str | None, int]:
     if item.canonical_url:
         sid = st.get("url", item.lens, item.day, item.canonical_url)
         if sid is not None:
             return str(sid), 0
-    sid, n_dup = _near_duplicate(st, item, sig)
+    sid, n_dup = _near_duplicate(st, item, text)
     if sid is not None or _is_paper(item):  # a paper joins only copies of itself
         return sid, n_dup
-    sid, n_sim = _best(st, item.lens, item.day, vec, item.event_at.isoformat(), JOIN_SCORE,
-                       JOIN_POINTS, roles)
+    sid, n_sim = _best(st, item.lens, item.day, text.vec, item.event_at, JOIN_SCORE, JOIN_POINTS, text.roles)
     return sid, n_dup + n_sim
 
 
-def _index(st: StoryStore, item: EnrichedItem, sid: str, vec: dict[str, float],
-           sig: list[int] | None) -> None:
+def _index(st: StoryStore, item: EnrichedItem, sid: str, text: Prepared) -> None:
     lens, day = item.lens, item.day
     if item.canonical_url and st.get("url", lens, day, item.canonical_url) is None:
         st.put("url", lens, day, item.canonical_url, sid)
-    for band in _bands(sig) if sig else []:
+    for band in text.bands:
         st.append("lsh", lens, day, band, item.id, cap=INDEX_CAP)
-    for tok in query_tokens(vec):
+    for tok in text.query:
         st.append("idx", lens, day, tok, sid, cap=INDEX_CAP)
 
 
@@ -667,37 +673,54 @@ def attach(store: StoryStore | Store, item: EnrichedItem) -> str | None:
     return sid
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What clustering reads from an item's text. Shared through a cache: never modified, and
+    what goes into the state is a copy (the state's values must not alias each other)."""
+
+    vec: dict[str, float]
+    sig: list[int] | None
+    bands: list[str]  # the signature's LSH bucket keys
+    query: list[str]  # the tokens the item is indexed under
+    roles: dict[str, Any]
+
+
 @functools.lru_cache(maxsize=PREPARED_CACHE)
-def _prepared(title: str, text: str) -> tuple[dict[str, float], list[int] | None, dict[str, Any]]:
+def _prepared(title: str, text: str) -> Prepared:
+    """Cached: the close clusters the day's items again, and tries items under the bar more than once."""
     sh = shingles(title, text)
-    return vector(features(title, text)), signature(sh) if len(sh) >= MIN_SHINGLES else None, title_roles(title)
+    vec = vector(features(title, text))
+    sig = signature(sh) if len(sh) >= MIN_SHINGLES else None
+    return Prepared(vec, sig, _bands(sig) if sig else [], query_tokens(vec), title_roles(title))
 
 
 def _place(st: StoryStore, item: EnrichedItem, may_open: bool) -> tuple[str | None, bool]:
     entry = st.get("member", item.lens, item.day, item.id)
     if entry is not None:
         return str(entry["story"]), False
-    # the close clusters the day's items again (and tries items under the bar more than once):
-    # their tokens are read once; copies keep the cached values safe from the state's writers
-    vec, sig, roles = _prepared(item.title, item.text)
-    vec, sig, roles = dict(vec), list(sig) if sig else None, dict(roles)
-    sid, compared = _find_story(st, item, vec, sig, roles)
+    text = _prepared(item.title, item.text)
+    sid, compared = _find_story(st, item, text)
     if sid is None and not may_open:
         STATS.record(compared)
         return None, False
     if sid is None:
-        since, n_prev = _developing_since(st, item, vec, sig, roles)
+        since, n_prev = _developing_since(st, item, text)
         compared += n_prev
         sid = story_id(item.lens, item.day, item)
-        head = st.get("story", item.lens, item.day, sid) or _new_head(sid, item, since, roles)
+        head = st.get("story", item.lens, item.day, sid) or _new_head(sid, item, since, _copied(text.roles))
     else:
         head = st.get("story", item.lens, item.day, sid)
     STATS.record(compared)
+    sig = list(text.sig) if text.sig else None
     st.put("member", item.lens, item.day, item.id,
            {"story": sid, "member": _member(item).model_dump(mode="json"), "sig": sig})
-    st.put("story", item.lens, item.day, sid, _add_to_head(head, item, vec))
-    _index(st, item, sid, vec, sig)
+    st.put("story", item.lens, item.day, sid, _add_to_head(head, item, text.vec))
+    _index(st, item, sid, text)
     return sid, True
+
+
+def _copied(roles: dict[str, Any]) -> dict[str, Any]:
+    return {**roles, "companies": list(roles["companies"])}
 
 
 # ---------------------------------------------------------------- reading back
@@ -721,15 +744,18 @@ def load_story(store: StoryStore | Store, lens: str, day: str, sid: str) -> Stor
     )
 
 
-def stories_of_day(store: StoryStore | Store, lens: str, day: str) -> list[Story]:
-    """Every story of a lens-day, ordered by first_seen then story_id (deterministic).
+def stories_of_day(store: StoryStore | Store, lens: str, day: str,
+                   sized: Callable[[int], bool] = lambda members: True) -> list[Story]:
+    """Every story of a lens-day, ordered by first_seen then story_id (deterministic); with
+    `sized`, only the stories whose number of members it accepts (the others are never read).
 
     Scans the mapping's keys: meant for day close and read models, not for the per-item path.
     """
     st = _as_store(store)
     prefix = StoryStore.key("story", lens, day, "")
     sids = sorted(k[len(prefix) :] for k in list(st.map.keys()) if k.startswith(prefix))
-    stories = [load_story(st, lens, day, sid) for sid in sids]
+    stories = [load_story(st, lens, day, sid) for sid in sids
+               if sized(len(st.get("story", lens, day, sid)["members"]))]
     return sorted(stories, key=lambda s: (s.first_seen, s.story_id))
 
 

@@ -416,8 +416,9 @@ def _corroborated(items: list[EnrichedItem], lens: Lens, day: str) -> list[Enric
     trial: dict[str, Any] = {}  # a throwaway clustering of these items alone
     for item in items:
         cluster.place(trial, item)
-    keep = {m.id for story in cluster.stories_of_day(trial, lens.slug, day)
-            if corroborated(news_outlets(story, lens), lens) for m in story.members}
+    # a story has no more outlets than members: the many too small to qualify are never read
+    candidates = cluster.stories_of_day(trial, lens.slug, day, sized=lambda members: corroborated(members, lens))
+    keep = {m.id for story in candidates if corroborated(news_outlets(story, lens), lens) for m in story.members}
     return [item for item in items if item.id in keep]
 
 

@@ -53,6 +53,10 @@ class DayOverlay(MutableMapping[str, Any]):
     def __getitem__(self, key: str) -> Any:
         return self.own[key] if self._mine(key) else self.base[key]
 
+    def get(self, key: str, default: Any = None) -> Any:
+        # the rebuild's lookups mostly miss (index buckets, earlier days): no KeyError raised per miss
+        return self.own.get(key, default) if self._mine(key) else self.base.get(key, default)
+
     def __setitem__(self, key: str, value: Any) -> None:
         if not self._mine(key):
             raise KeyError(f"{key!r} is outside the day being rebuilt")

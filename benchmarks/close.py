@@ -1,0 +1,64 @@
+"""Time the day close alone, without a broker: `python -m benchmarks.close [--items N] [--profile]`.
+
+Builds the benchmark's N-item day (`benchmarks.dataset`), runs it through the in-process
+pipeline (the same `streams.flow` functions the worker's agents call, over dicts, partitioned
+as the worker partitions), then times one close round: the markers into every partition, each
+partition's hand-over, and the brief. With `--profile`, cProfile's top functions of the close.
+
+The full benchmark (`benchmarks.run`) measures the close on a real broker, where faust's table
+adds its own cost per key read; this isolates what Usul's close does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import time
+from datetime import datetime, timedelta
+
+from benchmarks import dataset
+from models import topics
+from streams.inprocess import InProcessPipeline
+from streams.lenses import load_lens
+from streams.normalise import close_deadline
+
+LENS = "ai-safety-governance"
+PARTITIONS = 4  # the worker's default (streams.settings)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--profile", action="store_true", help="cProfile the close, print the top functions")
+    args = parser.parse_args(argv)
+    lens = load_lens(LENS)
+    day = dataset.build(args.items)
+    moment = close_deadline(lens, day.day) - timedelta(hours=lens.allowed_lateness_hours)
+    pipeline = InProcessPipeline([lens], moment, PARTITIONS)
+    began = time.perf_counter()
+    for record in day.records:
+        pipeline.raw(record.value)
+    loaded = time.perf_counter() - began
+    print(f"load  {args.items} items in {loaded:.1f} s ({args.items / loaded:.0f} items/s in process)")
+    profiler = cProfile.Profile() if args.profile else None
+    began = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    pipeline.close(LENS, day.day, f"close-{datetime.now():%H%M%S}")
+    if profiler:
+        profiler.disable()
+    closed = time.perf_counter() - began
+    brief = pipeline.on(topics.BRIEFS)[-1]
+    print(f"close {closed:.2f} s  seen={brief.items_seen} relevant={brief.items_relevant} "
+          f"stories={len(pipeline.on(topics.DAY_CLOSED)[-1].stories)} brief={brief.content_hash[:12]}")
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+        print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
