@@ -17,7 +17,7 @@ import io
 import pstats
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from benchmarks import dataset
 from models import topics
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     began = time.perf_counter()
     if profiler:
         profiler.enable()
-    pipeline.close(LENS, day.day, f"close-{datetime.now():%H%M%S}")
+    pipeline.close(LENS, day.day, f"close-{datetime.now(UTC):%H%M%S}")
     if profiler:
         profiler.disable()
     closed = time.perf_counter() - began
