@@ -242,19 +242,32 @@ def _is_name(word: str, sentence_start: bool, title_case: bool) -> bool:
 def _latin_tokens(text: str, title_case: bool) -> list[str]:
     out = []
     for m in _WORD.finditer(text):
-        word = m.group().strip(".-")
-        low = word.lower()
-        if not word or low in _STOP or len(low) < 2:
-            continue
-        before = text[max(0, m.start() - 2) : m.start()].strip()
-        starts = m.start() == 0 or before[-1:] in (".", "!", "?", ":", '"', "“", "|")
-        if low in _GENERIC:
-            out.append("g:" + low)
-        elif _is_name(word, starts, title_case) or low in _KNOWN:
-            out.append("e:" + low.replace(".", ""))
-        elif len(low) >= 3 and not low.isdigit():
-            out.append("w:" + _stem(low))
+        raw, at = m.group(), m.start()
+        # only a capitalised word can be a name by position: the rest skip the look-behind
+        starts = raw.lstrip(".-")[:1].isupper() and (at == 0 or text[max(0, at - 2) : at].strip()[-1:] in _ENDS)
+        token = _word_token(raw, starts, title_case)
+        if token is not None:
+            out.append(token)
     return out
+
+
+_ENDS = (".", "!", "?", ":", '"', "“", "|")
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _word_token(raw: str, sentence_start: bool, title_case: bool) -> str | None:
+    """A word's typed token (a day repeats most words many times over, so it is worked out once)."""
+    word = raw.strip(".-")
+    low = word.lower()
+    if not word or low in _STOP or len(low) < 2:
+        return None
+    if low in _GENERIC:
+        return "g:" + low
+    if _is_name(word, sentence_start, title_case) or low in _KNOWN:
+        return "e:" + low.replace(".", "")
+    if len(low) >= 3 and not low.isdigit():
+        return "w:" + _stem(low)
+    return None
 
 
 def _cjk_tokens(text: str) -> list[str]:
