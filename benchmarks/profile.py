@@ -26,7 +26,7 @@ def _f(name: str, path: str) -> str:
 
 CENTRES: tuple[tuple[str, str], ...] = (
     ("normalise agent body (Topology._normalise)", _f("_normalise", r"streams/topology\.py")),
-    ("  flow.on_raw: decode + enrich + dedup", _f("on_raw", r"streams/flow\.py")),
+    ("  flow.on_raw_record: decode + enrich + dedup", _f("on_raw_record", r"streams/flow\.py")),
     ("    enrich (canonical URL, timing, text clean-up, classify)", _f("enrich", r"streams/enrich\.py")),
     ("      classify (streams/classify.py)", _f("classify", r"streams/classify\.py")),
     ("    dedup check_and_remember (seen table)", _f("check_and_remember", r"streams/dedup\.py")),
