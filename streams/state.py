@@ -23,6 +23,11 @@ class PartitionView(MutableMapping[str, Any]):
             raise KeyError(key)
         return self.table[full]
 
+    def get(self, key: str, default: Any = None) -> Any:
+        """Without the base class's raise-and-catch: the clustering misses far more than it hits."""
+        full = self.prefix + key
+        return self.table[full] if full in self.table else default
+
     def __setitem__(self, key: str, value: Any) -> None:
         self.table[self.prefix + key] = value
 
