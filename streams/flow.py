@@ -408,7 +408,8 @@ def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str,
     for item in promoted:
         cluster.place(scratch, item)
     associated = len(near) - len(unattached) + len(promoted)
-    return [_scored(story, lens) for story in cluster.stories_of_day(scratch, lens.slug, day)], associated
+    # unscored: the assembler ranks the joined parts, scoring every story once
+    return cluster.stories_of_day(scratch, lens.slug, day), associated
 
 
 def _corroborated(items: list[EnrichedItem], lens: Lens, day: str) -> list[EnrichedItem]:
