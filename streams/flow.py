@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 # A close drops its lens's state of days older than this: cross-day links look back
 # `cluster.LOOKBACK_DAYS`, and a re-close or replay of the past week still finds its day whole.
 RETAINED_DAYS = 7
+DROPPED = "dropped"  # the key kind that notes a lens-day whose state retention dropped
 Handler = Callable[..., list["Out"]]
 
 
@@ -127,8 +128,7 @@ class JudgedTally:
         self.items: dict[tuple[str, str], list[Judgement]] = {}
 
     def add(self, item: EnrichedItem) -> None:
-        judgement = Judgement(id=item.id, day=item.day, category=item.category, relevance=item.relevance,
-                              reasons=item.reasons, duplicate_of=item.duplicate_of, time_basis=item.time_basis)
+        judgement = Judgement(**item.model_dump(include=set(Judgement.model_fields)))
         self.items.setdefault((item.lens, item.day), []).append(judgement)
 
     def records(self) -> list[Out]:
@@ -272,7 +272,7 @@ class Flow:
 
     def _hand_over(self, marker: DayClose, lens: Lens, state: MutableMapping[str, Any]) -> list[Out]:
         keys = _keys_of_day(state, lens, marker.day)
-        if f"expired|{lens.slug}|{marker.day}|" in state and not (keys["seen"] or keys["item"]):
+        if f"{DROPPED}|{lens.slug}|{marker.day}|" in state and not (keys["seen"] or keys["item"]):
             # closing it again would publish an empty revision over the day's brief
             raise ValueError(f"lens-day {lens.slug} {marker.day}: its state was dropped after {RETAINED_DAYS} "
                              f"days; replay the day's items to close it again")
@@ -290,7 +290,7 @@ class Flow:
             del state[key]
             days.add(key.split("|", 3)[2])
         for day in days:
-            state[f"expired|{lens.slug}|{day}|"] = True  # kept: a later close of the day is refused
+            state[f"{DROPPED}|{lens.slug}|{day}|"] = True  # kept: a later close of the day is refused
             with contextlib.suppress(KeyError):  # no story opened on this worker that day
                 self.metrics.open_stories.remove(lens.slug, day)
         self.metrics.state_keys_expired.labels(lens.slug).inc(len(keys))
@@ -368,7 +368,7 @@ def _keys_of_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> dict[
         if rest.startswith(tail):
             if kind in found:
                 found[kind].append(key)
-        elif kind != "expired" and rest.startswith(ours) and rest[len(ours) :].split("|", 1)[0] < oldest:
+        elif kind != DROPPED and rest.startswith(ours) and rest[len(ours) :].split("|", 1)[0] < oldest:
             found["expired"].append(key)
     return found
 

@@ -2,9 +2,9 @@
 
 The score adds evidence that only grows as members join (independent outlets with diminishing
 returns, a primary source, the best outlet tier, signals of scale, government action, security
-impact, a key actor of the lens in a headline) and multiplies by the lens's category weight; single-outlet and social-only stories are
-capped. Because every part is a maximum or an "any member" test over the members, adding an
-independent outlet never lowers the score.
+impact, a key actor of the lens in a headline) and multiplies by the lens's category weight;
+single-outlet and social-only stories are capped. Because every part is a maximum or an "any
+member" test over the members, adding an independent outlet never lowers the score.
 
 Confidence is computed from corroboration, never from the writer's mood (BRIEF.md):
   high   = primary source and >= 2 independent outlets, or >= 3 independent tier1/tier2 outlets
