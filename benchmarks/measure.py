@@ -23,7 +23,12 @@ from streams import dayclose
 
 RAW, ENRICHED, STORIES = topics.RAW_ITEMS.name, topics.ENRICHED.name, topics.STORIES.name
 BRIEFS, DAY_CLOSED = topics.BRIEFS.name, topics.DAY_CLOSED.name
-BASE_IN, BASE_OUT = "usul.bench.baseline-in.v1", "usul.bench.baseline-out.v1"
+FAUST_MODES = ("naive", "batched")  # the agents of benchmarks.baseline_faust
+
+
+def baseline_topics(mode: str) -> tuple[str, str]:
+    """Each faust baseline reads and writes topics of its own (the aiokafka one reads the naive input)."""
+    return f"usul.bench.baseline-in.{mode}.v1", f"usul.bench.baseline-out.{mode}.v1"
 STORY_QUIET = 3.0  # the story stream is drained when no update came for this long
 
 
@@ -185,20 +190,24 @@ async def latency(bootstrap: str, data: Dataset, rate: float, timeout: float) ->
 
 
 # baselines --------------------------------------------------------------------------------------
-async def faust_forward(bootstrap: str, flavour: str, workdir: Path, data: Dataset, timeout: float) -> dict[str, Any]:
-    """The faust decode-and-forward agent, measured like Usul: ready first, then produce, then
-    time from the first send to the last forwarded record."""
-    await kafka_io.create_topics(bootstrap, [BASE_IN, BASE_OUT], 4)
-    process = faust_baseline(bootstrap, flavour, workdir, BASE_IN, BASE_OUT)
+async def faust_forward(bootstrap: str, flavour: str, workdir: Path, data: Dataset, timeout: float,
+                        mode: str) -> dict[str, Any]:
+    """A faust decode-and-forward agent (`benchmarks.baseline_faust`, `mode` naive or batched),
+    measured like Usul: ready first, then produce, then time from the first send to the last
+    forwarded record."""
+    base_in, base_out = baseline_topics(mode)
+    (workdir / mode).mkdir(parents=True, exist_ok=True)
+    await kafka_io.create_topics(bootstrap, [base_in, base_out], 4)
+    process = faust_baseline(bootstrap, flavour, workdir / mode, base_in, base_out, mode)
     process.start()
     try:
         await asyncio.to_thread(process.wait_ready)
         tail = kafka_io.Tail(bootstrap)
-        await tail.start([BASE_OUT])
+        await tail.start([base_out])
         try:
             cpu0, wait0 = process.cpu_seconds(), process.sched_seconds()[1]
-            produced = await kafka_io.produce_all(bootstrap, BASE_IN, data.records)
-            complete = await tail.wait_count(BASE_OUT, len(data.records), timeout)
+            produced = await kafka_io.produce_all(bootstrap, base_in, data.records)
+            complete = await tail.wait_count(base_out, len(data.records), timeout)
             cpu = process.cpu_seconds() - cpu0
             waited = process.sched_seconds()[1] - wait0
             memory = process.memory()
@@ -206,7 +215,7 @@ async def faust_forward(bootstrap: str, flavour: str, workdir: Path, data: Datas
             await tail.stop()
     finally:
         process.stop()
-    out = tail.counts[BASE_OUT]
+    out = tail.counts[base_out]
     seconds = (out.last or time.monotonic()) - produced.first
     return {"records": out.count, "complete": complete, "seconds": round(seconds, 3),
             "rate": round(out.count / seconds, 1), "cpu_seconds": round(cpu, 2),
@@ -215,11 +224,11 @@ async def faust_forward(bootstrap: str, flavour: str, workdir: Path, data: Datas
 
 
 async def aiokafka_decode(bootstrap: str, count: int) -> dict[str, Any]:
-    """Raw aiokafka consume plus orjson decode of the baseline input topic (already filled by
-    `faust_forward`), in its own process."""
+    """Raw aiokafka consume plus orjson decode of the naive baseline's input topic (already filled
+    by `faust_forward`), in its own process."""
     result = await asyncio.to_thread(
         subprocess.run, [sys.executable, "-m", "benchmarks.baseline_aiokafka", "--bootstrap", bootstrap,
-                         "--topic", BASE_IN, "--count", str(count)], capture_output=True, text=True, timeout=600)
+                         "--topic", baseline_topics("naive")[0], "--count", str(count)], capture_output=True, text=True, timeout=600)
     if not result.stdout.strip():
         raise RuntimeError(f"aiokafka baseline failed: {result.stderr[-2000:]}")
     found = orjson.loads(result.stdout.strip().splitlines()[-1])

@@ -116,11 +116,11 @@ def usul_worker(bootstrap: str, flavour: str, workdir: Path, extra: dict[str, st
     return process
 
 
-def faust_baseline(bootstrap: str, flavour: str, workdir: Path, source: str, sink: str) -> Process:
+def faust_baseline(bootstrap: str, flavour: str, workdir: Path, source: str, sink: str, mode: str) -> Process:
     process = Process([sys.executable, "-m", "benchmarks.baseline_faust"], {}, workdir / "baseline-faust.log")
     process.env = {**os.environ, "BENCH_BOOTSTRAP": bootstrap, "BENCH_FLAVOUR": flavour,
                    "BENCH_WEB_PORT": str(process.web_port), "BENCH_DATA_DIR": str(workdir / "baseline-data"),
-                   "BENCH_SOURCE": source, "BENCH_SINK": sink}
+                   "BENCH_SOURCE": source, "BENCH_SINK": sink, "BENCH_MODE": mode}
     return process
 
 

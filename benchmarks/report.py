@@ -115,10 +115,11 @@ def table(result: dict[str, Any]) -> str:
     if base and _main(result) is not None:
         main = _main(result)
         usul_rate, usul_cpu = end_to_end_rate(main), main["throughput"]["items_per_cpu_second"]
-        faust, raw = base.get("faust", {}), base.get("aiokafka", {})
+        naive, batched, raw = base.get("faust_naive", {}), base.get("faust_batched", {}), base.get("aiokafka", {})
         out += ["", f"BASELINES, same broker ({result['config']['baseline_items']:,} records)   "
                     "records/s   per CPU-second   peak RSS MiB   Usul/baseline (wall, CPU)"]
-        pairs = (("faust agent: orjson decode + forward", faust), ("aiokafka consume + orjson decode", raw))
+        pairs = (("faust agent: orjson decode + forward", naive),
+                 ("  the same, batched as Usul's agents", batched), ("aiokafka consume + orjson decode", raw))
         for label, found in pairs:
             ratio = f"{usul_rate / found['rate']:.3f}, " if usul_rate and found.get("rate") else "-, "
             ratio += f"{usul_cpu / found['per_cpu_second']:.3f}" if usul_cpu and found.get("per_cpu_second") else "-"

@@ -133,8 +133,10 @@ def _scale(config: Config, n: int, main: bool, originals: list[Any], source: str
     try:
         if main and config.baselines:
             base = dataset.build(config.baseline_items, day=config.day, originals=originals, source=source, tag="base")
-            results["baselines"]["faust"] = phases.run("baseline: faust decode+forward", lambda: asyncio.run(
-                measure.faust_forward(bootstrap, config.broker, work, base, config.timeout)))
+            for mode in measure.FAUST_MODES:
+                results["baselines"][f"faust_{mode}"] = phases.run(
+                    f"baseline: faust decode+forward, {mode}", lambda mode=mode: asyncio.run(
+                        measure.faust_forward(bootstrap, config.broker, work, base, config.timeout, mode)))
             results["baselines"]["aiokafka"] = phases.run("baseline: aiokafka consume+decode", lambda: asyncio.run(
                 measure.aiokafka_decode(bootstrap, config.baseline_items)))
         data = phases.run(f"{n}: build stream", lambda: dataset.build(n, day=config.day, originals=originals,
