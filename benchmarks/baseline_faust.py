@@ -70,7 +70,8 @@ def create_app(bootstrap: str, flavour: str, web_port: int, data_dir: Path, sour
 def main() -> None:
     env = os.environ
     app = create_app(env["BENCH_BOOTSTRAP"], env.get("BENCH_FLAVOUR", "kafka"), int(env["BENCH_WEB_PORT"]),
-                     Path(env["BENCH_DATA_DIR"]), env["BENCH_SOURCE"], env["BENCH_SINK"], env.get("BENCH_MODE", "naive"))
+                     Path(env["BENCH_DATA_DIR"]), env["BENCH_SOURCE"], env["BENCH_SINK"],
+                     env.get("BENCH_MODE", "naive"))
     faust.Worker(app, loglevel="warning").execute_from_commandline()
 
 

@@ -228,7 +228,8 @@ async def aiokafka_decode(bootstrap: str, count: int) -> dict[str, Any]:
     by `faust_forward`), in its own process."""
     result = await asyncio.to_thread(
         subprocess.run, [sys.executable, "-m", "benchmarks.baseline_aiokafka", "--bootstrap", bootstrap,
-                         "--topic", baseline_topics("naive")[0], "--count", str(count)], capture_output=True, text=True, timeout=600)
+                         "--topic", baseline_topics("naive")[0], "--count", str(count)],
+        capture_output=True, text=True, timeout=600)
     if not result.stdout.strip():
         raise RuntimeError(f"aiokafka baseline failed: {result.stderr[-2000:]}")
     found = orjson.loads(result.stdout.strip().splitlines()[-1])

@@ -14,8 +14,8 @@ import functools
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, MutableMapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 # `cluster.LOOKBACK_DAYS`, and a re-close or replay of the past week still finds its day whole.
 RETAINED_DAYS = 7
 DROPPED = "dropped"  # the key kind that notes a lens-day whose state retention dropped
-Handler = Callable[..., list["Out"]]
+Handler = Callable[..., Any]  # returns list[Out], or what a stage hands its caller (HandOver, DayRound)
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def guarded(stage: str) -> Callable[[Handler], Handler]:
     def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
         def guard(self: Flow, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
-                  now: datetime, *rest: Any) -> list[Out]:
+                  now: datetime, *rest: Any) -> Any:
             try:
                 return handler(self, payload, state, origin, now, *rest)
             except Exception as exc:  # noqa: BLE001 - any failure of one record is that record's alone
@@ -141,6 +141,20 @@ class JudgedTally:
 def _forwarded(item: EnrichedItem) -> bool:
     """The cluster stage needs the whole item: it is relevant, or may join a story at the close."""
     return item.relevant or associable(item.relevant, item.reasons)
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """A close marker read by the cluster stage, its writes done: what `Flow.hand_over` computes
+    the partition's part of the day from (the marker's payload and origin name its dead letter)."""
+
+    payload: bytes | None
+    state: MutableMapping[str, Any]
+    origin: Origin
+    now: datetime
+    marker: DayClose
+    lens: Lens
+    keys: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -225,17 +239,29 @@ class Flow:
     def on_enriched_run(self, records: Iterable[tuple[bytes | None, Origin]], state: MutableMapping[str, Any],
                         now: datetime) -> list[Out]:
         """Enriched records of one partition, in order, with one `SeenTally` for the run."""
-        tally = SeenTally()
         outs: list[Out] = []
+        for step in self.enriched_steps(records, state, now):
+            outs += self.hand_over(step) if isinstance(step, HandOver) else step
+        return outs
+
+    def enriched_steps(self, records: Iterable[tuple[bytes | None, Origin]], state: MutableMapping[str, Any],
+                       now: datetime) -> Iterator[list[Out] | HandOver]:
+        """`on_enriched_run` step by step: each record's outputs, and a close marker's hand-over
+        as a `HandOver` for the caller to compute with `hand_over` before taking the next step.
+
+        The state is not touched until the caller resumes, so the worker computes the hand-over
+        (reads only, seconds on a large day) in an executor while its event loop goes on
+        serving the other agents, the web pages and the consumer."""
+        tally = SeenTally()
         for payload, origin in records:
             with self.metrics.stage_seconds.labels("cluster").time():
-                outs += self._on_enriched(payload, state, origin, now, tally)
+                step = self._on_enriched(payload, state, origin, now, tally)
+            yield step
         tally.write(state)
-        return outs
 
     @guarded("cluster")
     def _on_enriched(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
-                     now: datetime, tally: SeenTally) -> list[Out]:
+                     now: datetime, tally: SeenTally) -> list[Out] | HandOver:
         try:
             record = decode(topics.ENRICHED, payload)
             lens = self._lens(record.lens)
@@ -243,7 +269,7 @@ class Flow:
             return [self.dead("cluster", exc, payload, origin, now)]
         if isinstance(record, DayClose):
             tally.write(state)  # the close counts the items of the run that came before it
-            return self._hand_over(record, lens, state)
+            return self._begin_hand_over(record, lens, state, HandOver(payload, state, origin, now, record, lens))
         if isinstance(record, ItemsJudged):
             for judgement in record.items:
                 tally.mark(lens.slug, record.day, judgement.id, False)
@@ -270,15 +296,28 @@ class Flow:
         self.metrics.story_updates.labels(lens.slug).inc()
         return [Out(topics.STORIES, f"{lens.slug}:{item.day}", story)]
 
-    def _hand_over(self, marker: DayClose, lens: Lens, state: MutableMapping[str, Any]) -> list[Out]:
-        keys = _keys_of_day(state, lens, marker.day)
-        if f"{DROPPED}|{lens.slug}|{marker.day}|" in state and not (keys["seen"] or keys["item"]):
+    def _begin_hand_over(self, marker: DayClose, lens: Lens, state: MutableMapping[str, Any],
+                         job: HandOver) -> HandOver:
+        """The hand-over's writes (retention), done in stream iteration; the rest is `hand_over`."""
+        job.keys.update(_keys_of_day(state, lens, marker.day))
+        if f"{DROPPED}|{lens.slug}|{marker.day}|" in state and not (job.keys["seen"] or job.keys["item"]):
             # closing it again would publish an empty revision over the day's brief
             raise ValueError(f"lens-day {lens.slug} {marker.day}: its state was dropped after {RETAINED_DAYS} "
                              f"days; replay the day's items to close it again")
-        self._expire(state, keys["expired"], lens)
-        stories, associated = _rebuilt_day(state, lens, marker.day, keys)
-        seen, relevant = _day_counts(state, lens, marker.day, keys["seen"])
+        self._expire(state, job.keys["expired"], lens)
+        return job
+
+    def hand_over(self, job: HandOver) -> list[Out]:
+        """A close marker's part of the day: it only reads the state, so it may run off the event loop."""
+        with self.metrics.stage_seconds.labels("hand-over").time():
+            return self._hand_over(job.payload, job.state, job.origin, job.now, job)
+
+    @guarded("cluster")
+    def _hand_over(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin, now: datetime,
+                   job: HandOver) -> list[Out]:
+        marker, lens = job.marker, job.lens
+        stories, associated = _rebuilt_day(state, lens, marker.day, job.keys)
+        seen, relevant = _day_counts(state, lens, marker.day, job.keys["seen"])
         parts = dayclose.part_chunks(marker, stories, seen, relevant + associated)
         return [Out(topics.DAY_PARTS, f"{marker.lens}:{marker.day}", part) for part in parts]
 

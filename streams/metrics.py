@@ -17,7 +17,7 @@ from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-_STAGE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+_STAGE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 60.0)
 # one second to three days: a story updates within seconds of its item; a brief is published the
 # morning after its day, up to about 30 h after the day's first item (plus the allowed lateness)
 LATENCY_CLIP_SECONDS = 3 * 86400.0

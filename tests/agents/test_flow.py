@@ -15,7 +15,7 @@ from models.control import DayClosed
 from models.dead_letters import DeadLetter
 from models.items import EnrichedItem, ItemsJudged
 from streams import dayclose
-from streams.flow import RETAINED_DAYS, Flow, Origin
+from streams.flow import RETAINED_DAYS, Flow, HandOver, Origin
 from streams.ingest import IngestError, read_jsonl
 from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens
@@ -130,6 +130,36 @@ def _handed_over(runs: list[list[bytes]]) -> list:
     flow, state = Flow([LENS], Metrics(CollectorRegistry())), {}
     outs = [out for run in runs for out in flow.on_enriched_run([(p, Origin("enriched", 0)) for p in run], state, NOW)]
     return [out.value for out in outs if out.topic is topics.DAY_PARTS]
+
+
+def test_a_close_in_a_run_is_handed_to_the_caller_before_the_records_after_it() -> None:
+    """The worker computes a hand-over off its event loop: the step comes back before any later
+    record of the run touches the state, and the parts are those of a run done in one call."""
+    flow = Flow([LENS], Metrics(CollectorRegistry()))
+    enriched = [encode(out.value) for p in _sample_payloads() for out in flow.on_raw(p, {}, Origin("raw"), NOW)]
+    (marker,) = dayclose.close_markers(LENS.slug, "2026-01-08", "round-1", 1, NOW)
+    run = [(p, Origin("enriched", 0)) for p in enriched[:-3] + [encode(marker)] + enriched[-3:]]
+    state: dict[str, object] = {}
+    steps = flow.enriched_steps(run, state, NOW)
+    before = [next(steps) for _ in enriched[:-3]]
+    job = next(steps)
+    assert isinstance(job, HandOver) and not any(isinstance(step, HandOver) for step in before)
+    frozen = dict(state)
+    parts = flow.hand_over(job)
+    assert state == frozen  # the hand-over only reads
+    rest = list(steps)
+    assert len(rest) == 3 and len(state) > len(frozen)
+    assert [out.value for out in parts] == _handed_over([enriched[:-3] + [encode(marker)]])
+
+
+def test_a_hand_over_that_fails_is_the_markers_dead_letter() -> None:
+    flow = Flow([LENS], Metrics(CollectorRegistry()))
+    (marker,) = dayclose.close_markers(LENS.slug, "2026-01-08", "round-1", 1, NOW)
+    (job,) = flow.enriched_steps([(encode(marker), Origin("enriched", 0, 7))], {}, NOW)
+    job.keys["item"] = ["item|missing"]  # a key that is gone: reading it raises
+    (letter,) = flow.hand_over(job)
+    assert letter.topic is topics.DEAD_LETTERS and letter.value.stage == "cluster"
+    assert letter.value.offset == 7 and decode(topics.ENRICHED, letter.value.payload.encode()) == marker
 
 
 def test_runs_of_records_count_and_cluster_as_single_records_do() -> None:
