@@ -4,6 +4,7 @@ returns plain dicts for the report; none of them asserts anything about time."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 
 from benchmarks import kafka_io
@@ -110,9 +112,11 @@ async def usul_throughput(bootstrap: str, worker: Process, data: Dataset, timeou
 
 
 # day close --------------------------------------------------------------------------------------
-async def day_close(bootstrap: str, lens: str, day: str, timeout: float, stall: float = 120.0) -> dict[str, Any]:
+async def day_close(bootstrap: str, lens: str, day: str, timeout: float, stall: float = 120.0,
+                    web_port: int | None = None) -> dict[str, Any]:
     """Close markers into every partition (as `usul replay` does); time to the day-closed record
-    and to the brief record."""
+    and to the brief record. With the worker's `web_port`, its `/healthz` is asked all along, and
+    the slowest answer says how long the close kept the worker's event loop from serving."""
     close_id = f"bench-{uuid.uuid4().hex[:12]}"
     partitions = await kafka_io.partition_count(bootstrap, ENRICHED)
     seen: dict[str, Any] = {}
@@ -130,6 +134,9 @@ async def day_close(bootstrap: str, lens: str, day: str, timeout: float, stall: 
     await tail.start([DAY_CLOSED, BRIEFS])
     client = kafka_io.producer(bootstrap, linger_ms=0)
     await client.start()
+    health = SlowestAnswer(web_port) if web_port else None
+    if health is not None:
+        health.start()
     try:
         began = time.monotonic()
         for marker in dayclose.close_markers(lens, day, close_id, partitions, datetime.now(UTC)):
@@ -140,6 +147,7 @@ async def day_close(bootstrap: str, lens: str, day: str, timeout: float, stall: 
     finally:
         await client.stop()
         await tail.stop()
+        slowest = await health.stop() if health is not None else None
     closed = seen.get("closed") or {}
     return {
         "complete": done, "close_id": close_id,
@@ -147,7 +155,39 @@ async def day_close(bootstrap: str, lens: str, day: str, timeout: float, stall: 
         "seconds_to_brief": round(seen["brief_at"] - began, 3) if "brief_at" in seen else None,
         "items_seen": closed.get("items_seen"), "items_relevant": closed.get("items_relevant"),
         "stories": len(closed.get("stories") or []), "brief_bytes": seen.get("brief_bytes"),
+        "slowest_health_answer_s": slowest,
     }
+
+
+class SlowestAnswer:
+    """Asks a worker's `/healthz` every `every` seconds in the background; `slowest` is the longest
+    answer (or unanswered wait), in seconds."""
+
+    def __init__(self, web_port: int, every: float = 0.25) -> None:
+        self.url, self.every, self.slowest = f"http://127.0.0.1:{web_port}/healthz", every, 0.0
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._poll())
+
+    async def _poll(self) -> None:
+        async with httpx.AsyncClient(timeout=None) as http:
+            while True:
+                began = time.monotonic()
+                try:
+                    await http.get(self.url)
+                except httpx.HTTPError:
+                    pass  # no answer: the wait until now still counts
+                finally:  # a wait cut short by `stop` counts too
+                    self.slowest = max(self.slowest, time.monotonic() - began)
+                await asyncio.sleep(self.every)
+
+    async def stop(self) -> float:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        return round(self.slowest, 3)
 
 
 # latency at a fixed offered load ----------------------------------------------------------------------

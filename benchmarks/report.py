@@ -102,6 +102,8 @@ def table(result: dict[str, Any]) -> str:
         + cols(_n(r["throughput"].get("worker_runqueue_wait_share"), 2) for r in scales),
         head("close -> day-closed record, s") + cols(_n(r["close"]["seconds_to_day_closed"], 2) for r in scales),
         head("close -> brief record, s") + cols(_n(r["close"]["seconds_to_brief"], 2) for r in scales),
+        head("slowest /healthz answer during the close, s")
+        + cols(_n(r["close"].get("slowest_health_answer_s"), 2) for r in scales),
         head("items seen / relevant at close")
         + cols(f"{_n(r['close']['items_seen'])}/{_n(r['close']['items_relevant'])}" for r in scales),
         head("stories in the closed day") + cols(_n(r["close"]["stories"]) for r in scales),

@@ -149,7 +149,8 @@ def _scale(config: Config, n: int, main: bool, originals: list[Any], source: str
             row["throughput"] = phases.run(f"{n}: throughput", lambda: asyncio.run(
                 measure.usul_throughput(bootstrap, worker, data, config.timeout)))
             row["close"] = phases.run(f"{n}: day close", lambda: asyncio.run(
-                measure.day_close(bootstrap, LENS, config.day, config.close_timeout, stall=config.close_timeout)))
+                measure.day_close(bootstrap, LENS, config.day, config.close_timeout, stall=config.close_timeout,
+                                  web_port=worker.web_port)))
             row["memory_after_close"] = worker.memory()
             stuck = not (row["throughput"]["complete"] and row["close"]["complete"])
             if stuck:  # keep what the worker said, and go on with a fresh one

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.integration
 THROUGHPUT = {"items", "complete", "enriched_items", "enriched_records", "produce_rate", "seconds_to_enriched", "items_per_s_enriched",
               "story_updates", "seconds_to_last_story", "items_per_s_stories", "worker_cpu_seconds",
               "items_per_cpu_second", "worker_cpu_share", "worker_runqueue_wait_share"}
-CLOSE = {"complete", "seconds_to_day_closed", "seconds_to_brief", "items_seen", "items_relevant", "stories"}
+CLOSE = {"complete", "seconds_to_day_closed", "seconds_to_brief", "items_seen", "items_relevant", "stories",
+         "slowest_health_answer_s"}
 LATENCY = {"offered_per_s", "achieved_per_s", "items", "complete", "enriched_p50_ms", "enriched_p95_ms",
            "enriched_p99_ms", "relevant", "with_story_update", "story_p50_ms", "story_p95_ms", "story_p99_ms"}
 BASELINE = {"records", "seconds", "rate", "cpu_seconds", "per_cpu_second", "peak_rss_mib"}
@@ -40,7 +41,7 @@ def test_benchmark_reports_every_field(broker_kind: str, tmp_path: Path) -> None
     assert THROUGHPUT <= row["throughput"].keys()
     assert row["throughput"]["complete"] and row["throughput"]["enriched_items"] == 200
     assert CLOSE <= row["close"].keys() and row["close"]["complete"]
-    assert row["close"]["items_seen"] == 200
+    assert row["close"]["items_seen"] == 200 and row["close"]["slowest_health_answer_s"] > 0
     assert row["memory_end"]["peak_rss_mib"] > 0
     assert len(result["latency"]) == 1 and LATENCY <= result["latency"][0].keys()
     assert result["latency"][0]["complete"]
