@@ -4,8 +4,9 @@
 message in and out, every send, commit and rebalance, and it counts into `streams.metrics`.
 `sample_consumer_lag` runs on a faust timer: for each partition assigned to this worker it sets
 `usul_consumer_lag_messages` to the highwater (the offset the next produced message will get)
-minus the next offset this worker will read. The gauge is cleared first, so partitions that a
-rebalance moved away stop being reported here (the worker that owns them reports them).
+minus the next offset this worker will read, and feeds the worker's `StallWatch`. The gauge is
+cleared first, so partitions that a rebalance moved away stop being reported here (the worker
+that owns them reports them).
 Table changelogs are left out: a worker writes its active partitions' changelogs and reads them
 only while recovering, so their "lag" would grow with every write.
 """
@@ -17,6 +18,7 @@ from typing import Any
 
 from faust.sensors import Sensor
 
+from streams.liveness import StallWatch
 from streams.metrics import Metrics
 
 CHANGELOG_SUFFIX = "-changelog"
@@ -76,26 +78,34 @@ def lag(highwater: int | None, read_offset: int | None, committed: int | None) -
     return max(highwater - (done + 1), 0)
 
 
-async def sample_consumer_lag(app: Any, metrics: Metrics) -> None:
-    """Set the lag gauge for every partition this worker's consumer is assigned (timer body)."""
+async def sample_consumer_lag(app: Any, metrics: Metrics, watch: StallWatch | None = None) -> None:
+    """Set the lag gauge for every partition this worker's consumer is assigned (timer body), and
+    tell `watch` what waits and where reading stands. The highwaters are asked of the broker: the
+    consumer's own copy is only refreshed by fetches, and a stalled consumer fetches nothing."""
     consumer = app.consumer
     try:
-        assigned = consumer.assignment()
+        assigned = [tp for tp in consumer.assignment() if not tp.topic.endswith(CHANGELOG_SUFFIX)]
+        highwaters = await consumer.highwaters(*assigned) if assigned else {}
     except Exception:  # noqa: BLE001 - not started or mid-rebalance: report nothing this round
+        if watch is not None:
+            watch.busy()
         return
     metrics.consumer_lag.clear()
+    waiting, positions = 0, {}
     for tp in assigned:
-        if tp.topic.endswith(CHANGELOG_SUFFIX):
-            continue
-        try:
-            highwater = consumer.highwater(tp)
-        except Exception:  # noqa: BLE001 - the partition was revoked between the two calls
-            continue
+        highwater = highwaters.get(tp)
         value = lag(highwater, consumer._read_offset.get(tp), consumer._committed_offset.get(tp))
         if value is None:
             value = await _lag_from_position(consumer, tp, highwater)
-        if value is not None:
+        if value is not None and highwater is not None:
             metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(value)
+            waiting, positions[(tp.topic, tp.partition)] = waiting + value, highwater - value
+    if watch is not None:
+        if getattr(app, "rebalancing", False):
+            watch.busy()
+        else:
+            watch.sample(waiting, positions, monotonic())
+        metrics.consumer_stalled.set(int(watch.stalled(monotonic())))
 
 
 async def _lag_from_position(consumer: Any, tp: Any, highwater: int | None) -> int | None:

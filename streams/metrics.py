@@ -119,6 +119,9 @@ class Metrics:
         self.consumer_lag = Gauge(
             "usul_consumer_lag_messages", "Highwater minus the next offset to read, per assigned partition",
             ["topic", "partition"], registry=registry)
+        self.consumer_stalled = Gauge(
+            "usul_consumer_stalled", "1 while records wait and no read position has moved for the stall time "
+            "(streams.liveness)", registry=registry)
         self.faust_messages_in = Counter(
             "usul_faust_messages_in_total", "Messages the consumer handed to streams, per topic", ["topic"],
             registry=registry)

@@ -19,7 +19,8 @@ LENS = {"name": "lens", "in": "path", "required": True, "schema": {"type": "stri
         "description": "a lens slug, e.g. ai-safety-governance"}
 DAY = {"name": "day", "in": "path", "required": True, "schema": {"type": "string", "format": "date"},
        "description": "a lens-day, YYYY-MM-DD, in the lens's time zone"}
-STORY = {"name": "story_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}
+STORY = {"name": "story_id", "in": "path", "required": True,
+         "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}
 QUERY_DAY = {"name": "day", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
              "description": "the lens-day to show; default: today in the lens's time zone"}
 
@@ -47,6 +48,8 @@ _AUTH = {"401": {"description": "USUL_INGEST_TOKEN is set and the bearer token i
 PATHS: dict[str, dict[str, Any]] = {
     # operations --------------------------------------------------------------------------------
     "/healthz": _get("The process is up", _ok("always {\"status\": \"ok\"}")),
+    "/livez": _get("The worker is consuming: no records have waited the stall time with no read position moving", {
+        **_ok("live"), "503": {"description": "stalled (streams.liveness): restart the worker"}}),
     "/readyz": _get("The worker has partitions and is not rebalancing", {
         **_ok("ready"), "503": {"description": "not ready yet"}}),
     "/metrics": _get("Prometheus metrics", _ok("text exposition format", "text/plain")),
@@ -76,11 +79,12 @@ PATHS: dict[str, dict[str, Any]] = {
                            not_found=True),
     # JSON API ----------------------------------------------------------------------------------
     "/api/openapi.json": _get("This document", _ok("OpenAPI 3.1")),
-    "/api/lenses": _get("The lenses this worker serves", _ok("lenses", schema={"type": "array", "items": _ref("Lens")})),
+    "/api/lenses": _get("The lenses this worker serves",
+                        _ok("lenses", schema={"type": "array", "items": _ref("Lens")})),
     "/api/briefs": _get("Every lens with the days that have a brief",
                         _ok("archive", schema={"type": "array", "items": _ref("LensArchive")})),
-    "/api/briefs/{lens}": _get("The days of one lens that have a brief", _ok("lens archive", schema=_ref("LensArchive")),
-                               LENS, not_found=True),
+    "/api/briefs/{lens}": _get("The days of one lens that have a brief",
+                               _ok("lens archive", schema=_ref("LensArchive")), LENS, not_found=True),
     "/api/briefs/{lens}/{day}": _get("A day's brief at its latest revision", _ok("brief", schema=_ref("Brief")),
                                      LENS, DAY, not_found=True),
     "/api/live/{lens}": _get("The developing stories of a lens-day (default today), highest score first",

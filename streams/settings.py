@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     store_dir: Path | None = Field(
         default=None, description="faust's data directory, where RocksDB tables live; unset: DATA_DIR/faust")
     lag_sample_seconds: float = Field(default=15.0, gt=0, description="how often consumer lag is sampled")
+    stall_seconds: float = Field(
+        default=180.0, gt=0, description="records waiting this long with no read position moving make the "
+        "worker stalled: /livez answers 503 (streams.liveness)")
 
     # Kafka client security (streams.kafka_security, deploy/SECURITY.md) ---------------------------
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(

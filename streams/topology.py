@@ -36,6 +36,7 @@ from streams.ingest import IngestError, parse_push
 from streams.kafka_security import broker_credentials
 from streams.lenses import load_lens
 from streams.live import LiveStories, StoryFeed
+from streams.liveness import StallWatch
 from streams.metrics import METRICS
 from streams.normalise import close_deadline
 from streams.produce import raw_key
@@ -92,6 +93,7 @@ class Topology:
     def __init__(self, app: faust.App, settings: Settings, lenses: list[Lens]) -> None:
         self.app, self.settings, self.lenses = app, settings, lenses
         self.flow = Flow(lenses, METRICS)
+        self.stall = StallWatch(settings.stall_seconds)  # fed by the lag sampler, read by /livez
         self.sink = Dispatcher(build_channels(settings), METRICS, fault=fault_from_env())
         self.topics = {spec.name: self._topic(spec) for spec in topics.CATALOGUE}
         # Delivery ledger (sinks.ledger): one changelogged entry per (brief, revision, channel),
@@ -171,7 +173,8 @@ class Topology:
                 state = PartitionView(self.stories, partition)
                 for step in self.flow.enriched_steps([(e.value, _origin(e)) for e in run], state, now()):
                     if isinstance(step, HandOver):
-                        step = await loop.run_in_executor(None, self.flow.hand_over, step)
+                        with self.stall.holding():
+                            step = await loop.run_in_executor(None, self.flow.hand_over, step)
                     outs += step
             await self.send(outs)
             for out in outs:  # the member that joined last is the item that caused the update
@@ -239,7 +242,7 @@ class Topology:
         self.app.timer(self.settings.lag_sample_seconds)(self._sample_lag)
 
     async def _sample_lag(self) -> None:
-        await sample_consumer_lag(self.app, METRICS)
+        await sample_consumer_lag(self.app, METRICS, self.stall)
 
     def _live(self) -> None:
         """The live pages: every worker reads every partition of the stories topic, without a group."""

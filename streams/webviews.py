@@ -8,8 +8,9 @@ Routes are matched in the order they are registered: `/briefs/{lens}/feed.atom` 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 import faust
@@ -31,7 +32,7 @@ _FEED_DAYS = 60
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Page(View):
@@ -76,6 +77,12 @@ def _register_operations(app: faust.App, topology: Topology) -> None:
     class Health(Page):
         async def get(self, request: Request) -> Response:
             return self.data({"status": "ok"})
+
+    @app.page("/livez")
+    class Live(Page):
+        async def get(self, request: Request) -> Response:
+            stalled = topology.stall.stalled(monotonic())
+            return self.data({"live": not stalled, "stalled": stalled}, status=503 if stalled else 200)
 
     @app.page("/readyz")
     class Ready(Page):

@@ -197,7 +197,7 @@ def test_statefulset_keeps_tables_on_a_volume_and_probes_health_and_readiness() 
     assert {"StatefulSet", "Service", "ConfigMap", "Secret", "PodDisruptionBudget"} <= set(by_kind)
     spec = by_kind["StatefulSet"]["spec"]
     container = spec["template"]["spec"]["containers"][0]
-    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert {"configMapRef", "secretRef"} <= {key for source in container["envFrom"] for key in source}
     claim = spec["volumeClaimTemplates"][0]["metadata"]["name"]

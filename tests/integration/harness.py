@@ -35,7 +35,8 @@ class LiveUsul:
     def env(self) -> dict[str, str]:
         return {**os.environ, "USUL_BOOTSTRAP_SERVERS": self.bootstrap, "USUL_WEB_PORT": str(self.web_port),
                 "USUL_DATA_DIR": str(self.workdir / "data"), "USUL_BROKER_FLAVOUR": self.flavour,
-                "USUL_POLL_DEFAULT_SOURCES": "false"}  # tests never let real news in
+                "USUL_POLL_DEFAULT_SOURCES": "false",  # tests never let real news in
+                "USUL_LAG_SAMPLE_SECONDS": "1"}
 
     def start_worker(self, timeout: float = 180.0) -> None:
         log = (self.workdir / "worker.log").open("ab")

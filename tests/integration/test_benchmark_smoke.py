@@ -17,9 +17,9 @@ from tests.integration.harness import fresh_broker
 
 pytestmark = pytest.mark.integration
 
-THROUGHPUT = {"items", "complete", "enriched_items", "enriched_records", "produce_rate", "seconds_to_enriched", "items_per_s_enriched",
-              "story_updates", "seconds_to_last_story", "items_per_s_stories", "worker_cpu_seconds",
-              "items_per_cpu_second", "worker_cpu_share", "worker_runqueue_wait_share"}
+THROUGHPUT = {"items", "complete", "enriched_items", "enriched_records", "produce_rate", "seconds_to_enriched",
+              "items_per_s_enriched", "story_updates", "seconds_to_last_story", "items_per_s_stories",
+              "worker_cpu_seconds", "items_per_cpu_second", "worker_cpu_share", "worker_runqueue_wait_share"}
 CLOSE = {"complete", "seconds_to_day_closed", "seconds_to_brief", "items_seen", "items_relevant", "stories",
          "slowest_health_answer_s"}
 LATENCY = {"offered_per_s", "achieved_per_s", "items", "complete", "enriched_p50_ms", "enriched_p95_ms",

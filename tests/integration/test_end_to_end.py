@@ -69,6 +69,11 @@ def test_sample_day_becomes_a_brief_served_by_the_worker(live: LiveUsul, tmp_pat
     assert "2026-01-08" in httpx.get(live.url("/briefs")).text
     assert httpx.get(live.url("/healthz")).json() == {"status": "ok"}
     assert 'usul_briefs_total{lens="ai-safety-governance"} 1.0' in httpx.get(live.url("/metrics")).text
+    # the lag sampler asked the broker for highwaters (every second here) and the worker reads: live
+    raw_lag = 'usul_consumer_lag_messages{partition="0",topic="usul.items.raw.v1"}'
+    metrics = _wait_for(live.url("/metrics"), contains=raw_lag)
+    assert "usul_consumer_stalled 0.0" in metrics.text
+    assert httpx.get(live.url("/livez")).json() == {"live": True, "stalled": False}
 
 
 def test_pushed_items_enter_the_pipeline_and_bad_ones_are_refused(live: LiveUsul) -> None:
@@ -101,7 +106,8 @@ def _replayed(kind: str, workdir: Path, files: list[Path], kill_at: int | None) 
     try:
         usul.start_worker()
         outcome: dict = {}
-        thread = threading.Thread(target=lambda: outcome.update(result=usul.replay(files, "2026-01-08", workdir / "out")))
+        thread = threading.Thread(
+            target=lambda: outcome.update(result=usul.replay(files, "2026-01-08", workdir / "out")))
         thread.start()
         if kill_at is not None:
             _wait_for(usul.url("/metrics"), normalised_at_least=kill_at)
@@ -111,7 +117,8 @@ def _replayed(kind: str, workdir: Path, files: list[Path], kill_at: int | None) 
         thread.join(timeout=900)
         assert "result" in outcome, f"replay did not finish: {usul.log_tail()}"
         brief = decode(topics.BRIEFS, (workdir / "out" / "brief.json").read_bytes())
-        stories = [(r["story_id"], r["rank"], r["tier"], sorted(r["items"])) for r in _rows(workdir / "out" / "stories.jsonl")]
+        stories = [(r["story_id"], r["rank"], r["tier"], sorted(r["items"]))
+                   for r in _rows(workdir / "out" / "stories.jsonl")]
         return {"hash": brief.content_hash, "stories": stories}
     finally:
         usul.stop_worker()

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from faust.types import TP
 from prometheus_client import CollectorRegistry, generate_latest
 
 from streams.faust_metrics import PrometheusSensor, lag, sample_consumer_lag
+from streams.liveness import StallWatch
 from streams.metrics import LATENCY_CLIP_SECONDS, Metrics, clipped_age
 
-NOW = datetime(2026, 1, 8, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 8, 12, 0, tzinfo=UTC)
 
 
 def fresh() -> Metrics:
@@ -83,15 +84,15 @@ def test_lag_is_highwater_minus_the_next_offset_to_read() -> None:
 
 
 class FakeConsumer:
-    def __init__(self, highwaters: dict, read: dict, positions: dict) -> None:
-        self.highwaters, self._read_offset, self._committed_offset = highwaters, read, {}
+    def __init__(self, ends: dict, read: dict, positions: dict) -> None:
+        self.ends, self._read_offset, self._committed_offset = ends, read, {}
         self.positions = positions
 
     def assignment(self) -> set:
-        return set(self.highwaters)
+        return set(self.ends)
 
-    def highwater(self, tp: object) -> int:
-        return self.highwaters[tp]
+    async def highwaters(self, *tps: object) -> dict:
+        return {tp: self.ends[tp] for tp in tps}
 
     async def position(self, tp: object) -> int:
         return self.positions[tp]
@@ -106,9 +107,22 @@ def test_the_lag_sampler_reports_only_partitions_assigned_now() -> None:
     assert value(metrics, "usul_consumer_lag_messages", topic="usul-stories-changelog", partition="0") is None
     assert value(metrics, "usul_consumer_lag_messages", topic="usul.items.raw.v1", partition="0") == 5
     assert value(metrics, "usul_consumer_lag_messages", topic="usul.briefs.v1", partition="0") == 4
-    consumer.highwaters.pop(tp1)  # a rebalance moved it to another worker
+    consumer.ends.pop(tp1)  # a rebalance moved it to another worker
     asyncio.run(sample_consumer_lag(SimpleNamespace(consumer=consumer), metrics))
     assert value(metrics, "usul_consumer_lag_messages", topic="usul.briefs.v1", partition="0") is None
+
+
+def test_the_sampler_tells_the_stall_watch_what_waits_and_where_reading_stands() -> None:
+    metrics, watch = fresh(), StallWatch(after=0.0)
+    tp = TP("usul.items.raw.v1", 0)
+    consumer = FakeConsumer({tp: 20}, {tp: 14}, {})
+    app = SimpleNamespace(consumer=consumer, rebalancing=False)
+    asyncio.run(sample_consumer_lag(app, metrics, watch))
+    assert watch.positions == {("usul.items.raw.v1", 0): 15} and watch.since is not None
+    assert value(metrics, "usul_consumer_stalled") == 1  # after=0: waiting with nothing moved yet
+    app.rebalancing = True
+    asyncio.run(sample_consumer_lag(app, metrics, watch))
+    assert value(metrics, "usul_consumer_stalled") == 0
 
 
 def test_the_sensor_counts_faust_callbacks() -> None:
