@@ -7,7 +7,7 @@ agents turn into a dead letter.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -24,7 +24,7 @@ class DecodeError(ValueError):
         self.reason = reason
 
 
-@lru_cache(maxsize=None)
+@cache
 def _adapter(spec: TopicSpec) -> TypeAdapter[Any]:
     return spec.adapter()
 

@@ -7,7 +7,7 @@ in tests/contract compare each model with its checked-in JSON Schema under model
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter
 
@@ -17,7 +17,7 @@ from models.dead_letters import DeadLetter
 from models.items import EnrichedItem, ItemsJudged, RawItem
 from models.stories import Story
 
-EnrichedRecord = Annotated[Union[EnrichedItem, ItemsJudged, DayClose], Field(discriminator="record")]
+EnrichedRecord = Annotated[EnrichedItem | ItemsJudged | DayClose, Field(discriminator="record")]
 
 
 @dataclass(frozen=True)

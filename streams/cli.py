@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import signal
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from streams.settings import REPO_ROOT, Settings
@@ -165,7 +165,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.locations:
         from streams.produce import produce_locations
 
-        sent, rejected = asyncio.run(produce_locations(settings, args.locations, datetime.now(timezone.utc)))
+        sent, rejected = asyncio.run(produce_locations(settings, args.locations, datetime.now(UTC)))
         print(f"ingested {sent} items; {rejected} rejected (see the dead-letter topic)")
         return 0
     from streams.poller import run_ingest

@@ -17,7 +17,7 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -227,7 +227,7 @@ class StoryFeed(Service):
     async def _seek_back(self, partitions: list[TopicPartition]) -> None:
         assert self.consumer is not None
         self.consumer.assign(partitions)
-        since = int((datetime.now(timezone.utc) - self.lookback).timestamp() * 1000)
+        since = int((datetime.now(UTC) - self.lookback).timestamp() * 1000)
         try:
             found = await asyncio.wait_for(self.consumer.offsets_for_times({tp: since for tp in partitions}), 10)
         except Exception:  # a broker without timestamp lookups: read the whole retention instead

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from models.items import RawItem, TimeBasis
@@ -85,7 +85,7 @@ class Timing:
 
 
 def aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def close_deadline(lens: Lens, day: str) -> datetime:
@@ -127,4 +127,4 @@ def clean_text(text: str) -> str:
 
 
 def observed_or_now(raw: RawItem) -> datetime:
-    return raw.observed_at or datetime.now(timezone.utc)
+    return raw.observed_at or datetime.now(UTC)

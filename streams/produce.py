@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
@@ -61,7 +61,7 @@ async def produce_close(settings: Settings, lens: str, day: str) -> str:
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, **client_kwargs(settings))
     await producer.start()
     try:
-        for marker in dayclose.close_markers(lens, day, close_id, partitions, datetime.now(timezone.utc)):
+        for marker in dayclose.close_markers(lens, day, close_id, partitions, datetime.now(UTC)):
             await producer.send(topics.ENRICHED.name, key=lens.encode(), value=encode(marker),
                                 partition=marker.partition)
     finally:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -47,7 +47,7 @@ def created_line(brief: Brief) -> str:
 def utc_time(moment: datetime | None) -> str:
     if moment is None:
         return "time unknown"
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def is_safe_url(url: str) -> bool:

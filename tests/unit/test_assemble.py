@@ -13,10 +13,10 @@ from models.briefs import Brief
 from models.lens import Lens
 from models.stories import Story, StoryMember
 from streams.assemble import assemble_brief, brief_content_hash
-from streams.sentences import clean_title, split_sentences, trim_words
 from streams.lenses import load_lens
 from streams.render import render_html, render_markdown, render_text
 from streams.score import rank_stories
+from streams.sentences import clean_title, split_sentences, trim_words
 from tests.builders import make_lens, make_member, make_story
 
 CREATED = datetime(2026, 1, 8, 6, 5, tzinfo=UTC)
