@@ -15,11 +15,16 @@ from collections.abc import MutableMapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from models.codec import encode
 from models.control import DayClose, DayPart
 from models.lens import Lens
 from models.stories import Story
 
 CHUNK_STORIES = 25
+# Kafka refuses a record over the topic's max.message.bytes (1 MiB by default) after the producer
+# has accepted it; a refused chunk would leave its close round incomplete. Chunks stay under this.
+CHUNK_BYTES = 512 * 1024
+MEMBER_TEXT_CUT = 280  # what members' texts are cut to in a story that alone is over CHUNK_BYTES
 
 
 def day_to_close(lens: Lens, now: datetime) -> str:
@@ -36,15 +41,40 @@ def close_markers(lens: str, day: str, close_id: str, partitions: int, now: date
 
 
 def part_chunks(marker: DayClose, stories: list[Story], seen: int, relevant: int) -> list[DayPart]:
-    """Split one partition's stories into chunks; an empty partition still answers with one chunk."""
-    ordered = sorted(stories, key=lambda s: s.story_id)
-    groups = [ordered[i:i + CHUNK_STORIES] for i in range(0, len(ordered), CHUNK_STORIES)] or [[]]
+    """Split one partition's stories into chunks of at most CHUNK_STORIES stories and about
+    CHUNK_BYTES; an empty partition still answers with one chunk."""
+    groups: list[list[Story]] = [[]]
+    size = 0
+    for story in sorted(stories, key=lambda s: s.story_id):
+        story, n = fitted(story)
+        if groups[-1] and (len(groups[-1]) >= CHUNK_STORIES or size + n > CHUNK_BYTES):
+            groups.append([])
+            size = 0
+        groups[-1].append(story)
+        size += n
     return [
         DayPart(lens=marker.lens, day=marker.day, close_id=marker.close_id, partition=marker.partition,
                 partitions=marker.partitions, chunk=i, chunks=len(groups), stories=group,
                 items_seen=seen, items_relevant=relevant)
         for i, group in enumerate(groups)
     ]
+
+
+def fitted(story: Story) -> tuple[Story, int]:
+    """The story as it can travel in one record, and its encoded size. Only a story that alone is
+    over CHUNK_BYTES (hundreds of reports of one development) changes: its members' texts are cut
+    to MEMBER_TEXT_CUT characters, then, if that is not enough, its latest members are left out."""
+    size = len(encode(story))
+    if size <= CHUNK_BYTES:
+        return story, size
+    cut = [m.model_copy(update={"text": m.text[:MEMBER_TEXT_CUT]}) for m in story.members]
+    story = story.model_copy(update={"members": cut})
+    size = len(encode(story))
+    while size > CHUNK_BYTES and len(story.members) > 1:
+        keep = max(1, len(story.members) * CHUNK_BYTES // size)
+        story = story.model_copy(update={"members": story.members[:keep]})
+        size = len(encode(story))
+    return story, size
 
 
 class Assembly:

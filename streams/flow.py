@@ -292,7 +292,7 @@ class Flow:
             return []
         if len(story.members) == 1:  # the item opened it
             self.metrics.open_stories.labels(lens.slug, item.day).inc()
-        story = _scored(story, lens)
+        story, _ = dayclose.fitted(_scored(story, lens))  # a story of hundreds of reports still fits a record
         self.metrics.story_updates.labels(lens.slug).inc()
         return [Out(topics.STORIES, f"{lens.slug}:{item.day}", story)]
 

@@ -13,6 +13,7 @@ changelogged tables, sliced per partition (`streams.state.PartitionView`).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import weakref
 from collections import Counter
@@ -94,6 +95,7 @@ class Topology:
         self.app, self.settings, self.lenses = app, settings, lenses
         self.flow = Flow(lenses, METRICS)
         self.stall = StallWatch(settings.stall_seconds)  # fed by the lag sampler, read by /livez
+        self._pending: set[asyncio.Future[None]] = set()  # dead letters of refused records, being sent
         self.sink = Dispatcher(build_channels(settings), METRICS, fault=fault_from_env())
         self.topics = {spec.name: self._topic(spec) for spec in topics.CATALOGUE}
         # Delivery ledger (sinks.ledger): one changelogged entry per (brief, revision, channel),
@@ -137,12 +139,27 @@ class Topology:
         for name, count in sent.items():  # what faust's sensor counted per message
             METRICS.faust_messages_sent.labels(name).inc(count)
 
-    @staticmethod
-    async def _produce(producer: Any, out: Out, value: bytes) -> None:
+    async def _produce(self, producer: Any, out: Out, value: bytes) -> None:
         headers = dlq.headers(out.value) if out.topic is topics.DEAD_LETTERS else None
         delivery = await producer.send(out.topic.name, out.key.encode(), value, partition=None,
                                        timestamp=None, headers=headers)
-        delivery.add_done_callback(_count_failure)
+        delivery.add_done_callback(functools.partial(self._delivered, out, value))
+
+    def _delivered(self, out: Out, value: bytes, delivery: asyncio.Future[Any]) -> None:
+        """A record the broker refused after the producer took it (e.g. over the topic's size
+        limit) is counted, logged and sent on as a dead letter: the offsets that produced it are
+        committed all the same, so the dead letter is what keeps it. A dead letter that fails too
+        is only logged."""
+        error = None if delivery.cancelled() else delivery.exception()
+        if error is None:
+            return
+        METRICS.faust_send_errors.inc()
+        log.error("the broker refused a record for %s (%d bytes): %r", out.topic.name, len(value), error)
+        if out.topic is not topics.DEAD_LETTERS:
+            letter = self.flow.dead("send", error, value, Origin(topic=out.topic.name, key=out.key), now())
+            task = asyncio.ensure_future(self.send([letter]))
+            self._pending.add(task)  # held until done: the loop keeps only weak references to tasks
+            task.add_done_callback(self._pending.discard)
 
     # agents ------------------------------------------------------------------------------------
     def _agents(self) -> None:
@@ -303,13 +320,6 @@ def _make_current(event: Any) -> None:
     to the partition of the current event; in a `take_events` batch faust sets it only in the
     task that fills the buffer, so the agent sets it for each record it handles."""
     faust.streams._current_event.set(weakref.ref(event))
-
-
-def _count_failure(delivery: asyncio.Future[Any]) -> None:
-    error = None if delivery.cancelled() else delivery.exception()
-    if error is not None:  # as faust's sensor counted it; the offset is committed all the same
-        METRICS.faust_send_errors.inc()
-        log.error("producer could not deliver a record: %r", error)
 
 
 def _origin(event: Any) -> Origin:

@@ -1,8 +1,18 @@
 from datetime import UTC, datetime
 
+from models.codec import encode
 from models.control import DayClose
-from streams.dayclose import CHUNK_STORIES, Assembly, close_markers, day_to_close, part_chunks
-from tests.builders import make_lens, make_story
+from models.stories import Story
+from streams.dayclose import (
+    CHUNK_BYTES,
+    CHUNK_STORIES,
+    MEMBER_TEXT_CUT,
+    Assembly,
+    close_markers,
+    day_to_close,
+    part_chunks,
+)
+from tests.builders import make_lens, make_member, make_story
 
 NOW = datetime(2026, 1, 9, 6, 0, tzinfo=UTC)
 
@@ -30,6 +40,26 @@ def test_large_part_is_split_into_chunks() -> None:
     parts = part_chunks(_marker(0), stories, 10, 5)
     assert [p.chunks for p in parts] == [3, 3, 3]
     assert sum(len(p.stories) for p in parts) == len(stories)
+
+
+def test_every_chunk_fits_a_record_however_large_the_stories() -> None:
+    """Kafka refuses a record over 1 MiB after the producer took it: a lost chunk would leave the
+    round incomplete. Stories of ordinary size travel whole; one that alone is over the budget
+    loses the tail of its members' texts, then, if that is not enough, its latest members."""
+    def story(sid: str, members: int, text: int) -> Story:
+        return make_story([make_member(id=f"{sid}-{n}", text="x" * text) for n in range(members)], story_id=sid)
+
+    ordinary = [story(f"a{i}", 4, 2_000) for i in range(20)]  # ~8 KB each: 25 to a chunk by count
+    wide = [story(f"b{i}", 60, 3_000) for i in range(4)]  # ~190 KB each: by size
+    huge = story("c0", 400, 3_000)  # ~1.3 MB alone
+    endless = story("d0", 5_000, 0)  # ~1.5 MB of members without text
+    parts = part_chunks(_marker(0), [*ordinary, *wide, huge, endless], 10, 5)
+    assert all(len(encode(part)) < 1024 * 1024 and len(encode(part)) <= CHUNK_BYTES + 4096 for part in parts)
+    travelled = {s.story_id: s for part in parts for s in part.stories}
+    assert len(travelled) == 26 and all(travelled[s.story_id] == s for s in ordinary + wide)
+    assert len(travelled["c0"].members) == 400 and {len(m.text) for m in travelled["c0"].members} == {MEMBER_TEXT_CUT}
+    assert 1 < len(travelled["d0"].members) < 5_000
+    assert [m.id for m in travelled["d0"].members] == [m.id for m in endless.members[: len(travelled["d0"].members)]]
 
 
 def test_round_completes_only_when_every_chunk_of_every_partition_arrived() -> None:
