@@ -26,12 +26,12 @@ from streams import dayclose
 RAW, ENRICHED, STORIES = topics.RAW_ITEMS.name, topics.ENRICHED.name, topics.STORIES.name
 BRIEFS, DAY_CLOSED = topics.BRIEFS.name, topics.DAY_CLOSED.name
 FAUST_MODES = ("naive", "batched")  # the agents of benchmarks.baseline_faust
+STORY_QUIET = 3.0  # the story stream is drained when no update came for this long
 
 
 def baseline_topics(mode: str) -> tuple[str, str]:
     """Each faust baseline reads and writes topics of its own (the aiokafka one reads the naive input)."""
     return f"usul.bench.baseline-in.{mode}.v1", f"usul.bench.baseline-out.{mode}.v1"
-STORY_QUIET = 3.0  # the story stream is drained when no update came for this long
 
 
 def percentile(values: list[float], q: float) -> float | None:
