@@ -167,7 +167,7 @@ def test_dockerfile_runs_usul_as_a_non_root_user_with_a_health_check() -> None:
     user = re.findall(r"^USER (\S+)", text, re.M)
     assert user and user[-1].split(":")[0] not in {"root", "0"}
     assert 'ENTRYPOINT ["usul"]' in text and 'CMD ["worker"]' in text
-    assert "HEALTHCHECK" in text and "/healthz" in text
+    assert "HEALTHCHECK" in text and "/livez" in text  # unhealthy once the worker reads nothing
 
 
 def test_dockerfile_passes_hadolint() -> None:
