@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -154,7 +154,7 @@ class HandOver:
     now: datetime
     marker: DayClose
     lens: Lens
-    keys: dict[str, list[str]] = field(default_factory=dict)
+    keys: dict[str, list[str]]  # the lens-day's keys by kind (`_keys_of_day`)
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,8 @@ class Flow:
             return [self.dead("cluster", exc, payload, origin, now)]
         if isinstance(record, DayClose):
             tally.write(state)  # the close counts the items of the run that came before it
-            return self._begin_hand_over(record, lens, state, HandOver(payload, state, origin, now, record, lens))
+            keys = _keys_of_day(state, lens, record.day)
+            return self._begin_hand_over(HandOver(payload, state, origin, now, record, lens, keys))
         if isinstance(record, ItemsJudged):
             for judgement in record.items:
                 tally.mark(lens.slug, record.day, judgement.id, False)
@@ -296,15 +297,14 @@ class Flow:
         self.metrics.story_updates.labels(lens.slug).inc()
         return [Out(topics.STORIES, f"{lens.slug}:{item.day}", story)]
 
-    def _begin_hand_over(self, marker: DayClose, lens: Lens, state: MutableMapping[str, Any],
-                         job: HandOver) -> HandOver:
+    def _begin_hand_over(self, job: HandOver) -> HandOver:
         """The hand-over's writes (retention), done in stream iteration; the rest is `hand_over`."""
-        job.keys.update(_keys_of_day(state, lens, marker.day))
-        if f"{DROPPED}|{lens.slug}|{marker.day}|" in state and not (job.keys["seen"] or job.keys["item"]):
+        lens, day = job.lens, job.marker.day
+        if f"{DROPPED}|{lens.slug}|{day}|" in job.state and not (job.keys["seen"] or job.keys["item"]):
             # closing it again would publish an empty revision over the day's brief
-            raise ValueError(f"lens-day {lens.slug} {marker.day}: its state was dropped after {RETAINED_DAYS} "
+            raise ValueError(f"lens-day {lens.slug} {day}: its state was dropped after {RETAINED_DAYS} "
                              f"days; replay the day's items to close it again")
-        self._expire(state, job.keys["expired"], lens)
+        self._expire(job.state, job.keys["expired"], lens)
         return job
 
     def hand_over(self, job: HandOver) -> list[Out]:

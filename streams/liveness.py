@@ -29,7 +29,7 @@ class StallWatch:
     def sample(self, waiting: int, positions: Mapping[tuple[str, int], int], at: float) -> None:
         """`waiting`: records not yet read on the assigned partitions; `positions`: the next
         offset to read per (topic, partition), as of monotonic time `at`."""
-        moved = dict(positions) != dict(self.positions)
+        moved = positions != self.positions
         self.positions = dict(positions)
         if waiting <= 0 or self.held:
             self.since = None
