@@ -3,9 +3,10 @@
 The decision is a weighted evidence score built from the lens file, so it can be read and tested:
 
 - an AI anchor is required: an AI term in the title, or a strong AI term in the text;
-- category terms add evidence (a title match counts more than a text match; each term once);
+- category terms add evidence (a title match counts more than a text match; each term once; a
+  headline word that is also the AI anchor counts less, since it is one word, not two proofs);
 - noise patterns (self-promotion, help questions, gadgets, stock tips, digests ...) subtract;
-- social posts must clear a higher bar, a primary source earns a small bonus;
+- social posts must clear a higher bar, a primary source or a tier-1 newsroom earns a small bonus;
 - a paper must carry a safety/security/governance term to be news for the lens at all.
 
 English terms are matched on whole words: the text is lower-cased and split on anything that is
@@ -94,9 +95,11 @@ class _Settings:
     corroborating_outlets: int = 0
     scale_bonus: float = 0.0
     primary_bonus: float = 0.3
+    tier1_bonus: float = 0.0
     paper_gate_title: int = 1
     paper_gate_text: int = 2
     secondary_share: float = 0.3
+    anchor_overlap: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,7 @@ def classify(title: str, text: str, source: str, url: str, kind: str, lang: str,
         return Verdict(False, None, 0.0, tuple(reasons))
     chatter = tier == "social" and not _is_link_post(text)
     text_weight = s.text_weight * (s.social_text_factor if chatter else 1.0)
-    scores = _category_scores(c, t_field, x_field, text_weight, reasons)
+    scores = _category_scores(c, t_field, x_field, text_weight, reasons, _hits(c.anchors, t_field))
     if is_paper and c.paper_categories:  # a paper is filed by its angle, not by "language model"
         scores = {name: v for name, v in scores.items() if name in c.paper_categories}
     adjust = _tier_adjust(c, tier, title, text, reasons) + _scale_bonus(c, title, reasons)
@@ -242,12 +245,13 @@ def _paper_gate(c: _Compiled, title: _Field, body: _Field, reasons: list[str]) -
 
 
 def _category_scores(c: _Compiled, title: _Field, body: _Field, text_weight: float,
-                     reasons: list[str]) -> dict[str, float]:
+                     reasons: list[str], anchors: dict[str, float]) -> dict[str, float]:
     s, scores = c.settings, {}
     for name, terms in c.categories:
         in_title, in_text = _hits(terms, title), _hits(terms, body)
         text_only = sorted((w for t, w in in_text.items() if t not in in_title), reverse=True)
-        score = s.title_weight * sum(in_title.values()) + text_weight * sum(text_only[: s.text_terms_cap])
+        titled = sum(w * (s.anchor_overlap if t in anchors else 1.0) for t, w in in_title.items())
+        score = s.title_weight * titled + text_weight * sum(text_only[: s.text_terms_cap])
         if score > 0:
             scores[name] = score
             reasons.append(f"category {name}: {_quote({**in_title, **in_text})}")
@@ -278,6 +282,9 @@ def _tier_adjust(c: _Compiled, tier: str | None, title: str, text: str, reasons:
         if asks and s.question_headline_penalty:  # a headline that asks is commentary, not a report
             reasons.append("headline asks a question")
             return -s.question_headline_penalty
+        if tier == "tier1" and s.tier1_bonus:
+            reasons.append("source: tier1")
+            return s.tier1_bonus
         return 0.0
     if _is_link_post(text):
         reasons.append("source: social link")

@@ -70,6 +70,7 @@ TIME_SCALE_H = 36.0
 LEGAL_MISMATCH_DAMP = 0.55
 ROLE_MISMATCH_DAMP = 0.35
 PREPARED_CACHE = 8192  # items whose tokens are kept: a day close's worth on a real day
+TITLE_CASE_SHARE = 0.75  # capitalised share of a headline's words from which it is Title Case
 RARE_STORIES = 3.0  # a token indexed by more stories than this counts proportionally less
 
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=20260108)
@@ -287,8 +288,11 @@ _GOV_WORDS = {_stem(w) for w in _GOV_RAW}
 
 
 def _title_case(title: str) -> bool:
+    """A headline In Title Case, where a capital proves nothing. A sentence-case headline full of
+    names ("Meta AI app climbs on the App Store after Muse Spark launch") is not one: its names
+    must read as names, or they never meet the same names in another item's text."""
     words = [w for w in _WORD.findall(title) if w.lower() not in _STOP]
-    return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= 0.6
+    return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= TITLE_CASE_SHARE
 
 
 def features(title: str, text: str) -> Counter[str]:

@@ -47,9 +47,10 @@ SIGNALS: tuple[tuple[str, re.Pattern[str], float], ...] = (
     ("scale of compute", re.compile(
         r"\b\d+(?:\.\d+)?\s?GW\b|\b[HBG]\d{2,3}\b|\bGB\d{3}\b|\bdata cent(?:er|re)s?\b|GPUs?\b"), 0.4),
     ("government action", re.compile(
-        r"\b(?:regulators?|legislat\w*|law|bill|executive order|ban(?:s|ned)?|sanction\w*|"
+        r"\b(?:regulat\w*|legislat\w*|law|bill|executive order|ban(?:s|ned)?|sanction\w*|"
         r"investigat\w*|probe|fine[ds]?|antitrust|export controls?|ministry|commission|"
-        r"attorney general|congress|parliament|senate|white house|pentagon)\b", re.I), 0.5),
+        r"attorney general|congress|parliament|senate|white house|pentagon|treasury|"
+        r"(?:prime )?minister|secretary of|court|judge|ruling|ruled)\b", re.I), 0.5),
     ("security impact", re.compile(
         r"\b(?:vulnerabilit\w*|exploit\w*|breach\w*|malware|ransomware|CVE-\d+|cyber\w*|"
         r"hack\w*|supply[- ]chain attack|jailbreak\w*|zero-day)\b", re.I), 0.4),

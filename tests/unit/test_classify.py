@@ -214,3 +214,18 @@ def test_help_and_advice_in_a_news_headline_are_not_noise() -> None:
     post = classify(**make_item(title="Need advice on ChatGPT for medical questions", text="",
                                 source="reddit r/ChatGPT", url="https://www.reddit.com/r/ChatGPT/x"), lens=LENS)
     assert "noise: help-or-career" not in news.reasons and "noise: help-or-career" in post.reasons
+
+
+def test_a_headline_word_that_is_both_anchor_and_category_is_one_piece_of_evidence() -> None:
+    alone = judge(title="Nvidia engineer trims time spent printing Linux memory statistics", text="",
+                  source="phoronix.com", url="https://www.phoronix.com/news/x")
+    backed = judge(title="Nvidia wins AI chip orders from three cloud providers", text="",
+                   source="phoronix.com", url="https://www.phoronix.com/news/y")
+    assert not alone.relevant and backed.relevant
+
+
+def test_a_tier1_newsroom_earns_a_bonus_an_unknown_outlet_does_not() -> None:
+    title, text = "Bank deploys AI agents to handle customer complaints", ""
+    newsroom = judge(title=title, text=text, source="reuters.com", url="https://www.reuters.com/x")
+    unknown = judge(title=title, text=text, source="example-news.net", url="https://example-news.net/x")
+    assert newsroom.relevance > unknown.relevance and "source: tier1" in newsroom.reasons

@@ -305,3 +305,12 @@ def test_attach_joins_the_story_an_item_reports_but_never_opens_one() -> None:
     assert joined is not None and [m.id for m in cluster.load_story(store, LENS, DAY, joined).members] == ["i0", "i1"]
     assert unrelated is None
     assert len(stories_of_day(store, LENS, DAY)) == 1
+
+
+def test_names_in_a_sentence_case_headline_read_as_names() -> None:
+    # Most of this headline's words are capitalised, yet it is written in sentence case: its
+    # product name must meet the same name in another report's text.
+    names = cluster.features("Meta AI app climbs to No. 5 on the App Store after Muse Spark launch", "")
+    assert {"e:muse", "e:spark"} <= names.keys()
+    title_case = cluster.features("Google Is Adding An Inbox That Summarizes Your Emails", "")
+    assert not {"e:adding", "e:summarizes", "e:inbox"} & title_case.keys()
