@@ -21,7 +21,9 @@ Layers, cheapest and surest first (DESIGN.md "Ranking and clustering"):
    story's core tokens, so a big story cannot chain in its whole topic.
 
 Chinese items meet English ones through a small table of field-generic names (companies, labs,
-countries) and through amounts normalised to one spelling ("100 美元" == "$100").
+countries) and words, and through amounts normalised to one spelling ("100 美元" == "$100"). As
+fewer tokens can meet across scripts, the bars are lower there, but a name, an amount or two
+companies must be among what they share.
 
 Store keys (all under one lens and day, so `forget_day` can drop a day):
   story|<lens>|<day>|<story_id>    story head: member ids, centroid, flags (no member texts)
@@ -146,7 +148,8 @@ ZH_TERMS: dict[str, tuple[str, ...]] = {
     "备忘录": ("w:memo",), "专业版": ("e:pro",),
     "股东信": ("w:shareholder", "w:letter"), "股东": ("w:shareholder",), "电力": ("w:power",),
     "容量": ("w:capacity",), "营收": ("w:revenu",), "裁员": ("w:layoff",), "禁令": ("w:ban",),
-    "罚款": ("w:fin",), "法案": ("w:bill",), "合作伙伴": ("w:partnership",), "员工": ("w:employe",),
+    "罚款": ("w:fin",), "法案": ("w:bill",), "合作伙伴": ("w:partnership",), "合作": ("w:partnership",),
+    "员工": ("w:employe",),
 }
 _ZH_W = {t for toks in ZH_TERMS.values() for t in toks}
 _ZH_RE = re.compile("|".join(sorted(map(re.escape, ZH_ENTITIES), key=len, reverse=True)))
@@ -198,6 +201,9 @@ _WEIGHT = {"e": 2.0, "g": 1.0, "n": 3.0, "w": 1.0, "c": 0.4}
 _POINTS = {"e": 1.0, "g": 0.25, "n": 1.5, "w": 0.5, "c": 0.15}
 GENERIC_POINTS_CAP = 0.75  # many shared generic names still never make a story on their own
 MIN_SPECIFIC_POINTS = 1.0
+# Across scripts only names, amounts and ZH_TERMS words can meet, so fewer points are within
+# reach: the bars are lower by this much, and a name must be among them (`_names_meet`).
+CROSS_SCRIPT_RELIEF = 0.5
 BIGRAM_POINTS_CAP = 0.6
 # Aggregator boilerplate (Hacker News, Reddit) and bare URLs say nothing about the event.
 _BOILER = re.compile(
@@ -384,8 +390,12 @@ def _as_store(store: StoryStore | Store) -> StoryStore:
 # ---------------------------------------------------------------- scoring candidates
 
 
+def _has_cjk(vec: dict[str, float]) -> bool:
+    return any(t[0] == "c" for t in vec)
+
+
 def _cjk_heavy(vec: dict[str, float]) -> bool:
-    if not any(t[0] == "c" for t in vec):  # most items: no Chinese at all
+    if not _has_cjk(vec):  # most items: no Chinese at all
         return False
     total = sum(v * v for v in vec.values()) or 1.0
     return sum(v * v for t, v in vec.items() if t[0] == "c") / total > 0.3
@@ -404,6 +414,12 @@ def _points(shared: set[str], rare: dict[str, float]) -> tuple[float, float]:
     specific += min(sum(_POINTS["c"] * rare.get(t, 1.0) for t in shared if t[0] == "c"), BIGRAM_POINTS_CAP)
     generic = sum(_POINTS["g"] for t in shared if t[0] == "g")
     return specific + min(generic, GENERIC_POINTS_CAP), specific
+
+
+def _names_meet(shared: set[str]) -> bool:
+    """Across scripts, translated words ("power", "partnership") are too common to tie two reports
+    on their own: they must also share a name or an amount, or two companies."""
+    return any(t[0] in "en" for t in shared) or len({t for t in shared if t[2:] in _COMPANIES}) >= 2
 
 
 def _core(head: dict[str, Any]) -> set[str]:
@@ -471,10 +487,15 @@ def match_score(probe: Probe, head: dict[str, Any], min_points: float) -> float 
     the cosine is not worth computing then.
     """
     vec, centroid = probe.vec, head["centroid"]
+    across = _has_cjk(vec) != _has_cjk(centroid)  # a Chinese report and an English story
+    relief = CROSS_SCRIPT_RELIEF if across else 0.0
     if probe.cjk != _cjk_heavy(centroid):  # words meet only through the ZH_TERMS table
         vec, centroid = _across_scripts(vec), _across_scripts(centroid)
-    points, specific = _points(vec.keys() & centroid.keys() & _core(head), probe.rare)
-    if specific < MIN_SPECIFIC_POINTS or points < min_points:
+    shared = vec.keys() & centroid.keys() & _core(head)
+    points, specific = _points(shared, probe.rare)
+    if specific < MIN_SPECIFIC_POINTS - relief or points < min_points - relief:
+        return None
+    if across and not _names_meet(shared):
         return None
     hours = abs((probe.event_at - datetime.fromisoformat(head["last_event"])).total_seconds()) / 3600
     score = _cosine(vec, centroid) * (0.8 + 0.2 * math.exp(-hours / TIME_SCALE_H))

@@ -314,3 +314,24 @@ def test_names_in_a_sentence_case_headline_read_as_names() -> None:
     assert {"e:muse", "e:spark"} <= names.keys()
     title_case = cluster.features("Google Is Adding An Inbox That Summarizes Your Emails", "")
     assert not {"e:adding", "e:summarizes", "e:inbox"} & title_case.keys()
+
+
+def test_a_chinese_report_of_a_memo_between_two_labs_meets_the_english_story() -> None:
+    # Across scripts only names, amounts and translated words can meet: two labs and "memo".
+    store: dict[str, Any] = {}
+    en = _item(1, "cnbc.com", "OpenAI slams Anthropic in memo to shareholders as its leading AI rival gains momentum",
+               "OpenAI told shareholders in a memo that Anthropic is growing faster than expected.")
+    zh = _item(2, "ithome.com", "OpenAI 备忘录嘲讽老对手 Anthropic：算力规模太小",
+               "OpenAI 在致投资者的备忘录中称 AI 对手 Anthropic 的算力规模太小。", lang="zh")
+    ids = assign_all(store, [en, zh])
+    assert ids["i1"] == ids["i2"]
+
+
+def test_across_scripts_translated_words_alone_do_not_make_one_story() -> None:
+    store: dict[str, Any] = {}
+    en = _item(1, "cnbc.com", "Google expands partnership with Intel for AI chips",
+               "Google and Intel will work together on data center chips as power demand grows.")
+    zh = _item(2, "ithome.com", "科技巨头 AI 需求激增，大举投资小型模块化反应堆",
+               "随着 AI 数据中心电力需求激增，巨头们与核能企业合作，提供资金支持。", lang="zh")
+    ids = assign_all(store, [en, zh])
+    assert ids["i1"] != ids["i2"]
