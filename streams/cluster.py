@@ -18,7 +18,8 @@ Layers, cheapest and surest first (DESIGN.md "Ranking and clustering"):
    regulator reacting to a launch) damps the score, so follow-on developments by another actor
    open their own story. Tokens that many of the day's stories carry ("Trump", "CES", "LLM")
    count less, judged from the length of their index lists, and points are counted only on a
-   story's core tokens, so a big story cannot chain in its whole topic.
+   story's core tokens, so a big story cannot chain in its whole topic. A headline without text
+   may join on fewer points if its score clears the bar by a margin.
 
 Chinese items meet English ones through a small table of field-generic names (companies, labs,
 countries) and words, and through amounts normalised to one spelling ("100 美元" == "$100"). As
@@ -204,6 +205,11 @@ MIN_SPECIFIC_POINTS = 1.0
 # Across scripts only names, amounts and ZH_TERMS words can meet, so fewer points are within
 # reach: the bars are lower by this much, and a name must be among them (`_names_meet`).
 CROSS_SCRIPT_RELIEF = 0.5
+# A report that is a headline alone (a wire item without text) has few words to share: it may
+# join on this many fewer points, if its score clears the join bar by HEADLINE_MARGIN.
+HEADLINE_TOKENS = 12
+HEADLINE_RELIEF = 0.25
+HEADLINE_MARGIN = 0.1
 BIGRAM_POINTS_CAP = 0.6
 # Aggregator boilerplate (Hacker News, Reddit) and bare URLs say nothing about the event.
 _BOILER = re.compile(
@@ -471,13 +477,14 @@ class Probe:
     event_at: datetime
     roles: dict[str, Any] | None
     cjk: bool
+    headline: bool  # so few tokens that it is a headline with little or no text
     juris: set[str]
     legal: bool
 
     @classmethod
     def of(cls, vec: dict[str, float], rare: dict[str, float], event_at: datetime,
            roles: dict[str, Any] | None) -> Probe:
-        return cls(vec, rare, event_at, roles, _cjk_heavy(vec), *_flags(vec))
+        return cls(vec, rare, event_at, roles, _cjk_heavy(vec), len(vec) <= HEADLINE_TOKENS, *_flags(vec))
 
 
 def match_score(probe: Probe, head: dict[str, Any], min_points: float) -> float | None:
@@ -488,15 +495,19 @@ def match_score(probe: Probe, head: dict[str, Any], min_points: float) -> float 
     """
     vec, centroid = probe.vec, head["centroid"]
     across = _has_cjk(vec) != _has_cjk(centroid)  # a Chinese report and an English story
-    relief = CROSS_SCRIPT_RELIEF if across else 0.0
     if probe.cjk != _cjk_heavy(centroid):  # words meet only through the ZH_TERMS table
         vec, centroid = _across_scripts(vec), _across_scripts(centroid)
     shared = vec.keys() & centroid.keys() & _core(head)
     points, specific = _points(shared, probe.rare)
-    if specific < MIN_SPECIFIC_POINTS - relief or points < min_points - relief:
+    if across:
+        if specific < MIN_SPECIFIC_POINTS - CROSS_SCRIPT_RELIEF or points < min_points - CROSS_SCRIPT_RELIEF:
+            return None
+        if not _names_meet(shared):
+            return None
+    elif specific < MIN_SPECIFIC_POINTS or points < min_points - (HEADLINE_RELIEF if probe.headline else 0.0):
         return None
-    if across and not _names_meet(shared):
-        return None
+    # a headline-only report let in under the points bar must clear the score bar by a margin
+    margin = HEADLINE_MARGIN if not across and points < min_points else 0.0
     hours = abs((probe.event_at - datetime.fromisoformat(head["last_event"])).total_seconds()) / 3600
     score = _cosine(vec, centroid) * (0.8 + 0.2 * math.exp(-hours / TIME_SCALE_H))
     if probe.juris and head["juris"] and not probe.juris & set(head["juris"]):
@@ -505,7 +516,7 @@ def match_score(probe: Probe, head: dict[str, Any], min_points: float) -> float 
         score *= LEGAL_MISMATCH_DAMP  # a lawsuit or probe about a launch is a new development
     if probe.roles is not None and head.get("roles") and roles_disagree(probe.roles, head["roles"]):
         score *= ROLE_MISMATCH_DAMP  # another actor or another action: a follow-on story
-    return score
+    return score - margin
 
 
 def _candidates(st: StoryStore, lens: str, day: str, tokens: list[str]) -> list[str]:

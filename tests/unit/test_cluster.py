@@ -335,3 +335,14 @@ def test_across_scripts_translated_words_alone_do_not_make_one_story() -> None:
                "随着 AI 数据中心电力需求激增，巨头们与核能企业合作，提供资金支持。", lang="zh")
     ids = assign_all(store, [en, zh])
     assert ids["i1"] != ids["i2"]
+
+
+def test_two_headline_only_wire_reports_of_one_order_form_one_story() -> None:
+    # No text to share words from: the headlines alone must be enough when they agree closely.
+    store: dict[str, Any] = {}
+    first = _item(1, "channelnewsasia.com",
+                  "EU Commission has ordered X to retain all Grok documents until end 2026, spokesperson says", "")
+    second = _item(2, "channelnewsasia.com",
+                   "EU orders X to keep Grok documents for longer amid sexualised AI photos furore", "")
+    ids = assign_all(store, [first, second])
+    assert ids["i1"] == ids["i2"]
