@@ -125,7 +125,8 @@ _GENERIC = set(
 # Field-generic Chinese names -> the English token they meet (companies, labs, countries).
 ZH_ENTITIES: dict[str, str] = {
     "英伟达": "nvidia", "谷歌": "google", "微软": "microsoft", "苹果公司": "apple", "亚马逊": "amazon",
-    "英特尔": "intel", "阿里巴巴": "alibaba", "阿里云": "alibaba", "腾讯": "tencent", "百度": "baidu",
+    "英特尔": "intel", "阿里巴巴": "alibaba", "阿里云": "alibaba", "阿里": "alibaba", "腾讯": "tencent",
+    "百度": "baidu",
     "字节跳动": "bytedance", "华为": "huawei", "小米": "xiaomi", "三星": "samsung", "台积电": "tsmc",
     "特斯拉": "tesla", "深度求索": "deepseek", "智谱": "zhipu", "月之暗面": "moonshot",
     "甲骨文": "oracle", "高通": "qualcomm", "博通": "broadcom", "超微": "amd", "脸书": "facebook",
@@ -137,6 +138,10 @@ ZH_ENTITIES: dict[str, str] = {
     "黄仁勋": "huang", "奥特曼": "altman", "阿尔特曼": "altman", "马斯克": "musk", "扎克伯格": "zuckerberg",
     "纳德拉": "nadella", "皮查伊": "pichai", "贾西": "jassy", "阿莫迪": "amodei", "哈萨比斯": "hassabis",
     "苏姿丰": "lisa su", "辛顿": "hinton", "杨立昆": "lecun", "孙正义": "masayoshi son",
+    # ... and the heads of government and economic officials the field's news quotes most
+    "特朗普": "trump", "拜登": "biden", "万斯": "vance", "贝森特": "bessent", "鲍威尔": "powell",
+    "卢特尼克": "lutnick", "习近平": "xi", "斯塔默": "starmer", "马克龙": "macron", "冯德莱恩": "von der leyen",
+    "莫迪": "modi", "普京": "putin",
 }
 # Field-generic Chinese words -> the English word tokens they meet (stems as `_stem` writes them).
 ZH_TERMS: dict[str, tuple[str, ...]] = {

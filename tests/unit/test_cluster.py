@@ -346,3 +346,8 @@ def test_two_headline_only_wire_reports_of_one_order_form_one_story() -> None:
                    "EU orders X to keep Grok documents for longer amid sexualised AI photos furore", "")
     ids = assign_all(store, [first, second])
     assert ids["i1"] == ids["i2"]
+
+
+def test_officials_and_short_company_names_in_chinese_meet_their_english_names() -> None:
+    tokens = cluster.features("贝森特与鲍威尔召集华尔街开会", "阿里发布新的视频模型")
+    assert {"e:bessent", "e:powell", "e:alibaba"} <= tokens.keys()
