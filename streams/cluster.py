@@ -126,8 +126,7 @@ _GENERIC = set(
 ZH_ENTITIES: dict[str, str] = {
     "英伟达": "nvidia", "谷歌": "google", "微软": "microsoft", "苹果公司": "apple", "亚马逊": "amazon",
     "英特尔": "intel", "阿里巴巴": "alibaba", "阿里云": "alibaba", "阿里": "alibaba", "腾讯": "tencent",
-    "百度": "baidu",
-    "字节跳动": "bytedance", "华为": "huawei", "小米": "xiaomi", "三星": "samsung", "台积电": "tsmc",
+    "百度": "baidu", "字节跳动": "bytedance", "华为": "huawei", "小米": "xiaomi", "三星": "samsung", "台积电": "tsmc",
     "特斯拉": "tesla", "深度求索": "deepseek", "智谱": "zhipu", "月之暗面": "moonshot",
     "甲骨文": "oracle", "高通": "qualcomm", "博通": "broadcom", "超微": "amd", "脸书": "facebook",
     "星际之门": "stargate", "五角大楼": "pentagon", "白宫": "white house", "国防部": "pentagon",

@@ -50,7 +50,7 @@ SIGNALS: tuple[tuple[str, re.Pattern[str], float], ...] = (
         r"\b(?:regulat\w*|legislat\w*|law|bill|executive order|ban(?:s|ned)?|sanction\w*|"
         r"investigat\w*|probe|fine[ds]?|antitrust|export controls?|ministry|commission|"
         r"attorney general|congress|parliament|senate|white house|pentagon|treasury|"
-        r"(?:prime )?minister|secretary of|court|judge|ruling|ruled)\b", re.I), 0.5),
+        r"minister|secretary of|court|judge|ruling|ruled)\b", re.I), 0.5),
     ("security impact", re.compile(
         r"\b(?:vulnerabilit\w*|exploit\w*|breach\w*|malware|ransomware|CVE-\d+|cyber\w*|"
         r"hack\w*|supply[- ]chain attack|jailbreak\w*|zero-day)\b", re.I), 0.4),

@@ -137,3 +137,12 @@ def test_score_is_monotonic_in_independent_sources(
     after = make_story([*members, _m(99, new_outlet, kind=extra[1], text=extra[2])],
                        category=category)
     assert score_story(after, LENS)[0] >= score_story(before, LENS)[0]
+
+
+def test_courts_ministers_and_the_treasury_are_government_action() -> None:
+    for title in ("Court rules against lab in copyright case", "Treasury warns banks about model's cyber risks",
+                  "Minister orders review of chatbot", "Regulatory worries halt data center project"):
+        acting = make_story([_m(1, "reuters.com", title=title), _m(2, "theverge.com")])
+        assert any(r.startswith("government action") for r in score_story(acting, LENS)[2]), title
+    quiet = make_story([_m(1, "reuters.com", title="Lab opens office in Paris"), _m(2, "theverge.com")])
+    assert not any(r.startswith("government action") for r in score_story(quiet, LENS)[2])
