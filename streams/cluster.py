@@ -404,8 +404,8 @@ def _has_cjk(vec: dict[str, float]) -> bool:
     return any(t[0] == "c" for t in vec)
 
 
-def _cjk_heavy(vec: dict[str, float]) -> bool:
-    if not _has_cjk(vec):  # most items: no Chinese at all
+def _cjk_heavy(vec: dict[str, float], has_cjk: bool | None = None) -> bool:
+    if not (_has_cjk(vec) if has_cjk is None else has_cjk):  # most items: no Chinese at all
         return False
     total = sum(v * v for v in vec.values()) or 1.0
     return sum(v * v for t, v in vec.items() if t[0] == "c") / total > 0.3
@@ -481,6 +481,7 @@ class Probe:
     event_at: datetime
     roles: dict[str, Any] | None
     cjk: bool
+    chinese: bool  # any Chinese token at all
     headline: bool  # so few tokens that it is a headline with little or no text
     juris: set[str]
     legal: bool
@@ -488,7 +489,9 @@ class Probe:
     @classmethod
     def of(cls, vec: dict[str, float], rare: dict[str, float], event_at: datetime,
            roles: dict[str, Any] | None) -> Probe:
-        return cls(vec, rare, event_at, roles, _cjk_heavy(vec), len(vec) <= HEADLINE_TOKENS, *_flags(vec))
+        chinese = _has_cjk(vec)
+        return cls(vec, rare, event_at, roles, _cjk_heavy(vec, chinese), chinese, len(vec) <= HEADLINE_TOKENS,
+                   *_flags(vec))
 
 
 def match_score(probe: Probe, head: dict[str, Any], min_points: float) -> float | None:
@@ -498,8 +501,9 @@ def match_score(probe: Probe, head: dict[str, Any], min_points: float) -> float 
     the cosine is not worth computing then.
     """
     vec, centroid = probe.vec, head["centroid"]
-    across = _has_cjk(vec) != _has_cjk(centroid)  # a Chinese report and an English story
-    if probe.cjk != _cjk_heavy(centroid):  # words meet only through the ZH_TERMS table
+    chinese = _has_cjk(centroid)
+    across = probe.chinese != chinese  # a Chinese report and an English story
+    if probe.cjk != _cjk_heavy(centroid, chinese):  # words meet only through the ZH_TERMS table
         vec, centroid = _across_scripts(vec), _across_scripts(centroid)
     shared = vec.keys() & centroid.keys() & _core(head)
     points, specific = _points(shared, probe.rare)
