@@ -316,36 +316,35 @@ def test_names_in_a_sentence_case_headline_read_as_names() -> None:
     assert not {"e:adding", "e:summarizes", "e:inbox"} & title_case.keys()
 
 
+def _one_story(first: tuple[str, str, str], second: tuple[str, str, str], **second_kw: Any) -> bool:
+    """Whether two reports (outlet, title, text), placed in this order, end in one story."""
+    ids = assign_all({}, [_item(1, *first), _item(2, *second, **second_kw)])
+    return ids["i1"] == ids["i2"]
+
+
 def test_a_chinese_report_of_a_memo_between_two_labs_meets_the_english_story() -> None:
     # Across scripts only names, amounts and translated words can meet: two labs and "memo".
-    store: dict[str, Any] = {}
-    en = _item(1, "cnbc.com", "OpenAI slams Anthropic in memo to shareholders as its leading AI rival gains momentum",
-               "OpenAI told shareholders in a memo that Anthropic is growing faster than expected.")
-    zh = _item(2, "ithome.com", "OpenAI 备忘录嘲讽老对手 Anthropic：算力规模太小",
-               "OpenAI 在致投资者的备忘录中称 AI 对手 Anthropic 的算力规模太小。", lang="zh")
-    ids = assign_all(store, [en, zh])
-    assert ids["i1"] == ids["i2"]
+    assert _one_story(
+        ("cnbc.com", "OpenAI slams Anthropic in memo to shareholders as its leading AI rival gains momentum",
+         "OpenAI told shareholders in a memo that Anthropic is growing faster than expected."),
+        ("ithome.com", "OpenAI 备忘录嘲讽老对手 Anthropic：算力规模太小",
+         "OpenAI 在致投资者的备忘录中称 AI 对手 Anthropic 的算力规模太小。"), lang="zh")
 
 
 def test_across_scripts_translated_words_alone_do_not_make_one_story() -> None:
-    store: dict[str, Any] = {}
-    en = _item(1, "cnbc.com", "Google expands partnership with Intel for AI chips",
-               "Google and Intel will work together on data center chips as power demand grows.")
-    zh = _item(2, "ithome.com", "科技巨头 AI 需求激增，大举投资小型模块化反应堆",
-               "随着 AI 数据中心电力需求激增，巨头们与核能企业合作，提供资金支持。", lang="zh")
-    ids = assign_all(store, [en, zh])
-    assert ids["i1"] != ids["i2"]
+    assert not _one_story(
+        ("cnbc.com", "Google expands partnership with Intel for AI chips",
+         "Google and Intel will work together on data center chips as power demand grows."),
+        ("ithome.com", "科技巨头 AI 需求激增，大举投资小型模块化反应堆",
+         "随着 AI 数据中心电力需求激增，巨头们与核能企业合作，提供资金支持。"), lang="zh")
 
 
 def test_two_headline_only_wire_reports_of_one_order_form_one_story() -> None:
     # No text to share words from: the headlines alone must be enough when they agree closely.
-    store: dict[str, Any] = {}
-    first = _item(1, "channelnewsasia.com",
-                  "EU Commission has ordered X to retain all Grok documents until end 2026, spokesperson says", "")
-    second = _item(2, "channelnewsasia.com",
-                   "EU orders X to keep Grok documents for longer amid sexualised AI photos furore", "")
-    ids = assign_all(store, [first, second])
-    assert ids["i1"] == ids["i2"]
+    assert _one_story(
+        ("channelnewsasia.com", "EU Commission has ordered X to retain all Grok documents until end 2026, "
+         "spokesperson says", ""),
+        ("channelnewsasia.com", "EU orders X to keep Grok documents for longer amid sexualised AI photos furore", ""))
 
 
 def test_officials_and_short_company_names_in_chinese_meet_their_english_names() -> None:
