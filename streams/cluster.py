@@ -480,7 +480,7 @@ class Probe:
     rare: dict[str, float]
     event_at: datetime
     roles: dict[str, Any] | None
-    cjk: bool
+    cjk_heavy: bool  # Chinese weighs most: compared on names and ZH_TERMS words only
     chinese: bool  # any Chinese token at all
     headline: bool  # so few tokens that it is a headline with little or no text
     juris: set[str]
@@ -503,16 +503,14 @@ def match_score(probe: Probe, head: dict[str, Any], min_points: float) -> float 
     vec, centroid = probe.vec, head["centroid"]
     chinese = _has_cjk(centroid)
     across = probe.chinese != chinese  # a Chinese report and an English story
-    if probe.cjk != _cjk_heavy(centroid, chinese):  # words meet only through the ZH_TERMS table
+    if probe.cjk_heavy != _cjk_heavy(centroid, chinese):  # words meet only through the ZH_TERMS table
         vec, centroid = _across_scripts(vec), _across_scripts(centroid)
     shared = vec.keys() & centroid.keys() & _core(head)
     points, specific = _points(shared, probe.rare)
-    if across:
-        if specific < MIN_SPECIFIC_POINTS - CROSS_SCRIPT_RELIEF or points < min_points - CROSS_SCRIPT_RELIEF:
-            return None
-        if not _names_meet(shared):
-            return None
-    elif specific < MIN_SPECIFIC_POINTS or points < min_points - (HEADLINE_RELIEF if probe.headline else 0.0):
+    relief = CROSS_SCRIPT_RELIEF if across else HEADLINE_RELIEF if probe.headline else 0.0
+    if points < min_points - relief or specific < MIN_SPECIFIC_POINTS - (relief if across else 0.0):
+        return None
+    if across and not _names_meet(shared):
         return None
     # a headline-only report let in under the points bar must clear the score bar by a margin
     margin = HEADLINE_MARGIN if not across and points < min_points else 0.0
