@@ -36,7 +36,7 @@ _MEMO_LIMIT = 20_000
 _LINK_POST_CHARS = 40
 _LINK_POST_MARKERS = ("submitted by", "article url:", "[link]")
 _URL = re.compile(r"\(?\[?https?://\S+")
-_BIG_MONEY = re.compile(r"(?:[$€£]\s?\d[\d.,]*\s?(?:billion|bn|trillion|tn)\b|\d[\d.,]*\s?(?:billion|trillion)\s"
+_BIG_MONEY = re.compile(r"(?:[$€£]\s?\d[\d.,]*\s?(?:billion|bn|b|trillion|tn|t)\b|\d[\d.,]*\s?(?:billion|trillion)\s"
                         r"(?:dollars|euros|pounds|yuan)|\d+(?:\.\d+)?\s?(?:亿|万亿)(?:美元|欧元|英镑))", re.IGNORECASE)
 # Feeds glue a section tag to the last word ("vulnerabilitiesTechnology sector"): a lower-case
 # run followed by a capitalised word is also read split, so both spellings can match.
@@ -100,6 +100,7 @@ class _Settings:
     paper_gate_text: int = 2
     secondary_share: float = 0.3
     anchor_overlap: float = 1.0
+    actor_bonus: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class _Compiled:
     anchors: _Terms
     strong_anchors: _Terms
     paper_terms: _Terms
+    actors: _Terms
     paper_categories: frozenset[str]
     categories: tuple[tuple[str, _Terms], ...]
     noise: tuple[_Noise, ...]
@@ -163,6 +165,7 @@ def classify(title: str, text: str, source: str, url: str, kind: str, lang: str,
     if is_paper and c.paper_categories:  # a paper is filed by its angle, not by "language model"
         scores = {name: v for name, v in scores.items() if name in c.paper_categories}
     adjust = _tier_adjust(c, tier, title, text, reasons) + _scale_bonus(c, title, reasons)
+    adjust += _actor_bonus(c, t_field, tier, reasons)
     penalty = _noise_penalty(c, t_field, "title", tier, reasons)
     verdict = _decide(c, anchor, scores, penalty, adjust, reasons)
     if not verdict.relevant:
@@ -301,6 +304,16 @@ def _scale_bonus(c: _Compiled, title: str, reasons: list[str]) -> float:
     return c.settings.scale_bonus
 
 
+def _actor_bonus(c: _Compiled, title: _Field, tier: str | None, reasons: list[str]) -> float:
+    """A news headline naming one of the lens's key actors: their own moves are the field's news.
+    Not for social posts (chatter names them too) nor for primary sources (a lab names itself in
+    every title; the primary bonus already counts it speaking)."""
+    if not c.settings.actor_bonus or tier in ("social", "primary") or not _hits(c.actors, title):
+        return 0.0
+    reasons.append(f"key actor {_quote(_hits(c.actors, title))}")
+    return c.settings.actor_bonus
+
+
 def _is_link_post(text: str) -> bool:
     """A post that only shares a link (aggregator boilerplate, or a bare URL and a few words)."""
     body = text.lstrip().lower()
@@ -401,6 +414,7 @@ def _compile(lens: Lens) -> _Compiled:
         "anchor": (_list(cfg, "ai_terms"), {}),
         "strong": (_list(cfg, "strong_ai_terms"), {}),
         "paper": (_list(cfg, "paper_terms"), {}),
+        "actor": (list(lens.key_actors), {}),
     }
     lists.update({f"category:{n}": (list(cat.terms), weights) for n, cat in lens.categories.items()})
     lists.update({f"noise:{n}": (_list(_as_dict(spec), "terms"), {}) for n, spec in noise_specs.items()})
@@ -410,6 +424,7 @@ def _compile(lens: Lens) -> _Compiled:
         anchors=_Terms("anchor"),
         strong_anchors=_Terms("strong"),
         paper_terms=_Terms("paper"),
+        actors=_Terms("actor"),
         paper_categories=frozenset(map(str, _list(cfg, "paper_categories"))),
         categories=tuple((n, _Terms(f"category:{n}")) for n in lens.categories),
         noise=tuple(_noise(label, spec) for label, spec in noise_specs.items()),

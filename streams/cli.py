@@ -16,7 +16,11 @@ SAMPLE_DAY = "2026-01-08"
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "eval":  # only `usul eval` passes its options on (to streams.evaluate)
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.rest = extra
     if args.command != "worker":  # faust handles its own signals; elsewhere SIGTERM must run cleanup
         signal.signal(signal.SIGTERM, _terminated)
     try:
@@ -75,7 +79,6 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("topics", help="create the catalogue's topics").set_defaults(run=cmd_topics)
     evaluate = commands.add_parser("eval", help="relevance, clustering and ranking against labeled real days",
                                    add_help=False)
-    evaluate.add_argument("rest", nargs=argparse.REMAINDER)
     evaluate.set_defaults(run=cmd_eval)
     schemas = commands.add_parser("schemas", help="write each topic's JSON Schema under models/schemas")
     schemas.set_defaults(run=cmd_schemas)

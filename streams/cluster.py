@@ -66,6 +66,8 @@ INDEX_CAP = 40  # story ids kept per index token: bounds retrieval on very commo
 MAX_CANDIDATES = 12  # stories scored per item and day
 JOIN_SCORE = 0.22
 JOIN_POINTS = 1.75
+RELEVANT_BAR = 0.5  # the classifier's relevance bar (streams.classify.Verdict)
+ASSOCIATION_STRICTNESS = 0.5  # join score an associated item needs per unit of relevance it lacks
 CROSS_DAY_SCORE = 0.45
 CROSS_DAY_POINTS = 3.0
 LOOKBACK_DAYS = 3
@@ -676,7 +678,7 @@ def _is_paper(item: EnrichedItem) -> bool:
     return item.kind == "paper" or "arxiv.org/" in item.canonical_url
 
 
-def _find_story(st: StoryStore, item: EnrichedItem, text: Prepared) -> tuple[str | None, int]:
+def _find_story(st: StoryStore, item: EnrichedItem, text: Prepared, join_score: float) -> tuple[str | None, int]:
     if item.canonical_url:
         sid = st.get("url", item.lens, item.day, item.canonical_url)
         if sid is not None:
@@ -684,7 +686,7 @@ def _find_story(st: StoryStore, item: EnrichedItem, text: Prepared) -> tuple[str
     sid, n_dup = _near_duplicate(st, item, text)
     if sid is not None or _is_paper(item):  # a paper joins only copies of itself
         return sid, n_dup
-    sid, n_sim = _best(st, item.lens, item.day, text.vec, item.event_at, JOIN_SCORE, JOIN_POINTS, text.roles)
+    sid, n_sim = _best(st, item.lens, item.day, text.vec, item.event_at, join_score, JOIN_POINTS, text.roles)
     return sid, n_dup + n_sim
 
 
@@ -728,6 +730,12 @@ def attach(store: StoryStore | Store, item: EnrichedItem) -> str | None:
     return sid
 
 
+def association_bar(relevance: float) -> float:
+    """The similarity an item under the lens's bar needs to join a story: the less it says for
+    itself, the more closely it must match ("AMD's new PC" is not "AMD revives old chips")."""
+    return JOIN_SCORE + ASSOCIATION_STRICTNESS * max(0.0, RELEVANT_BAR - relevance)
+
+
 @dataclass(frozen=True)
 class Prepared:
     """What clustering reads from an item's text. Shared through a cache: never modified, and
@@ -754,7 +762,7 @@ def _place(st: StoryStore, item: EnrichedItem, may_open: bool) -> tuple[str | No
     if entry is not None:
         return str(entry["story"]), False
     text = _prepared(item.title, item.text)
-    sid, compared = _find_story(st, item, text)
+    sid, compared = _find_story(st, item, text, JOIN_SCORE if item.relevant else association_bar(item.relevance))
     if sid is None and not may_open:
         STATS.record(compared)
         return None, False

@@ -21,7 +21,7 @@ RELEVANT = ("reuters.com", "OpenAI signs $2 billion chatbot deal with Acme Healt
             "OpenAI agreed a $2 billion deal to license its chatbot to Acme Health, the companies said "
             "on Thursday.")
 # the same development, worded with too little of the lens's vocabulary to be relevant alone
-SAME_UNDER_BAR = ("theverge.com", "Acme Health tie-up with OpenAI draws attention",
+SAME_UNDER_BAR = ("neowin.net", "Acme Health tie-up with OpenAI draws attention",
                   "The tie-up between OpenAI and Acme Health, announced on Thursday, drew attention from "
                   "hospitals.")
 INBOX = "Zephyr Mail gets an AI inbox that sorts your messages"

@@ -229,3 +229,18 @@ def test_a_tier1_newsroom_earns_a_bonus_an_unknown_outlet_does_not() -> None:
     newsroom = judge(title=title, text=text, source="reuters.com", url="https://www.reuters.com/x")
     unknown = judge(title=title, text=text, source="example-news.net", url="https://example-news.net/x")
     assert newsroom.relevance > unknown.relevance and "source: tier1" in newsroom.reasons
+
+
+def test_a_news_headline_naming_a_key_actor_earns_a_bonus_a_post_or_the_actor_itself_does_not() -> None:
+    named, unnamed = "Microsoft plans a data center in a Michigan township", "Firm plans a data center in a Michigan township"
+    news = judge(title=named, text="", source="neowin.net", url="https://www.neowin.net/x")
+    plain = judge(title=unnamed, text="", source="neowin.net", url="https://www.neowin.net/y")
+    post = judge(title=named, text="", source="reddit r/technology", url="https://www.reddit.com/r/technology/x")
+    own = judge(title="OpenAI for Healthcare", text="", source="openai.com", url="https://openai.com/index/x")
+    assert news.relevance > plain.relevance and any(r.startswith("key actor") for r in news.reasons)
+    assert not any(r.startswith("key actor") for r in (*post.reasons, *own.reasons))
+
+
+def test_billions_written_as_b_count_as_billions() -> None:
+    verdict = judge(title="Anthropic reportedly raising $10B at $350B valuation", text="")
+    assert "scale: billions in the headline" in verdict.reasons

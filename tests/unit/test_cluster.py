@@ -307,6 +307,24 @@ def test_attach_joins_the_story_an_item_reports_but_never_opens_one() -> None:
     assert len(stories_of_day(store, LENS, DAY)) == 1
 
 
+def test_an_item_under_the_bar_must_match_more_closely_the_less_it_says_for_itself() -> None:
+    # Same companies, same chips, another development: close enough for a report that is nearly
+    # relevant on its own, too loose for one with no category evidence at all.
+    story = ("theverge.com", "Nvidia and AMD consider reviving old chips as memory prices soar",
+             "Nvidia and AMD are weighing a return to older GPU chips because memory prices have soared for PC makers.")
+    other = ("techradar.com", "AMD will launch its first PC in 2026 with Ryzen AI chips",
+             "AMD is launching its own PC next year, built around Ryzen AI Halo, to take on Apple's Mac Studio.")
+
+    def attached(relevance: float) -> bool:
+        store: dict[str, Any] = {}
+        assign(store, _item(0, *story))
+        return cluster.attach(store, _item(1, *other, relevant=False, relevance=relevance)) is not None
+
+    assert cluster.association_bar(0.0) > cluster.association_bar(0.4) > cluster.JOIN_SCORE
+    assert cluster.association_bar(0.5) == cluster.JOIN_SCORE
+    assert attached(0.45) and not attached(0.0)
+
+
 def test_names_in_a_sentence_case_headline_read_as_names() -> None:
     # Most of this headline's words are capitalised, yet it is written in sentence case: its
     # product name must meet the same name in another report's text.
