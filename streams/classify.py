@@ -25,7 +25,9 @@ from urllib.parse import urlsplit
 
 from models.lens import Lens
 
-__all__ = ["Verdict", "associable", "classify", "corroborated", "source_tier"]
+__all__ = ["RELEVANCE_BAR", "Verdict", "associable", "classify", "corroborated", "source_tier"]
+
+RELEVANCE_BAR = 0.5  # an item is relevant from this relevance up
 
 ANCHOR = "ai anchor"  # the reason that says the item is about AI at all
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -45,7 +47,7 @@ _GLUED = re.compile(r"([a-z]{3})([A-Z][a-z])")
 
 @dataclass(frozen=True)
 class Verdict:
-    """The lens's judgement of one item: relevance in [0, 1] (0.5 is the bar) and why."""
+    """The lens's judgement of one item: relevance in [0, 1] (RELEVANCE_BAR is the bar) and why."""
 
     relevant: bool
     category: str | None
@@ -330,7 +332,7 @@ def _decide(c: _Compiled, anchor: float, scores: dict[str, float], penalty: floa
     rest = sum(scores.values()) - scores[category]
     evidence = anchor + scores[category] + c.settings.secondary_share * rest + adjust - penalty
     relevance = min(max(evidence / (2 * c.settings.threshold), 0.0), 1.0)
-    return Verdict(relevance >= 0.5, category, round(relevance, 3), tuple(reasons))
+    return Verdict(relevance >= RELEVANCE_BAR, category, round(relevance, 3), tuple(reasons))
 
 
 def _best(c: _Compiled, scores: dict[str, float]) -> str | None:

@@ -52,6 +52,7 @@ from datasketch import MinHash
 
 from models.items import EnrichedItem
 from models.stories import Story, StoryMember
+from streams.classify import RELEVANCE_BAR
 
 Store = MutableMapping[str, Any]
 
@@ -66,7 +67,6 @@ INDEX_CAP = 40  # story ids kept per index token: bounds retrieval on very commo
 MAX_CANDIDATES = 12  # stories scored per item and day
 JOIN_SCORE = 0.22
 JOIN_POINTS = 1.75
-RELEVANT_BAR = 0.5  # the classifier's relevance bar (streams.classify.Verdict)
 ASSOCIATION_STRICTNESS = 0.5  # join score an associated item needs per unit of relevance it lacks
 CROSS_DAY_SCORE = 0.45
 CROSS_DAY_POINTS = 3.0
@@ -733,7 +733,7 @@ def attach(store: StoryStore | Store, item: EnrichedItem) -> str | None:
 def association_bar(relevance: float) -> float:
     """The similarity an item under the lens's bar needs to join a story: the less it says for
     itself, the more closely it must match ("AMD's new PC" is not "AMD revives old chips")."""
-    return JOIN_SCORE + ASSOCIATION_STRICTNESS * max(0.0, RELEVANT_BAR - relevance)
+    return JOIN_SCORE + ASSOCIATION_STRICTNESS * max(0.0, RELEVANCE_BAR - relevance)
 
 
 @dataclass(frozen=True)
