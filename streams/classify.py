@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from models.lens import Lens
 
-__all__ = ["RELEVANCE_BAR", "Verdict", "associable", "classify", "corroborated", "source_tier"]
+__all__ = ["BIG_MONEY", "RELEVANCE_BAR", "Verdict", "associable", "classify", "corroborated", "source_tier"]
 
 RELEVANCE_BAR = 0.5  # an item is relevant from this relevance up
 
@@ -38,8 +38,11 @@ _MEMO_LIMIT = 20_000
 _LINK_POST_CHARS = 40
 _LINK_POST_MARKERS = ("submitted by", "article url:", "[link]")
 _URL = re.compile(r"\(?\[?https?://\S+")
-_BIG_MONEY = re.compile(r"(?:[$€£]\s?\d[\d.,]*\s?(?:billion|bn|b|trillion|tn|t)\b|\d[\d.,]*\s?(?:billion|trillion)\s"
-                        r"(?:dollars|euros|pounds|yuan)|\d+(?:\.\d+)?\s?(?:亿|万亿)(?:美元|欧元|英镑))", re.IGNORECASE)
+# Capital in the billions: "$50 billion", "$10B", "€2bn", "210亿美元" (亿 is 10^8: from 10亿 up).
+BIG_MONEY = re.compile(
+    r"[$€£]\s?\d[\d.,]*\s?(?:billion|bn|b|trillion|tn|t)\b"
+    r"|\d[\d.,]*\s?(?:billion|trillion)\s(?:dollars|euros|pounds|yuan)"
+    r"|(?:(?<![\d.])\d{2,}(?:\.\d+)?\s?亿|\d+(?:\.\d+)?\s?万亿)\s?(?:美元|欧元|英镑)", re.IGNORECASE)
 # Feeds glue a section tag to the last word ("vulnerabilitiesTechnology sector"): a lower-case
 # run followed by a capitalised word is also read split, so both spellings can match.
 _GLUED = re.compile(r"([a-z]{3})([A-Z][a-z])")
@@ -300,7 +303,7 @@ def _tier_adjust(c: _Compiled, tier: str | None, title: str, text: str, reasons:
 
 def _scale_bonus(c: _Compiled, title: str, reasons: list[str]) -> float:
     """Billions in a headline: capital on that scale is news for the lens whatever the wording."""
-    if not c.settings.scale_bonus or not _BIG_MONEY.search(title):
+    if not c.settings.scale_bonus or not BIG_MONEY.search(title):
         return 0.0
     reasons.append("scale: billions in the headline")
     return c.settings.scale_bonus

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from models.lens import Lens
 from models.stories import Confidence, Story, StoryMember
+from streams.classify import BIG_MONEY
 
 TierOf = Callable[[StoryMember], str]
 
@@ -42,8 +43,7 @@ KEY_ACTOR_BONUS = 0.4  # a headline names one of the lens's key actors
 
 # Signals found in any member's title or text, with their bonus and a short reason.
 SIGNALS: tuple[tuple[str, re.Pattern[str], float], ...] = (
-    ("scale of capital", re.compile(
-        r"[$€£]\s?\d+(?:[.,]\d+)?\s?(?:billion|trillion|bn|tn)\b|\d+\s?(?:亿|万亿)\s?美元", re.I), 0.5),
+    ("scale of capital", BIG_MONEY, 0.5),
     ("scale of compute", re.compile(
         r"\b\d+(?:\.\d+)?\s?GW\b|\b[HBG]\d{2,3}\b|\bGB\d{3}\b|\bdata cent(?:er|re)s?\b|GPUs?\b"), 0.4),
     ("government action", re.compile(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from models.lens import Lens
-from streams.classify import Verdict, classify, source_tier
+from streams.classify import BIG_MONEY, Verdict, classify, source_tier
 from streams.lenses import DEFAULT_LENS, load_lens
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
@@ -244,3 +244,12 @@ def test_a_news_headline_naming_a_key_actor_earns_a_bonus_a_post_or_the_actor_it
 def test_billions_written_as_b_count_as_billions() -> None:
     verdict = judge(title="Anthropic reportedly raising $10B at $350B valuation", text="")
     assert "scale: billions in the headline" in verdict.reasons
+
+
+@pytest.mark.parametrize(("amount", "billions"), [
+    ("210亿美元", True), ("15亿美元", True), ("3万亿美元", True), ("1.5亿美元", False), ("1.55亿美元", False),
+    ("$740 million", False), ("€2bn", True),
+])
+def test_only_amounts_of_a_billion_and_more_are_billions(amount: str, billions: bool) -> None:
+    # 亿 is 10^8: 1.5亿美元 is $150 million
+    assert bool(BIG_MONEY.search(f"Robot maker raises {amount}")) is billions
