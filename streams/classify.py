@@ -6,6 +6,8 @@ The decision is a weighted evidence score built from the lens file, so it can be
 - category terms add evidence (a title match counts more than a text match; each term once; a
   headline word that is also the AI anchor counts less, since it is one word, not two proofs);
 - noise patterns (self-promotion, help questions, gadgets, stock tips, digests ...) subtract;
+- a noise group marked `never_opens` (an outlet's own opinion label) keeps the item under the
+  bar whatever its evidence: it may join the story it argues about, never open one;
 - social posts must clear a higher bar, a primary source or a tier-1 newsroom earns a small bonus;
 - a paper must carry a safety/security/governance term to be news for the lens at all.
 
@@ -28,6 +30,7 @@ from models.lens import Lens
 __all__ = ["BIG_MONEY", "RELEVANCE_BAR", "Verdict", "associable", "classify", "corroborated", "source_tier"]
 
 RELEVANCE_BAR = 0.5  # an item is relevant from this relevance up
+_UNDER_BAR = RELEVANCE_BAR - 0.001
 
 ANCHOR = "ai anchor"  # the reason that says the item is about AI at all
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -81,6 +84,7 @@ class _Noise:
     fields: frozenset[str]
     terms: _Terms
     tiers: frozenset[str]  # empty: applies to every outlet
+    never_opens: bool  # a match keeps the item under the bar, whatever its evidence
 
 
 @dataclass(frozen=True)
@@ -178,7 +182,9 @@ def classify(title: str, text: str, source: str, url: str, kind: str, lang: str,
     # The lead is read only for items that would pass: it can only take relevance away.
     lead = _prepare(c.index, text[:_LEAD_CHARS], zh)
     extra = _noise_penalty(c, lead, "lead", tier, reasons)
-    return _decide(c, anchor, scores, penalty + extra, adjust, reasons) if extra else verdict
+    if extra:
+        verdict = _decide(c, anchor, scores, penalty + extra, adjust, reasons)
+    return _opened_by_opinion(c, verdict)
 
 
 def source_tier(source: str, url: str, lens: Lens) -> str | None:
@@ -277,6 +283,16 @@ def _noise_penalty(c: _Compiled, f: _Field, where: str, tier: str | None, reason
             total += group.penalty
             reasons.append(label)
     return total
+
+
+def _opened_by_opinion(c: _Compiled, verdict: Verdict) -> Verdict:
+    """A piece of a noise group that never opens a story (an outlet's own opinion label) stays
+    just under the bar however much it says: it argues about a development, it reports none,
+    and at the close it may still join the story it argues about."""
+    never = {f"noise: {g.label}" for g in c.noise if g.never_opens}
+    if not verdict.relevant or never.isdisjoint(verdict.reasons):
+        return verdict
+    return Verdict(False, verdict.category, _UNDER_BAR, (*verdict.reasons, "opinion: never opens a story"))
 
 
 def _tier_adjust(c: _Compiled, tier: str | None, title: str, text: str, reasons: list[str]) -> float:
@@ -476,6 +492,7 @@ def _noise(label: str, spec: object) -> _Noise:
         fields=frozenset(map(str, _list(table, "fields") or ["title"])),
         terms=_Terms(f"noise:{label}"),
         tiers=frozenset(map(str, _list(table, "tiers"))),
+        never_opens=str(table.get("never_opens", False)).lower() == "true",
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from models.lens import Lens
-from streams.classify import BIG_MONEY, Verdict, classify, source_tier
+from streams.classify import BIG_MONEY, Verdict, associable, classify, source_tier
 from streams.lenses import DEFAULT_LENS, load_lens
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
@@ -253,3 +253,11 @@ def test_billions_written_as_b_count_as_billions() -> None:
 def test_only_amounts_of_a_billion_and_more_are_billions(amount: str, billions: bool) -> None:
     # 亿 is 10^8: 1.5亿美元 is $150 million
     assert bool(BIG_MONEY.search(f"Robot maker raises {amount}")) is billions
+
+
+def test_an_editorial_never_opens_a_story_however_much_it_says() -> None:
+    title = "The Guardian view on Ofcom versus Grok: regulators must stop chatbots that undress children"
+    editorial = judge(title=f"{title} | Editorial", text="")
+    report = judge(title=title.replace("The Guardian view on", "UK regulator weighs"), text="")
+    assert report.relevant and not editorial.relevant
+    assert associable(editorial.relevant, editorial.reasons)  # it may still join the story it discusses
