@@ -27,7 +27,8 @@ from urllib.parse import urlsplit
 
 from models.lens import Lens
 
-__all__ = ["BIG_MONEY", "RELEVANCE_BAR", "Verdict", "associable", "classify", "corroborated", "source_tier"]
+__all__ = ["BIG_MONEY", "RELEVANCE_BAR", "Verdict", "associable", "check_lens", "classify", "corroborated",
+           "source_tier"]
 
 RELEVANCE_BAR = 0.5  # an item is relevant from this relevance up
 _UNDER_BAR = RELEVANCE_BAR - 0.001
@@ -418,6 +419,45 @@ def _host(url: str) -> str:
 
 # ---------------------------------------------------------------- compiling a lens
 
+_LIST_KEYS = frozenset({"ai_terms", "strong_ai_terms", "paper_terms", "paper_categories", "ai_sources"})
+_TABLE_KEYS = frozenset({"noise", "term_weights"})
+_NOISE_KEYS = frozenset({"penalty", "fields", "terms", "tiers", "never_opens"})
+_NOISE_FIELDS = frozenset({"title", "lead"})
+
+
+def check_lens(lens: Lens) -> None:
+    """Raise ValueError naming everything in the lens's `[classifier]` table that this module
+    would not read or could not convert: a misspelt setting would otherwise be silently ignored,
+    and a bad number would fail only at the first item the worker judges."""
+    cfg = lens.classifier
+    problems = [f"unknown setting {k!r}" for k in sorted(cfg.keys() - _Settings.__dataclass_fields__.keys()
+                                                           - _LIST_KEYS - _TABLE_KEYS)]
+    problems += [f"{k} must be a list" for k in sorted(_LIST_KEYS & cfg.keys()) if not isinstance(cfg[k], list)]
+    problems += [f"{k} must be a table" for k in sorted(_TABLE_KEYS & cfg.keys()) if not isinstance(cfg[k], dict)]
+    problems += [f"paper category {n!r} is not a category of the lens"
+                 for n in sorted(set(map(str, _list(cfg, "paper_categories"))) - lens.categories.keys())]
+    for label, spec in _table(cfg, "noise").items():
+        problems += [f"noise group {label!r}: {p}" for p in _noise_problems(_as_dict(spec), lens)]
+    if not problems:
+        try:
+            _compile(lens)
+        except (TypeError, ValueError) as exc:
+            problems.append(f"a value cannot be read: {exc}")
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def _noise_problems(spec: dict[str, object], lens: Lens) -> list[str]:
+    problems = [f"unknown key {k!r}" for k in sorted(spec.keys() - _NOISE_KEYS)]
+    problems += [f"field {f!r} is not one of title, lead" for f in sorted(set(map(str, _list(spec, "fields")))
+                                                                              - _NOISE_FIELDS)]
+    problems += [f"tier {t!r} is not a source tier of the lens"
+                 for t in sorted(set(map(str, _list(spec, "tiers"))) - lens.source_tiers.keys())]
+    if not isinstance(spec.get("never_opens", False), bool):
+        problems.append("never_opens must be true or false")
+    return problems
+
+
 
 def _compiled(lens: Lens) -> _Compiled:
     key = (lens.slug, lens.version)
@@ -492,7 +532,7 @@ def _noise(label: str, spec: object) -> _Noise:
         fields=frozenset(map(str, _list(table, "fields") or ["title"])),
         terms=_Terms(f"noise:{label}"),
         tiers=frozenset(map(str, _list(table, "tiers"))),
-        never_opens=str(table.get("never_opens", False)).lower() == "true",
+        never_opens=table.get("never_opens", False) is True,
     )
 
 

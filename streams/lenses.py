@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from models.lens import Lens
+from streams.classify import check_lens
 
 LENS_DIR = Path(__file__).resolve().parents[1] / "lenses"
 DEFAULT_LENS = "ai-safety-governance"
@@ -58,4 +59,8 @@ def _parse(slug: str, path: Path) -> Lens:
         raise LensError(f"lens {slug!r}: {path.name} is not a valid lens: {exc}") from exc
     if lens.slug != slug:
         raise LensError(f"lens {slug!r}: {path.name} declares slug {lens.slug!r}; they must match")
+    try:
+        check_lens(lens)
+    except ValueError as exc:
+        raise LensError(f"lens {slug!r}: {path.name} has a bad [classifier] table: {exc}") from exc
     return lens

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
 
@@ -101,3 +102,20 @@ def test_a_second_lens_works_by_adding_a_file(tmp_path: Path) -> None:
     assert lens.publish_time == time(7, 30)
     verdict = classify("New rocket launch vehicle rolls out", "", "example.com", "", "article", "en", lens)
     assert verdict.relevant and verdict.category == "rockets"
+
+
+@pytest.mark.parametrize(("extra", "complaint"), [
+    ("threshhold = 2.5", "unknown setting 'threshhold'"),
+    ("threshold = \"high\"", "a value cannot be read"),
+    ("paper_categories = [\"comets\"]", "paper category 'comets' is not a category"),
+    ("[classifier.noise.ads]\nterms = [\"buy\"]\nfeilds = [\"title\"]", "noise group 'ads': unknown key 'feilds'"),
+    ("[classifier.noise.ads]\nterms = [\"buy\"]\nfields = [\"body\"]", "field 'body' is not one of title, lead"),
+    ("[classifier.noise.ads]\nterms = [\"buy\"]\ntiers = [\"blogs\"]", "tier 'blogs' is not a source tier"),
+    ("[classifier.noise.ads]\nterms = [\"buy\"]\nnever_opens = \"yes\"", "never_opens must be true or false"),
+])
+def test_a_classifier_table_the_classifier_cannot_read_is_refused_at_load(tmp_path: Path, extra: str,
+                                                                           complaint: str) -> None:
+    path = write_lens(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + extra + "\n", encoding="utf-8")
+    with pytest.raises(LensError, match="bad \\[classifier\\] table: .*" + re.escape(complaint)):
+        load_lens("space", directory=tmp_path)
