@@ -219,6 +219,7 @@ class DayRun:
     """What the pipeline made of a day: every input id, each item's category, the ranked stories."""
 
     inputs: set[str]
+    titles: dict[str, str]  # input id -> headline, for reading the misjudged ones
     categories: dict[str, str | None]
     stories: list[RankedStory]  # by rank
     brief: Brief
@@ -249,14 +250,14 @@ def replay_files(files: Sequence[str], day: str, data: Path, lens: Lens) -> DayR
     items, _ = read_window([data / name for name in files], window)
     for item in items:
         pipeline.raw(encode(item))
-    inputs = {item.id for item in items}
+    titles = {item.id: item.title for item in items}
     pipeline.close(lens.slug, day, "eval")
     (closed,) = pipeline.on(topics.DAY_CLOSED)
     (brief,) = pipeline.on(topics.BRIEFS)
     categories = {i.id: i.category for i in pipeline.on(topics.ENRICHED) if isinstance(i, EnrichedItem)}
     for story in closed.stories:  # an item that joined by association is filed under its story's
         categories.update({i: categories.get(i) or story.category for i in story.items})
-    return DayRun(inputs, categories, sorted(closed.stories, key=lambda s: s.rank), brief,
+    return DayRun(set(titles), titles, categories, sorted(closed.stories, key=lambda s: s.rank), brief,
                   time.monotonic() - began)
 
 
@@ -326,8 +327,9 @@ def _days_report(labels_dir: Path, data: Path, lens: Lens, verbose: bool) -> lis
 
 def _day_details(labels: DayLabels, run: DayRun) -> list[str]:
     said = {item for s in run.stories for item in s.items}
-    lines = [f"      fn {i} [{labels.category[i]}] {labels.story[i]}" for i in sorted(labels.story.keys() - said)]
-    lines += [f"      fp {i} [{run.categories.get(i)}]" for i in sorted(said - labels.story.keys())]
+    lines = [f"      fn {i} [{labels.category[i]}] {labels.story[i]} | {run.titles.get(i, '')[:80]}"
+             for i in sorted(labels.story.keys() - said)]
+    lines += [f"      fp {i} [{run.categories.get(i)}] {run.titles[i][:80]}" for i in sorted(said - labels.story.keys())]
     for s in run.stories[:16]:
         gold = sorted({labels.story[i] for i in s.items if i in labels.story})
         lines.append(f"    {s.rank:>2} {s.tier:<10} {s.score:5.2f} {s.headline[:70]} -> {', '.join(gold) or '-'}")
