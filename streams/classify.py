@@ -27,13 +27,14 @@ from urllib.parse import urlsplit
 
 from models.lens import Lens
 
-__all__ = ["BIG_MONEY", "RELEVANCE_BAR", "Verdict", "associable", "check_lens", "classify", "corroborated",
-           "source_tier"]
+__all__ = ["BIG_MONEY", "RELEVANCE_BAR", "Verdict", "associable", "check_lens", "classify", "corroborable",
+           "corroborated", "source_tier"]
 
 RELEVANCE_BAR = 0.5  # an item is relevant from this relevance up
 _UNDER_BAR = RELEVANCE_BAR - 0.001
 
 ANCHOR = "ai anchor"  # the reason that says the item is about AI at all
+NOISE = "noise: "  # the reasons that name a noise group the item matched
 _TOKEN = re.compile(r"[a-z0-9]+")
 _ACRONYM_AI = re.compile(r"\bA\.I\.?(?![a-z])", re.IGNORECASE)  # "A.I." is spelled out in some press
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -146,6 +147,13 @@ def associable(relevant: bool, reasons: Sequence[str]) -> bool:
     """About AI but under the bar: relevant if it reports a story the lens already holds that day
     (`streams.cluster.attach`), never a story of its own."""
     return not relevant and any(r.startswith(ANCHOR) for r in reasons)
+
+
+def corroborable(relevant: bool, reasons: Sequence[str]) -> bool:
+    """Associable and matched no noise group: may form a story of its own if outlets enough
+    report it. Coverage makes a development the terms missed news; it does not make a gadget
+    launch or a gaming feature one, however many outlets review it."""
+    return associable(relevant, reasons) and not any(r.startswith(NOISE) for r in reasons)
 
 
 def corroborated(news_outlets: int, lens: Lens) -> bool:
@@ -277,7 +285,7 @@ def _noise_penalty(c: _Compiled, f: _Field, where: str, tier: str | None, reason
     """Sum the penalties of noise groups that look at `where` and match there, once per group."""
     total = 0.0
     for group in c.noise:
-        label = f"noise: {group.label}"
+        label = f"{NOISE}{group.label}"
         if group.tiers and tier not in group.tiers:
             continue
         if where in group.fields and label not in reasons and _hits(group.terms, f):
@@ -290,7 +298,7 @@ def _opened_by_opinion(c: _Compiled, verdict: Verdict) -> Verdict:
     """A piece of a noise group that never opens a story (an outlet's own opinion label) stays
     just under the bar however much it says: it argues about a development, it reports none,
     and at the close it may still join the story it argues about."""
-    never = {f"noise: {g.label}" for g in c.noise if g.never_opens}
+    never = {f"{NOISE}{g.label}" for g in c.noise if g.never_opens}
     if not verdict.relevant or never.isdisjoint(verdict.reasons):
         return verdict
     return Verdict(False, verdict.category, _UNDER_BAR, (*verdict.reasons, "opinion: never opens a story"))

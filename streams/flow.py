@@ -31,7 +31,7 @@ from models.lens import Lens
 from models.stories import Story
 from streams import cluster, dayclose
 from streams.assemble import assemble_brief, brief_content_hash
-from streams.classify import associable, corroborated
+from streams.classify import associable, corroborable, corroborated
 from streams.dedup import check_and_remember
 from streams.enrich import enrich
 from streams.metrics import Metrics
@@ -432,8 +432,8 @@ def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str,
                  keys: dict[str, list[str]]) -> tuple[list[Story], int]:
     """The day's stories clustered again from its items in canonical order (event time, id), then
     the near-relevant items: each joins the story it reports, and those that report a development
-    no relevant item did form stories of their own when enough news outlets carry them. Returns
-    the stories and how many near-relevant items they took in.
+    no relevant item did (and that match no noise group) form stories of their own when enough news
+    outlets carry them. Returns the stories and how many near-relevant items they took in.
 
     Live stories depend on arrival order, which differs between runs, workers and restarts; the
     closed day must not, so the brief is a function of the day's items alone.
@@ -443,7 +443,7 @@ def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str,
         cluster.place(scratch, item)
     near = _day_items(state, keys["near"])
     unattached = [item for item in near if cluster.attach(scratch, item) is None]
-    promoted = _corroborated(unattached, lens, day)
+    promoted = _corroborated([i for i in unattached if corroborable(i.relevant, i.reasons)], lens, day)
     for item in promoted:
         cluster.place(scratch, item)
     associated = len(near) - len(unattached) + len(promoted)

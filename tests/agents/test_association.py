@@ -74,3 +74,12 @@ def test_three_news_outlets_make_a_story_of_items_under_the_bar_two_do_not() -> 
     assert [len(s.items) for s in three.stories] == [3] and three.items_relevant == 3
     assert two.stories == []
     assert corroborated(3, LENS) and not corroborated(2, LENS)
+
+
+def test_outlets_reviewing_a_gadget_do_not_make_it_a_story() -> None:
+    outlets = ["theverge.com", "wired.com", "engadget.com"]
+    title, text = "Zephyr's new AI laptop has a chip for on-device models", "Zephyr's new AI laptop runs models on device."
+    verdicts = [_verdict(o, title, text) for o in outlets]
+    assert all(associable(v.relevant, v.reasons) and "noise: shopping-and-gadgets" in v.reasons for v in verdicts)
+    closed = _closed([_raw(n, o, title, text) for n, o in enumerate(outlets)])
+    assert closed.stories == [] and closed.items_relevant == 0
