@@ -18,6 +18,7 @@ import functools
 import math
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from models.lens import Lens
@@ -38,6 +39,8 @@ SINGLE_OUTLET_CAPS = {"primary": 2.4, "tier1": 2.3, "tier2": 2.0, "research": 1.
 CAP_KEEP = 0.25
 CAP_ROOM = 0.5  # ... and never rises more than this above its cap
 TEXT_SIGNAL_SHARE = 0.5  # a signal only in the text (not in any headline) counts this share
+TEXT_CHARS = 3000  # the lead of a member's text that signals and rumour wording are looked for in
+MEMBER_READINGS = 16384  # members whose readings are kept: a busy day's stories' worth
 SOCIAL_KINDS = {"post", "tweet"}
 KEY_ACTOR_BONUS = 0.4  # a headline names one of the lens's key actors
 
@@ -66,6 +69,7 @@ RUMOUR = re.compile(
     r"people familiar|according to sources|unconfirmed)\b|据知情人士|消息称|传闻", re.I)
 
 
+@functools.lru_cache(maxsize=MEMBER_READINGS)
 def _host(url: str) -> str:
     host = urlsplit(url).hostname or ""
     return host.removeprefix("www.")
@@ -84,9 +88,16 @@ def tier_of(member: StoryMember, lens: Lens) -> str:
     Names compare case-insensitively; hosts match by suffix ("news.bbc.co.uk" is "bbc.co.uk").
     Returns "other" when no tier names it.
     """
+    return _member_tier(_tier_table(lens), member)
+
+
+def _tier_table(lens: Lens) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((tier, tuple(entries)) for tier, entries in lens.source_tiers.items())
+
+
+def _member_tier(table: tuple[tuple[str, tuple[str, ...]], ...], member: StoryMember) -> str:
     hosts = tuple(sorted({h for h in (_host(member.url), _host(member.canonical_url)) if h}))
-    tiers = tuple((tier, tuple(entries)) for tier, entries in lens.source_tiers.items())
-    return _tier(tiers, member.outlet.lower().strip(), member.source.lower().strip(), hosts)
+    return _tier(table, member.outlet.lower().strip(), member.source.lower().strip(), hosts)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -135,15 +146,34 @@ def _is_social(member: StoryMember, tier: str) -> bool:
     return tier == "social" or member.kind in SOCIAL_KINDS
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What the patterns find in one member: read once, since a story is scored again each time
+    a member joins (reading every member each time would cost the square of a big story's size)."""
+
+    in_title: frozenset[str]  # names of the SIGNALS its headline shows
+    in_text: frozenset[str]  # ... and its text's lead
+    rumour: bool
+
+
+@functools.lru_cache(maxsize=MEMBER_READINGS)
+def _reading(title: str, text: str) -> _Reading:
+    lead = text[:TEXT_CHARS]
+    return _Reading(frozenset(name for name, pattern, _ in SIGNALS if pattern.search(title)),
+                    frozenset(name for name, pattern, _ in SIGNALS if pattern.search(lead)),
+                    bool(RUMOUR.search(title) or RUMOUR.search(lead)))
+
+
 def _signals(story: Story) -> list[tuple[str, float]]:
     """Signals in any headline count fully; found only in the texts, they count a share."""
-    titles = " ".join(m.title for m in story.members)
-    text = " ".join(m.text[:3000] for m in story.members)
+    readings = [_reading(m.title, m.text) for m in story.members]
+    in_title = frozenset().union(*(r.in_title for r in readings))
+    in_text = frozenset().union(*(r.in_text for r in readings))
     out = []
-    for name, pattern, bonus in SIGNALS:
-        if pattern.search(titles):
+    for name, _, bonus in SIGNALS:
+        if name in in_title:
             out.append((name, bonus))
-        elif pattern.search(text):
+        elif name in in_text:
             out.append((name, round(bonus * TEXT_SIGNAL_SHARE, 3)))
     return out
 
@@ -151,7 +181,12 @@ def _signals(story: Story) -> list[tuple[str, float]]:
 def _key_actor(story: Story, lens: Lens) -> bool:
     """A headline names one of the lens's key actors: their own moves set the field's agenda."""
     pattern = _actor_pattern(tuple(lens.key_actors))
-    return pattern is not None and any(pattern.search(m.title) for m in story.members)
+    return pattern is not None and any(_names_actor(pattern, m.title) for m in story.members)
+
+
+@functools.lru_cache(maxsize=MEMBER_READINGS)
+def _names_actor(pattern: re.Pattern[str], title: str) -> bool:
+    return pattern.search(title) is not None
 
 
 @functools.lru_cache(maxsize=16)
@@ -173,7 +208,8 @@ def score_story(
     story: Story, lens: Lens, source_tier: TierOf | None = None
 ) -> tuple[float, Confidence, list[str]]:
     """Score, confidence and short readable reasons for one story."""
-    tier_fn = source_tier or (lambda m: tier_of(m, lens))
+    table = _tier_table(lens)  # once per story, not once per member
+    tier_fn = source_tier or (lambda m: _member_tier(table, m))
     tiers = {m.id: tier_fn(m) for m in story.members}
     outlets = _independent(story.members, tiers)
     primaries = [m for m in story.members if _is_primary(m, tiers[m.id])]
@@ -228,7 +264,7 @@ def _confidence(story: Story, outlets: dict[str, str], primaries: list[StoryMemb
         level = "low"
     if social_only:
         level = "low"
-    rumour = sum(bool(RUMOUR.search(f"{m.title} {m.text[:3000]}")) for m in story.members)
+    rumour = sum(_reading(m.title, m.text).rumour for m in story.members)
     if rumour * 2 >= len(story.members) and not primaries and level != "low":
         level = "medium" if level == "high" else "low"
         reasons.append("leak or rumour wording")
