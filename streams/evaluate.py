@@ -329,7 +329,8 @@ def _day_details(labels: DayLabels, run: DayRun) -> list[str]:
     said = {item for s in run.stories for item in s.items}
     lines = [f"      fn {i} [{labels.category[i]}] {labels.story[i]} | {run.titles.get(i, '')[:80]}"
              for i in sorted(labels.story.keys() - said)]
-    lines += [f"      fp {i} [{run.categories.get(i)}] {run.titles[i][:80]}" for i in sorted(said - labels.story.keys())]
+    lines += [f"      fp {i} [{run.categories.get(i)}] {run.titles[i][:80]}"
+              for i in sorted(said - labels.story.keys())]
     for s in run.stories[:16]:
         gold = sorted({labels.story[i] for i in s.items if i in labels.story})
         lines.append(f"    {s.rank:>2} {s.tier:<10} {s.score:5.2f} {s.headline[:70]} -> {', '.join(gold) or '-'}")

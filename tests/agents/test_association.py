@@ -78,7 +78,8 @@ def test_three_news_outlets_make_a_story_of_items_under_the_bar_two_do_not() -> 
 
 def test_outlets_reviewing_a_gadget_do_not_make_it_a_story() -> None:
     outlets = ["theverge.com", "wired.com", "engadget.com"]
-    title, text = "Zephyr's new AI laptop has a chip for on-device models", "Zephyr's new AI laptop runs models on device."
+    title = "Zephyr's new AI laptop has a chip for on-device models"
+    text = "Zephyr's new AI laptop runs models on device."
     verdicts = [_verdict(o, title, text) for o in outlets]
     assert all(associable(v.relevant, v.reasons) and "noise: shopping-and-gadgets" in v.reasons for v in verdicts)
     closed = _closed([_raw(n, o, title, text) for n, o in enumerate(outlets)])

@@ -232,7 +232,8 @@ def test_a_tier1_newsroom_earns_a_bonus_an_unknown_outlet_does_not() -> None:
 
 
 def test_a_news_headline_naming_a_key_actor_earns_a_bonus_a_post_or_the_actor_itself_does_not() -> None:
-    named, unnamed = "Microsoft plans a data center in a Michigan township", "Firm plans a data center in a Michigan township"
+    named = "Microsoft plans a data center in a Michigan township"
+    unnamed = named.replace("Microsoft", "Firm")
     news = judge(title=named, text="", source="neowin.net", url="https://www.neowin.net/x")
     plain = judge(title=unnamed, text="", source="neowin.net", url="https://www.neowin.net/y")
     post = judge(title=named, text="", source="reddit r/technology", url="https://www.reddit.com/r/technology/x")
