@@ -9,6 +9,7 @@ The decision is a weighted evidence score built from the lens file, so it can be
 - a noise group marked `never_opens` (an outlet's own opinion label) keeps the item under the
   bar whatever its evidence: it may join the story it argues about, never open one;
 - social posts must clear a higher bar, a primary source or a tier-1 newsroom earns a small bonus;
+- billions in a headline add, a funding round counted in millions subtracts;
 - a paper must carry a safety/security/governance term to be news for the lens at all.
 
 English terms are matched on whole words: the text is lower-cased and split on anything that is
@@ -48,6 +49,11 @@ BIG_MONEY = re.compile(
     r"[$€£]\s?\d[\d.,]*\s?(?:billion|bn|b|trillion|tn|t)\b"
     r"|\d[\d.,]*\s?(?:billion|trillion)\s(?:dollars|euros|pounds|yuan)"
     r"|(?:(?<![\d.])\d{2,}(?:\.\d+)?\s?亿|\d+(?:\.\d+)?\s?万亿)\s?(?:美元|欧元|英镑)", re.IGNORECASE)
+# Millions, not billions: "$28 million", "$15M", "2亿人民币", "千万美元" (亿 is 10^8: under 10亿).
+_SMALL_MONEY = re.compile(
+    r"[$€£]\s?\d[\d.,]*\s?(?:million|mn|m)\b|\d[\d.,]*\s?million\s(?:dollars|euros|pounds|yuan)"
+    r"|(?:(?<![\d.])\d(?:\.\d+)?\s?亿|\d+(?:\.\d+)?\s?万|千万|数千万|数亿)\s?(?:美元|欧元|英镑|人民币|元)",
+    re.IGNORECASE)
 # Feeds glue a section tag to the last word ("vulnerabilitiesTechnology sector"): a lower-case
 # run followed by a capitalised word is also read split, so both spellings can match.
 _GLUED = re.compile(r"([a-z]{3})([A-Z][a-z])")
@@ -112,6 +118,7 @@ class _Settings:
     secondary_share: float = 0.3
     anchor_overlap: float = 1.0
     actor_bonus: float = 0.0
+    small_round_penalty: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,7 @@ class _Compiled:
     strong_anchors: _Terms
     paper_terms: _Terms
     actors: _Terms
+    funding_terms: _Terms
     paper_categories: frozenset[str]
     categories: tuple[tuple[str, _Terms], ...]
     noise: tuple[_Noise, ...]
@@ -182,7 +190,7 @@ def classify(title: str, text: str, source: str, url: str, kind: str, lang: str,
     scores = _category_scores(c, t_field, x_field, text_weight, reasons, _hits(c.anchors, t_field))
     if is_paper and c.paper_categories:  # a paper is filed by its angle, not by "language model"
         scores = {name: v for name, v in scores.items() if name in c.paper_categories}
-    adjust = _tier_adjust(c, tier, title, text, reasons) + _scale_bonus(c, title, reasons)
+    adjust = _tier_adjust(c, tier, title, text, reasons) + _scale(c, title, t_field, reasons)
     adjust += _actor_bonus(c, t_field, tier, reasons)
     penalty = _noise_penalty(c, t_field, "title", tier, reasons)
     verdict = _decide(c, anchor, scores, penalty, adjust, reasons)
@@ -326,12 +334,18 @@ def _tier_adjust(c: _Compiled, tier: str | None, title: str, text: str, reasons:
     return -s.social_extra - (s.social_question_penalty if asks else 0.0)
 
 
-def _scale_bonus(c: _Compiled, title: str, reasons: list[str]) -> float:
-    """Billions in a headline: capital on that scale is news for the lens whatever the wording."""
-    if not c.settings.scale_bonus or not BIG_MONEY.search(title):
-        return 0.0
-    reasons.append("scale: billions in the headline")
-    return c.settings.scale_bonus
+def _scale(c: _Compiled, title: str, t_field: _Field, reasons: list[str]) -> float:
+    """Billions in a headline: capital on that scale is news for the lens whatever the wording.
+    A funding round counted in millions is a small company's news, not the field's."""
+    s = c.settings
+    if BIG_MONEY.search(title):
+        if s.scale_bonus:
+            reasons.append("scale: billions in the headline")
+        return s.scale_bonus
+    if s.small_round_penalty and _SMALL_MONEY.search(title) and _hits(c.funding_terms, t_field):
+        reasons.append("scale: a funding round of millions")
+        return -s.small_round_penalty
+    return 0.0
 
 
 def _actor_bonus(c: _Compiled, title: _Field, tier: str | None, reasons: list[str]) -> float:
@@ -427,7 +441,8 @@ def _host(url: str) -> str:
 
 # ---------------------------------------------------------------- compiling a lens
 
-_LIST_KEYS = frozenset({"ai_terms", "strong_ai_terms", "paper_terms", "paper_categories", "ai_sources"})
+_LIST_KEYS = frozenset({"ai_terms", "strong_ai_terms", "paper_terms", "paper_categories", "ai_sources",
+                        "funding_terms"})
 _TABLE_KEYS = frozenset({"noise", "term_weights"})
 _NOISE_KEYS = frozenset({"penalty", "fields", "terms", "tiers", "never_opens"})
 _NOISE_FIELDS = frozenset({"title", "lead"})
@@ -484,6 +499,7 @@ def _compile(lens: Lens) -> _Compiled:
         "strong": (_list(cfg, "strong_ai_terms"), {}),
         "paper": (_list(cfg, "paper_terms"), {}),
         "actor": (list(lens.key_actors), {}),
+        "funding": (_list(cfg, "funding_terms"), {}),
     }
     lists.update({f"category:{n}": (list(cat.terms), weights) for n, cat in lens.categories.items()})
     lists.update({f"noise:{n}": (_list(_as_dict(spec), "terms"), {}) for n, spec in noise_specs.items()})
@@ -494,6 +510,7 @@ def _compile(lens: Lens) -> _Compiled:
         strong_anchors=_Terms("strong"),
         paper_terms=_Terms("paper"),
         actors=_Terms("actor"),
+        funding_terms=_Terms("funding"),
         paper_categories=frozenset(map(str, _list(cfg, "paper_categories"))),
         categories=tuple((n, _Terms(f"category:{n}")) for n in lens.categories),
         noise=tuple(_noise(label, spec) for label, spec in noise_specs.items()),

@@ -262,3 +262,15 @@ def test_an_editorial_never_opens_a_story_however_much_it_says() -> None:
     report = judge(title=title.replace("The Guardian view on", "UK regulator weighs"), text="")
     assert report.relevant and not editorial.relevant
     assert associable(editorial.relevant, editorial.reasons)  # it may still join the story it discusses
+
+
+def test_a_funding_round_of_millions_weighs_less_than_one_of_billions() -> None:
+    def verdict(amount: str) -> Verdict:
+        return judge(title=f"Zephyr raises {amount} for its AI platform", text="", source="example-news.net",
+                     url="https://example-news.net/x")
+
+    small, big, plain = verdict("$28 million"), verdict("$2 billion"), verdict("new funding")
+    assert small.relevance < plain.relevance < big.relevance
+    assert "scale: a funding round of millions" in small.reasons
+    acquisition = judge(title="CrowdStrike to buy AI security startup SGNL for $740 million", text="")
+    assert "scale: a funding round of millions" not in acquisition.reasons  # a deal, not a round
