@@ -481,7 +481,6 @@ def _noise_problems(spec: dict[str, object], lens: Lens) -> list[str]:
     return problems
 
 
-
 def _compiled(lens: Lens) -> _Compiled:
     key = (lens.slug, lens.version)
     hit = _CACHE.get(key)
