@@ -40,7 +40,7 @@ CAP_KEEP = 0.25
 CAP_ROOM = 0.5  # ... and never rises more than this above its cap
 TEXT_SIGNAL_SHARE = 0.5  # a signal only in the text (not in any headline) counts this share
 TEXT_CHARS = 3000  # the lead of a member's text that signals and rumour wording are looked for in
-MEMBER_READINGS = 16384  # members whose readings are kept: a busy day's stories' worth
+MEMBER_READINGS = 4096  # members whose readings are kept (keyed by title and lead: ~3 KB each)
 SOCIAL_KINDS = {"post", "tweet"}
 KEY_ACTOR_BONUS = 0.4  # a headline names one of the lens's key actors
 
@@ -156,9 +156,12 @@ class _Reading:
     rumour: bool
 
 
-@functools.lru_cache(maxsize=MEMBER_READINGS)
 def _reading(title: str, text: str) -> _Reading:
-    lead = text[:TEXT_CHARS]
+    return _lead_reading(title, text[:TEXT_CHARS])
+
+
+@functools.lru_cache(maxsize=MEMBER_READINGS)
+def _lead_reading(title: str, lead: str) -> _Reading:
     return _Reading(frozenset(name for name, pattern, _ in SIGNALS if pattern.search(title)),
                     frozenset(name for name, pattern, _ in SIGNALS if pattern.search(lead)),
                     bool(RUMOUR.search(title) or RUMOUR.search(lead)))
