@@ -148,7 +148,10 @@ class _Field:
     hits: dict[str, dict[str, float]]
 
 
-_CACHE: dict[tuple[str, int], _Compiled] = {}
+# (slug, version) -> compiled lenses: a few, since an edited lens file keeps its slug and version
+# and `usul eval --compare-lens` judges every item by both (one entry would recompile each call).
+_CACHE: dict[tuple[str, int], list[_Compiled]] = {}
+_CACHED_VARIANTS = 4
 
 
 def associable(relevant: bool, reasons: Sequence[str]) -> bool:
@@ -482,11 +485,16 @@ def _noise_problems(spec: dict[str, object], lens: Lens) -> list[str]:
 
 
 def _compiled(lens: Lens) -> _Compiled:
-    key = (lens.slug, lens.version)
-    hit = _CACHE.get(key)
-    if hit is None or (hit.lens is not lens and hit.lens != lens):
-        hit = _CACHE[key] = _compile(lens)
-    return hit
+    variants = _CACHE.setdefault((lens.slug, lens.version), [])
+    for hit in variants:
+        if hit.lens is lens:
+            return hit
+    for hit in variants:
+        if hit.lens == lens:
+            return hit
+    variants.append(_compile(lens))
+    del variants[:-_CACHED_VARIANTS]
+    return variants[-1]
 
 
 def _compile(lens: Lens) -> _Compiled:

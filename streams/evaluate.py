@@ -376,6 +376,44 @@ def _ranking_report(labels_dir: Path, data: Path, lens: Lens, verbose: bool) -> 
     return lines
 
 
+# ---------------------------------------------------------------- a lens change across all the data
+
+
+@dataclass(frozen=True)
+class VerdictChange:
+    file: str
+    item: Mapping[str, Any]
+    relevant: bool  # the new lens's verdict; the old one said the opposite
+    labeled: bool  # the item is judged in a label file (a labeled day's file, or a sample)
+
+
+def verdict_changes(data: Path, labels_dir: Path, old: Lens, new: Lens) -> tuple[int, list[VerdictChange]]:
+    """Every item of every real item file judged by two versions of a lens: how many items, and
+    those whose relevance changes. A lens edit should show its worth on the items no label
+    covers too: a term that moves only labeled items is fitted to them."""
+    day_files = {name for path in labels_dir.glob("day-*.json") for name in DayLabels.read(path).files}
+    sampled = {row["id"] for path in labels_dir.glob("relevance-*.jsonl") for row in load_rows(path)}
+    judged, changes = 0, []
+    for path in sorted(data.glob("*.jsonl")):
+        for item in load_rows(path):
+            fields = [str(item.get(f) or "") for f in FIELDS]
+            before, after = classify(*fields, lens=old).relevant, classify(*fields, lens=new).relevant
+            judged += 1
+            if before != after:
+                changes.append(VerdictChange(path.name, item, after, path.name in day_files or item["id"] in sampled))
+    return judged, changes
+
+
+def _changes_report(data: Path, labels_dir: Path, old: Lens, new: Lens) -> list[str]:
+    judged, changes = verdict_changes(data, labels_dir, old, new)
+    labeled = sum(c.labeled for c in changes)
+    lines = [f"{'+' if c.relevant else '-'} {'labeled ' if c.labeled else 'unlabeled'} {c.file} "
+             f"{c.item['id']} {str(c.item.get('source', ''))[:16]} | {str(c.item.get('title', ''))[:80]}"
+             for c in changes]
+    return [*lines, f"{judged} items judged by both lenses: {len(changes)} change their verdict, "
+                    f"{labeled} of them labeled, {len(changes) - labeled} not"]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="usul eval", description=__doc__.split("\n")[0])
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS, help="directory of label files")
@@ -383,10 +421,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lens", default=DEFAULT_LENS)
     parser.add_argument("--only", choices=("days", "relevance", "stories", "ranking"), action="append")
     parser.add_argument("-v", "--verbose", action="store_true", help="list misjudged items, top stories")
+    parser.add_argument("--compare-lens", type=Path, metavar="FILE",
+                        help="only list the items of all the data whose relevance FILE (another version "
+                             "of the lens) judges otherwise")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         parser.error(f"no item directory {args.data}")
     lens, files = load_lens(args.lens), ItemFiles(args.data)
+    if args.compare_lens:
+        other = load_lens(args.compare_lens.stem, args.compare_lens.parent)
+        print("\n".join(_changes_report(args.data, args.labels, other, lens)))
+        return 0
     parts = args.only or ["days", "relevance", "stories", "ranking"]
     lines: list[str] = []
     if "days" in parts:
