@@ -133,6 +133,7 @@ class _Compiled:
     paper_categories: frozenset[str]
     categories: tuple[tuple[str, _Terms], ...]
     noise: tuple[_Noise, ...]
+    never_opens: frozenset[str]  # the reasons of the noise groups that never open a story
     tiers: tuple[tuple[str, frozenset[str], frozenset[str]], ...]  # tier, names, hosts
     ai_desks: tuple[str, ...]  # source names of feeds that only carry AI news
     index: _Index
@@ -309,8 +310,7 @@ def _opened_by_opinion(c: _Compiled, verdict: Verdict) -> Verdict:
     """A piece of a noise group that never opens a story (an outlet's own opinion label) stays
     just under the bar however much it says: it argues about a development, it reports none,
     and at the close it may still join the story it argues about."""
-    never = {f"{NOISE}{g.label}" for g in c.noise if g.never_opens}
-    if not verdict.relevant or never.isdisjoint(verdict.reasons):
+    if not verdict.relevant or c.never_opens.isdisjoint(verdict.reasons):
         return verdict
     return Verdict(False, verdict.category, _UNDER_BAR, (*verdict.reasons, "opinion: never opens a story"))
 
@@ -466,7 +466,7 @@ def check_lens(lens: Lens) -> None:
         problems += [f"noise group {label!r}: {p}" for p in _noise_problems(_as_dict(spec), lens)]
     if not problems:
         try:
-            _compile(lens)
+            _compiled(lens)  # cached: the first item judged finds it compiled
         except (TypeError, ValueError) as exc:
             problems.append(f"a value cannot be read: {exc}")
     if problems:
@@ -510,6 +510,7 @@ def _compile(lens: Lens) -> _Compiled:
     }
     lists.update({f"category:{n}": (list(cat.terms), weights) for n, cat in lens.categories.items()})
     lists.update({f"noise:{n}": (_list(_as_dict(spec), "terms"), {}) for n, spec in noise_specs.items()})
+    noise = tuple(_noise(label, spec) for label, spec in noise_specs.items())
     return _Compiled(
         lens=lens,
         settings=_settings(cfg),
@@ -520,7 +521,8 @@ def _compile(lens: Lens) -> _Compiled:
         funding_terms=_Terms("funding"),
         paper_categories=frozenset(map(str, _list(cfg, "paper_categories"))),
         categories=tuple((n, _Terms(f"category:{n}")) for n in lens.categories),
-        noise=tuple(_noise(label, spec) for label, spec in noise_specs.items()),
+        noise=noise,
+        never_opens=frozenset(f"{NOISE}{g.label}" for g in noise if g.never_opens),
         tiers=tuple(_tier(name, outlets) for name, outlets in lens.source_tiers.items()),
         ai_desks=tuple(str(d).strip().lower() for d in _list(cfg, "ai_sources")),
         index=_build_index(lists),

@@ -46,7 +46,7 @@ from models.control import RankedStory
 from models.items import EnrichedItem
 from models.lens import Lens
 from streams import cluster
-from streams.classify import classify
+from streams.classify import Verdict, classify
 from streams.cluster_eval import BCubed, bcubed
 from streams.enrich import enrich
 from streams.ingest import parse_json_item
@@ -149,7 +149,7 @@ def relevance_scores(labels: Iterable[Mapping[str, Any]], files: ItemFiles, lens
     scores = RelevanceScores()
     for label in labels:
         item = files.item(label["file"], label["id"])
-        verdict = classify(*(str(item.get(f) or "") for f in FIELDS), lens=lens)
+        verdict = _verdict(item, lens)
         accepted = {label["category"], *label.get("also", [])}
         ok = verdict.category in accepted
         scores.add(bool(label["relevant"]), verdict.relevant, ok)
@@ -162,6 +162,11 @@ def relevance_scores(labels: Iterable[Mapping[str, Any]], files: ItemFiles, lens
 
 
 # ---------------------------------------------------------------- story grouping
+
+
+def _verdict(item: Mapping[str, Any], lens: Lens) -> Verdict:
+    """The classifier's verdict on a real item row, as the normalise stage would ask for it."""
+    return classify(*(str(item.get(f) or "") for f in FIELDS), lens=lens)
 
 
 def _enriched(raw: Mapping[str, Any], lens: Lens, day: str) -> EnrichedItem:
@@ -218,12 +223,15 @@ class DayLabels:
 class DayRun:
     """What the pipeline made of a day: every input id, each item's category, the ranked stories."""
 
-    inputs: set[str]
-    titles: dict[str, str]  # input id -> headline, for reading the misjudged ones
+    titles: dict[str, str]  # every input id -> its headline, for reading the misjudged ones
     categories: dict[str, str | None]
     stories: list[RankedStory]  # by rank
     brief: Brief
     seconds: float
+
+    @property
+    def inputs(self) -> set[str]:
+        return set(self.titles)
 
 
 @dataclass(frozen=True)
@@ -257,7 +265,7 @@ def replay_files(files: Sequence[str], day: str, data: Path, lens: Lens) -> DayR
     categories = {i.id: i.category for i in pipeline.on(topics.ENRICHED) if isinstance(i, EnrichedItem)}
     for story in closed.stories:  # an item that joined by association is filed under its story's
         categories.update({i: categories.get(i) or story.category for i in story.items})
-    return DayRun(set(titles), titles, categories, sorted(closed.stories, key=lambda s: s.rank), brief,
+    return DayRun(titles, categories, sorted(closed.stories, key=lambda s: s.rank), brief,
                   time.monotonic() - began)
 
 
@@ -396,8 +404,7 @@ def verdict_changes(data: Path, labels_dir: Path, old: Lens, new: Lens) -> tuple
     judged, changes = 0, []
     for path in sorted(data.glob("*.jsonl")):
         for item in load_rows(path):
-            fields = [str(item.get(f) or "") for f in FIELDS]
-            before, after = classify(*fields, lens=old).relevant, classify(*fields, lens=new).relevant
+            before, after = _verdict(item, old).relevant, _verdict(item, new).relevant
             judged += 1
             if before != after:
                 changes.append(VerdictChange(path.name, item, after, path.name in day_files or item["id"] in sampled))

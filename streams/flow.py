@@ -443,7 +443,7 @@ def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str,
         cluster.place(scratch, item)
     near = _day_items(state, keys["near"])
     unattached = [item for item in near if cluster.attach(scratch, item) is None]
-    promoted = _corroborated([i for i in unattached if corroborable(i.relevant, i.reasons)], lens, day)
+    promoted = _corroborated(unattached, lens, day)
     for item in promoted:
         cluster.place(scratch, item)
     associated = len(near) - len(unattached) + len(promoted)
@@ -452,7 +452,9 @@ def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str,
 
 
 def _corroborated(items: list[EnrichedItem], lens: Lens, day: str) -> list[EnrichedItem]:
-    """The items (canonical order kept) of the developments that enough news outlets report."""
+    """The items (canonical order kept) of the developments that enough news outlets report;
+    items that matched a noise group never qualify, however widely covered."""
+    items = [item for item in items if corroborable(item.relevant, item.reasons)]
     trial: dict[str, Any] = {}  # a throwaway clustering of these items alone
     for item in items:
         cluster.place(trial, item)

@@ -88,16 +88,22 @@ def tier_of(member: StoryMember, lens: Lens) -> str:
     Names compare case-insensitively; hosts match by suffix ("news.bbc.co.uk" is "bbc.co.uk").
     Returns "other" when no tier names it.
     """
-    return _member_tier(_tier_table(lens), member)
+    hosts = tuple(sorted({h for h in (_host(member.url), _host(member.canonical_url)) if h}))
+    return _tier(_tier_table(lens), member.outlet.lower().strip(), member.source.lower().strip(), hosts)
+
+
+_TIER_TABLES: dict[int, tuple[Lens, tuple[tuple[str, tuple[str, ...]], ...]]] = {}
 
 
 def _tier_table(lens: Lens) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple((tier, tuple(entries)) for tier, entries in lens.source_tiers.items())
-
-
-def _member_tier(table: tuple[tuple[str, tuple[str, ...]], ...], member: StoryMember) -> str:
-    hosts = tuple(sorted({h for h in (_host(member.url), _host(member.canonical_url)) if h}))
-    return _tier(table, member.outlet.lower().strip(), member.source.lower().strip(), hosts)
+    """The lens's tiers as `_tier`'s hashable key, built once per lens object, not once per member
+    (a story is scored again each time a member joins, and every member's tier is asked)."""
+    entry = _TIER_TABLES.get(id(lens))
+    if entry is None or entry[0] is not lens:
+        if len(_TIER_TABLES) >= 64:  # lenses are few; edited copies (tests, usul eval) must not pile up
+            _TIER_TABLES.clear()
+        entry = _TIER_TABLES[id(lens)] = (lens, tuple((t, tuple(e)) for t, e in lens.source_tiers.items()))
+    return entry[1]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -211,8 +217,7 @@ def score_story(
     story: Story, lens: Lens, source_tier: TierOf | None = None
 ) -> tuple[float, Confidence, list[str]]:
     """Score, confidence and short readable reasons for one story."""
-    table = _tier_table(lens)  # once per story, not once per member
-    tier_fn = source_tier or (lambda m: _member_tier(table, m))
+    tier_fn = source_tier or (lambda m: tier_of(m, lens))
     tiers = {m.id: tier_fn(m) for m in story.members}
     outlets = _independent(story.members, tiers)
     primaries = [m for m in story.members if _is_primary(m, tiers[m.id])]

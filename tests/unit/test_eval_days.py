@@ -27,7 +27,7 @@ def _story(sid: str, rank: int, items: list[str]) -> RankedStory:
 
 def _run(stories: list[RankedStory], inputs: set[str]) -> DayRun:
     brief = Brief.model_construct(top_items=[], noteworthy=[])
-    return DayRun(inputs, {i: i for i in inputs}, {}, stories, brief, 0.0)
+    return DayRun({i: i for i in inputs}, {}, stories, brief, 0.0)
 
 
 LABELS = DayLabels("2026-01-08", [], ["deal", "ruling"], ["launch"],
