@@ -10,6 +10,8 @@ The decision is a weighted evidence score built from the lens file, so it can be
   bar whatever its evidence: it may join the story it argues about, never open one;
 - social posts must clear a higher bar, a primary source or a tier-1 newsroom earns a small bonus;
 - billions in a headline add, a funding round counted in millions subtracts;
+- AI put to work where its mistakes fall on people (medicine, elections: `stakes_terms`) adds
+  evidence whatever the category;
 - a paper must carry a safety/security/governance term to be news for the lens at all.
 
 English terms are matched on whole words: the text is lower-cased and split on anything that is
@@ -119,6 +121,7 @@ class _Settings:
     anchor_overlap: float = 1.0
     actor_bonus: float = 0.0
     small_round_penalty: float = 0.0
+    stakes_category: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,7 @@ class _Compiled:
     paper_terms: _Terms
     actors: _Terms
     funding_terms: _Terms
+    stakes_terms: _Terms
     paper_categories: frozenset[str]
     categories: tuple[tuple[str, _Terms], ...]
     noise: tuple[_Noise, ...]
@@ -191,20 +195,22 @@ def classify(title: str, text: str, source: str, url: str, kind: str, lang: str,
         return Verdict(False, None, 0.0, tuple(reasons))
     chatter = tier == "social" and not _is_link_post(text)
     text_weight = s.text_weight * (s.social_text_factor if chatter else 1.0)
-    scores = _category_scores(c, t_field, x_field, text_weight, reasons, _hits(c.anchors, t_field))
+    anchors = _hits(c.anchors, t_field)
+    scores = _category_scores(c, t_field, x_field, text_weight, reasons, anchors)
     if is_paper and c.paper_categories:  # a paper is filed by its angle, not by "language model"
         scores = {name: v for name, v in scores.items() if name in c.paper_categories}
     adjust = _tier_adjust(c, tier, title, text, reasons) + _scale(c, title, t_field, reasons)
     adjust += _actor_bonus(c, t_field, tier, reasons)
     penalty = _noise_penalty(c, t_field, "title", tier, reasons)
-    verdict = _decide(c, anchor, scores, penalty, adjust, reasons)
+    stakes = _stakes(c, t_field, x_field, text_weight, reasons, anchors)
+    verdict = _decide(c, anchor, scores, stakes, penalty, adjust, reasons)
     if not verdict.relevant:
         return verdict
     # The lead is read only for items that would pass: it can only take relevance away.
     lead = _prepare(c.index, text[:_LEAD_CHARS], zh)
     extra = _noise_penalty(c, lead, "lead", tier, reasons)
     if extra:
-        verdict = _decide(c, anchor, scores, penalty + extra, adjust, reasons)
+        verdict = _decide(c, anchor, scores, stakes, penalty + extra, adjust, reasons)
     return _opened_by_opinion(c, verdict)
 
 
@@ -281,16 +287,34 @@ def _paper_gate(c: _Compiled, title: _Field, body: _Field, reasons: list[str]) -
 
 def _category_scores(c: _Compiled, title: _Field, body: _Field, text_weight: float,
                      reasons: list[str], anchors: dict[str, float]) -> dict[str, float]:
-    s, scores = c.settings, {}
+    scores = {}
     for name, terms in c.categories:
-        in_title, in_text = _hits(terms, title), _hits(terms, body)
-        text_only = sorted((w for t, w in in_text.items() if t not in in_title), reverse=True)
-        titled = sum(w * (s.anchor_overlap if t in anchors else 1.0) for t, w in in_title.items())
-        score = s.title_weight * titled + text_weight * sum(text_only[: s.text_terms_cap])
+        score = _term_score(c, terms, title, body, text_weight, anchors)
         if score > 0:
             scores[name] = score
-            reasons.append(f"category {name}: {_quote({**in_title, **in_text})}")
+            reasons.append(f"category {name}: {_quote({**_hits(terms, title), **_hits(terms, body)})}")
     return scores
+
+
+def _stakes(c: _Compiled, title: _Field, body: _Field, text_weight: float, reasons: list[str],
+            anchors: dict[str, float]) -> float:
+    """AI put to work where its mistakes fall on people (medicine, ...): evidence that the item
+    matters to the lens, whichever category it is filed under."""
+    score = _term_score(c, c.stakes_terms, title, body, text_weight, anchors)
+    if score > 0:
+        reasons.append(f"stakes: {_quote({**_hits(c.stakes_terms, title), **_hits(c.stakes_terms, body)})}")
+    return score
+
+
+def _term_score(c: _Compiled, terms: _Terms, title: _Field, body: _Field, text_weight: float,
+                anchors: dict[str, float]) -> float:
+    """A headline term counts in full (less when it is also the AI anchor), a term of the text
+    only at `text_weight`, and only the best `text_terms_cap` of those."""
+    s = c.settings
+    in_title, in_text = _hits(terms, title), _hits(terms, body)
+    text_only = sorted((w for t, w in in_text.items() if t not in in_title), reverse=True)
+    titled = sum(w * (s.anchor_overlap if t in anchors else 1.0) for t, w in in_title.items())
+    return s.title_weight * titled + text_weight * sum(text_only[: s.text_terms_cap])
 
 
 def _noise_penalty(c: _Compiled, f: _Field, where: str, tier: str | None, reasons: list[str]) -> float:
@@ -369,13 +393,14 @@ def _is_link_post(text: str) -> bool:
     return "http" in body[:400] and len(_URL.sub("", body[:400]).strip()) < _LINK_POST_CHARS
 
 
-def _decide(c: _Compiled, anchor: float, scores: dict[str, float], penalty: float, adjust: float,
-            reasons: list[str]) -> Verdict:
-    category = _best(c, scores)
-    if category is None:
+def _decide(c: _Compiled, anchor: float, scores: dict[str, float], stakes: float, penalty: float,
+            adjust: float, reasons: list[str]) -> Verdict:
+    category = _best(c, scores) or (c.settings.stakes_category if stakes else None)
+    if not category:
         return Verdict(False, None, 0.0, (*reasons, "no category evidence"))
-    rest = sum(scores.values()) - scores[category]
-    evidence = anchor + scores[category] + c.settings.secondary_share * rest + adjust - penalty
+    best = scores.get(category, 0.0)
+    rest = sum(scores.values()) - best
+    evidence = anchor + best + stakes + c.settings.secondary_share * rest + adjust - penalty
     relevance = min(max(evidence / (2 * c.settings.threshold), 0.0), 1.0)
     return Verdict(relevance >= RELEVANCE_BAR, category, round(relevance, 3), tuple(reasons))
 
@@ -445,7 +470,7 @@ def _host(url: str) -> str:
 # ---------------------------------------------------------------- compiling a lens
 
 _LIST_KEYS = frozenset({"ai_terms", "strong_ai_terms", "paper_terms", "paper_categories", "ai_sources",
-                        "funding_terms"})
+                        "funding_terms", "stakes_terms"})
 _TABLE_KEYS = frozenset({"noise", "term_weights"})
 _NOISE_KEYS = frozenset({"penalty", "fields", "terms", "tiers", "never_opens"})
 _NOISE_FIELDS = frozenset({"title", "lead"})
@@ -462,6 +487,9 @@ def check_lens(lens: Lens) -> None:
     problems += [f"{k} must be a table" for k in sorted(_TABLE_KEYS & cfg.keys()) if not isinstance(cfg[k], dict)]
     problems += [f"paper category {n!r} is not a category of the lens"
                  for n in sorted(set(map(str, _list(cfg, "paper_categories"))) - lens.categories.keys())]
+    stakes_category = str(cfg.get("stakes_category", ""))
+    if stakes_category and stakes_category not in lens.categories:
+        problems.append(f"stakes category {stakes_category!r} is not a category of the lens")
     for label, spec in _table(cfg, "noise").items():
         problems += [f"noise group {label!r}: {p}" for p in _noise_problems(_as_dict(spec), lens)]
     if not problems:
@@ -507,6 +535,7 @@ def _compile(lens: Lens) -> _Compiled:
         "paper": (_list(cfg, "paper_terms"), {}),
         "actor": (list(lens.key_actors), {}),
         "funding": (_list(cfg, "funding_terms"), {}),
+        "stakes": (_list(cfg, "stakes_terms"), weights),
     }
     lists.update({f"category:{n}": (list(cat.terms), weights) for n, cat in lens.categories.items()})
     lists.update({f"noise:{n}": (_list(_as_dict(spec), "terms"), {}) for n, spec in noise_specs.items()})
@@ -519,6 +548,7 @@ def _compile(lens: Lens) -> _Compiled:
         paper_terms=_Terms("paper"),
         actors=_Terms("actor"),
         funding_terms=_Terms("funding"),
+        stakes_terms=_Terms("stakes"),
         paper_categories=frozenset(map(str, _list(cfg, "paper_categories"))),
         categories=tuple((n, _Terms(f"category:{n}")) for n in lens.categories),
         noise=noise,

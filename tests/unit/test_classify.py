@@ -274,3 +274,14 @@ def test_a_funding_round_of_millions_weighs_less_than_one_of_billions() -> None:
     assert "scale: a funding round of millions" in small.reasons
     acquisition = judge(title="CrowdStrike to buy AI security startup SGNL for $740 million", text="")
     assert "scale: a funding round of millions" not in acquisition.reasons  # a deal, not a round
+
+
+def test_ai_put_to_work_in_medicine_counts_for_the_lens_in_any_category() -> None:
+    def verdict(title: str) -> Verdict:
+        return judge(title=title, text="", source="example-news.net", url="https://example-news.net/x")
+
+    medical, plain = verdict("AI begins renewing patients' prescriptions"), verdict("AI begins renewing library loans")
+    assert medical.relevance > plain.relevance and any(r.startswith("stakes:") for r in medical.reasons)
+    assert plain.category is None and medical.category == "society-harms"  # the lens's stakes_category
+    court = verdict("Court orders AI firm to stop renewing patients' prescriptions")
+    assert court.category == "policy-regulation"  # the stakes add evidence, they do not file the item

@@ -108,6 +108,7 @@ def test_a_second_lens_works_by_adding_a_file(tmp_path: Path) -> None:
     ("threshhold = 2.5", "unknown setting 'threshhold'"),
     ("threshold = \"high\"", "a value cannot be read"),
     ("paper_categories = [\"comets\"]", "paper category 'comets' is not a category"),
+    ("stakes_category = \"comets\"", "stakes category 'comets' is not a category"),
     ("[classifier.noise.ads]\nterms = [\"buy\"]\nfeilds = [\"title\"]", "noise group 'ads': unknown key 'feilds'"),
     ("[classifier.noise.ads]\nterms = [\"buy\"]\nfields = [\"body\"]", "field 'body' is not one of title, lead"),
     ("[classifier.noise.ads]\nterms = [\"buy\"]\ntiers = [\"blogs\"]", "tier 'blogs' is not a source tier"),
