@@ -342,7 +342,7 @@ def _opened_by_opinion(c: _Compiled, verdict: Verdict) -> Verdict:
 def _tier_adjust(c: _Compiled, tier: str | None, title: str, text: str, reasons: list[str]) -> float:
     """Bonus (positive) or extra bar (negative) that the kind of outlet earns."""
     s = c.settings
-    asks = title.rstrip().endswith("?")
+    asks = title.rstrip().endswith(("?", "？"))  # the full-width mark in Chinese headlines
     if tier == "primary":
         reasons.append("source: primary")
         return s.primary_bonus
