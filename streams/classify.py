@@ -38,6 +38,7 @@ _UNDER_BAR = RELEVANCE_BAR - 0.001
 
 ANCHOR = "ai anchor"  # the reason that says the item is about AI at all
 NOISE = "noise: "  # the reasons that name a noise group the item matched
+_SELF_POST = "source: social post"  # a social post that is not a link: its author's own words
 _TOKEN = re.compile(r"[a-z0-9]+")
 _ACRONYM_AI = re.compile(r"\bA\.I\.?(?![a-z])", re.IGNORECASE)  # "A.I." is spelled out in some press
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -161,8 +162,9 @@ _CACHED_VARIANTS = 4
 
 def associable(relevant: bool, reasons: Sequence[str]) -> bool:
     """About AI but under the bar: relevant if it reports a story the lens already holds that day
-    (`streams.cluster.attach`), never a story of its own."""
-    return not relevant and any(r.startswith(ANCHOR) for r in reasons)
+    (`streams.cluster.attach`), never a story of its own. A social post that is not a link (its
+    author writing about the story) discusses a development without reporting it: never."""
+    return not relevant and any(r.startswith(ANCHOR) for r in reasons) and _SELF_POST not in reasons
 
 
 def corroborable(relevant: bool, reasons: Sequence[str]) -> bool:
@@ -357,7 +359,7 @@ def _tier_adjust(c: _Compiled, tier: str | None, title: str, text: str, reasons:
     if _is_link_post(text):
         reasons.append("source: social link")
         return -s.social_link_extra
-    reasons.append("source: social post")
+    reasons.append(_SELF_POST)
     return -s.social_extra - (s.social_question_penalty if asks else 0.0)
 
 

@@ -285,3 +285,14 @@ def test_ai_put_to_work_in_medicine_counts_for_the_lens_in_any_category() -> Non
     assert plain.category is None and medical.category == "society-harms"  # the lens's stakes_category
     court = verdict("Court orders AI firm to stop renewing patients' prescriptions")
     assert court.category == "policy-regulation"  # the stakes add evidence, they do not file the item
+
+
+def test_a_social_post_that_discusses_a_story_never_joins_it_a_link_to_the_report_may() -> None:
+    reddit = {"source": "reddit r/OpenAI", "url": "https://www.reddit.com/r/OpenAI/comments/x"}
+    discussion = judge(title="My two cents on the trial everyone is talking about", text="So what happens to "
+                       "OpenAI if the jury agrees with Musk? My guess is a settlement first.", **reddit)
+    link = judge(title="Jury to hear Musk's lawsuit against OpenAI", text="submitted by /u/someone [link]",
+                 **reddit)
+    assert not discussion.relevant and not associable(discussion.relevant, discussion.reasons)
+    assert "source: social post" in discussion.reasons
+    assert link.relevant or associable(link.relevant, link.reasons)
