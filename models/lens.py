@@ -35,7 +35,8 @@ class Lens(BaseModel):
         default_factory=dict, description="tier name (primary, tier1, tier2, social, ...) -> outlets"
     )
     key_actors: list[str] = Field(
-        default_factory=list, description="organisations whose own moves matter most; named in a headline, they raise a story's score"
+        default_factory=list,
+        description="organisations whose own moves matter most; named in a headline, they raise a story's score",
     )
     classifier: dict[str, object] = Field(
         default_factory=dict, description="settings owned by streams.classify (terms, thresholds)"

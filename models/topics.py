@@ -54,7 +54,9 @@ DAY_CLOSED = TopicSpec("day-closed", 1, DayClosed, "lens:day", 1, compacted=Fals
 BRIEFS = TopicSpec("briefs", 1, Brief, "lens:day:revision", 1, compacted=True, retention_days=3650)
 DEAD_LETTERS = TopicSpec("deadletters", 1, DeadLetter, "stage", 1, retention_days=30)
 
-CATALOGUE: tuple[TopicSpec, ...] = (RAW_ITEMS, ENRICHED, LATE_ITEMS, STORIES, DAY_PARTS, DAY_CLOSED, BRIEFS, DEAD_LETTERS)
+CATALOGUE: tuple[TopicSpec, ...] = (
+    RAW_ITEMS, ENRICHED, LATE_ITEMS, STORIES, DAY_PARTS, DAY_CLOSED, BRIEFS, DEAD_LETTERS,
+)
 
 
 def spec_for(name: str) -> TopicSpec:

@@ -39,7 +39,8 @@ def _terminated(signum: int, frame: object) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="usul", description="Usul: daily intelligence briefs from news streams")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("worker", help="run a stream worker (needs USUL_BOOTSTRAP_SERVERS)").set_defaults(run=cmd_worker)
+    worker = commands.add_parser("worker", help="run a stream worker (needs USUL_BOOTSTRAP_SERVERS)")
+    worker.set_defaults(run=cmd_worker)
     up = commands.add_parser("up", help="broker if needed, worker, web UI, ingestion")
     up.add_argument("--demo", action="store_true", help="replay the bundled sample day and print its brief")
     up.set_defaults(run=cmd_up)

@@ -147,7 +147,8 @@ def sse(event: str, data: Any) -> bytes:
 
 
 async def event_stream(store: LiveStories, lens: str, day: str, heartbeat: float = HEARTBEAT_SECONDS,
-                       lifetime: float = STREAM_SECONDS, clock: Callable[[], float] | None = None) -> AsyncIterator[bytes]:
+                       lifetime: float = STREAM_SECONDS,
+                       clock: Callable[[], float] | None = None) -> AsyncIterator[bytes]:
     """The day's stories now, then each update as it arrives, with comment heartbeats."""
     clock = clock or asyncio.get_running_loop().time
     queue = store.subscribe(lens, day)

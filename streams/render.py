@@ -136,7 +136,8 @@ def _text_item(item: BriefItem, marker: str) -> str:
 
 
 def _text_source(ref: SourceRef) -> str:
-    return f'[{ref.number}] {one_line(ref.outlet)} - "{one_line(ref.title)}" - {_text_url(ref.url)} - {utc_time(ref.published_at)}'
+    return (f'[{ref.number}] {one_line(ref.outlet)} - "{one_line(ref.title)}" - '
+            f'{_text_url(ref.url)} - {utc_time(ref.published_at)}')
 
 
 def _text_url(url: str) -> str:
@@ -200,7 +201,8 @@ def _html_item(item: BriefItem) -> str:
 def _html_badges(item: BriefItem) -> str:
     conf = f'<span class="badge conf-{esc(item.confidence)}">{esc(confidence_label(item.confidence))}</span>'
     cat = f'<span class="badge cat">{esc(item.category)}</span>' if item.category else ""
-    dev = f'<span class="badge dev">Developing since {esc(item.developing_since)}</span>' if item.developing_since else ""
+    dev = (f'<span class="badge dev">Developing since {esc(item.developing_since)}</span>'
+           if item.developing_since else "")
     return f'<p class="badges">{conf}{cat}{dev}</p>'
 
 
@@ -208,7 +210,8 @@ def _html_tweets(brief: Brief) -> str:
     if not brief.key_tweets:
         return _section("tweets", f'<p class="empty">{html.escape(NO_TWEETS)}</p>')
     lis = "\n".join(
-        f'<li><span class="handle">{esc(t.handle)}</span>: <q>{esc(t.text)}</q> <a href="#src-{t.source}">[{t.source}]</a></li>'
+        f'<li><span class="handle">{esc(t.handle)}</span>: <q>{esc(t.text)}</q> '
+        f'<a href="#src-{t.source}">[{t.source}]</a></li>'
         for t in brief.key_tweets
     )
     return _section("tweets", f'<ul class="tweets">\n{lis}\n</ul>')

@@ -184,8 +184,10 @@ def _feed_link(lens: Lens) -> str:
 
 
 def _crumbs(*parts: tuple[str, str | None]) -> str:
-    items = "".join(f'<li><a href="{href}">{esc(text)}</a></li>' if href else f'<li aria-current="page">{esc(text)}</li>'
-                    for text, href in parts)
+    items = "".join(
+        f'<li><a href="{href}">{esc(text)}</a></li>' if href else f'<li aria-current="page">{esc(text)}</li>'
+        for text, href in parts
+    )
     return f'<nav aria-label="Breadcrumb" class="crumbs"><ol>{items}</ol></nav>'
 
 
@@ -239,7 +241,8 @@ def lens_page(root: Path, lens: Lens, lenses: Sequence[Lens]) -> str:
     rows = "".join(_day_row(root, e) for e in brief_days(root, lens.slug)) or '<li class="empty">No briefs yet.</li>'
     body = (f'{_crumbs(("Briefs", "/briefs"), (lens.name, None))}<h1>{esc(lens.name)}</h1>'
             f'<p class="meta">{esc(lens.description)}</p>{_lens_actions(lens)}'
-            f'<section aria-labelledby="days-h"><h2 id="days-h">Daily briefs</h2><ul class="days">{rows}</ul></section>')
+            f'<section aria-labelledby="days-h"><h2 id="days-h">Daily briefs</h2>'
+            f'<ul class="days">{rows}</ul></section>')
     return layout(lens.name, body, lenses, head=_feed_link(lens))
 
 
@@ -383,12 +386,15 @@ def story_page(view: dict[str, Any], lens: Lens, lenses: Sequence[Lens], has_bri
     else:
         reasons = "<ul>" + "".join(f"<li>{esc(r)}</li>" for r in view["score_reasons"]) + "</ul>"
     members = "".join(_member_card(m) for m in view["members"])
-    body = (f'{_crumbs(("Briefs", "/briefs"), (lens.name, f"/briefs/{lens.slug}"), (view["day"], day_link), ("Story", None))}'
+    crumbs = _crumbs(("Briefs", "/briefs"), (lens.name, f"/briefs/{lens.slug}"), (view["day"], day_link),
+                     ("Story", None))
+    body = (f'{crumbs}'
             f'<h1>{esc(view["headline"])}</h1>'
             f'{badges(view["confidence"], view["category"], view.get("developing_since"))}'
             f'<section aria-labelledby="why-h"><h2 id="why-h">Why it scores {view["score"]:.2f}</h2>'
             f'<p>{esc(confidence_label(view["confidence"]))}, from {len(view["members"])} '
-            f'{"item" if len(view["members"]) == 1 else "items"}{" · " + esc(place) if place else ""}.</p>{reasons}</section>'
+            f'{"item" if len(view["members"]) == 1 else "items"}{" · " + esc(place) if place else ""}.</p>'
+            f'{reasons}</section>'
             f'<section aria-labelledby="members-h"><h2 id="members-h">Sources ({len(view["members"])})</h2>'
             f'<ol class="members">{members}</ol></section>')
     return layout(view["headline"], body, lenses)

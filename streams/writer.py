@@ -22,8 +22,22 @@ from functools import cached_property
 from models.briefs import BriefItem
 from models.stories import Story, StoryMember
 from streams.sentences import (
-    cap, clean_title, content_words, full_stop, is_cjk, is_title_case, jaccard, join, mostly_cjk,
-    names_in, plural, specifics, strip_attribution, trim_words, unstop, usable_sentences,
+    cap,
+    clean_title,
+    content_words,
+    full_stop,
+    is_cjk,
+    is_title_case,
+    jaccard,
+    join,
+    mostly_cjk,
+    names_in,
+    plural,
+    specifics,
+    strip_attribution,
+    trim_words,
+    unstop,
+    usable_sentences,
 )
 
 HEADLINE_CHARS = 110
@@ -388,7 +402,8 @@ def involved(ev: Evidence, title: str = "") -> list[str]:
     for name in ranked:
         if _no_actor(name, outlets, ev.corpus) or any(name in c for c in chosen):
             continue
-        if " " not in name and name[1:].islower() and counted[name] < 2 and not _capitalised_mid_sentence(name, ev.corpus):
+        one_capitalised_word = " " not in name and name[1:].islower()
+        if one_capitalised_word and counted[name] < 2 and not _capitalised_mid_sentence(name, ev.corpus):
             continue  # 'Startup releases ...': only ever a sentence's first word
         shorter = [c for c in chosen if c in name]  # 'Character' gives way to 'Character.AI'
         chosen = [c for c in chosen if c not in shorter] + [name]
@@ -406,7 +421,8 @@ def _no_actor(name: str, outlets: set[str], corpus: str) -> bool:
 
 
 _NOT_ACTORS = frozenset(
-    "AI CEO CEOs IPO GPU GPUs CPU LLM LLMs API AGI The A An US U.S UK EU It This That January February March April May June July August "
+    "AI CEO CEOs IPO GPU GPUs CPU LLM LLMs API AGI The A An US U.S UK EU It This That "
+    "January February March April May June July August "
     "September October November December Monday Tuesday Wednesday Thursday Friday Saturday Sunday "
     "Reuters Bloomberg Reddit Hacker News American British European French German Indian Russian Korean "
     "Israeli Chinese Japanese Taiwanese Canadian Australian Irish Italian Spanish".split()
@@ -495,15 +511,20 @@ def watch_for(ev: Evidence, kind: str) -> str:
 
 
 _WATCH_SPECIFIC = (
-    ("legal", r"\bsettle", "Watch for the settlement terms, whether they are made public, and whether similar cases follow."),
+    ("legal", r"\bsettle",
+     "Watch for the settlement terms, whether they are made public, and whether similar cases follow."),
     ("legal", r"\btrial\b", "Watch for the trial date, pre-trial rulings and any settlement talks."),
-    ("policy", r"\b(investigat|probe)", "Watch for what the investigation demands of the company and whether other authorities join."),
+    ("policy", r"\b(investigat|probe)",
+     "Watch for what the investigation demands of the company and whether other authorities join."),
     ("policy", r"\bexport", "Watch for how the export rules are enforced and how buyers and chipmakers adjust."),
     ("deal", r"\b(acqui|merger|buys?\b)", "Watch for regulatory review of the deal and what the buyer does with it."),
-    ("deal", r"\b(funding|raise|valuation)", "Watch for what the money buys in compute and talent, and the next round's terms."),
+    ("deal", r"\b(funding|raise|valuation)",
+     "Watch for what the money buys in compute and talent, and the next round's terms."),
     ("infrastructure", r"\bexport", "Watch for how export rules and buyers respond, and who gets the supply."),
-    ("infrastructure", r"data cent(er|re)|datacent", "Watch for who gets the capacity, on what timeline, and at what cost in power and water."),
-    ("incident", r"\b(abuse|csam|deepfake|imagery)", "Watch for the platform's fixes, enforcement by regulators, and whether the abuse spreads."),
+    ("infrastructure", r"data cent(er|re)|datacent",
+     "Watch for who gets the capacity, on what timeline, and at what cost in power and water."),
+    ("incident", r"\b(abuse|csam|deepfake|imagery)",
+     "Watch for the platform's fixes, enforcement by regulators, and whether the abuse spreads."),
 )
 _WATCH = {
     "incident": "Watch for disclosure of the scope, the fix, and whether regulators take an interest.",
@@ -558,4 +579,5 @@ def _day_size(top: list[BriefItem], notes: list[BriefItem], relevant: int) -> st
     counts = Counter(i.category for i in items if i.category)
     common = [c.replace("-", " ") for c, _ in sorted(counts.items(), key=lambda p: (-p[1], p[0]))[:2]]
     spread = f", most on {join(common)}" if common else ""
-    return f"{cap(plural(len(items), 'story', 'stories'))} made the brief from {plural(relevant, 'relevant item')}{spread}."
+    stories = cap(plural(len(items), "story", "stories"))
+    return f"{stories} made the brief from {plural(relevant, 'relevant item')}{spread}."

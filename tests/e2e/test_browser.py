@@ -24,8 +24,10 @@ REAL_DAY = REAL_DATA / "rssdb-2026-01-08.jsonl"
 # Every element with its own text: its colour against the first opaque background behind it.
 CONTRAST_JS = """() => {
   const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => { const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const lum = ([r, g, b]) => {
+    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
   const bg = el => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor);
     if (c.length === 3 || c[3] > 0.5) return c.slice(0, 3); } return [255, 255, 255]; };
   const bad = [];
@@ -35,7 +37,8 @@ CONTRAST_JS = """() => {
     if (!own || box.width === 0 || box.bottom < 0 || getComputedStyle(el).visibility === 'hidden') continue;
     const a = lum(rgb(getComputedStyle(el).color)), b = lum(bg(el));
     const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    if (ratio < 4.5) bad.push(el.tagName + '.' + el.className + ' ' + ratio.toFixed(2) + ' ' + el.textContent.trim().slice(0, 40));
+    if (ratio < 4.5)
+      bad.push(el.tagName + '.' + el.className + ' ' + ratio.toFixed(2) + ' ' + el.textContent.trim().slice(0, 40));
   }
   return bad;
 }"""
@@ -122,7 +125,8 @@ def test_live_page_shows_a_pushed_item_without_reloading(usul: LiveUsul, page: A
 
 def test_article_markup_is_shown_as_text_and_never_runs(usul: LiveUsul, page: Any, artifacts: Path) -> None:
     marker = uuid.uuid4().hex[:8]
-    hostile = f'<img src=x onerror="window.__pwned=1"> EU AI Act regulator fines AI lab {marker} over frontier model safety'
+    hostile = (f'<img src=x onerror="window.__pwned=1"> '
+               f'EU AI Act regulator fines AI lab {marker} over frontier model safety')
     page.goto(usul.url(f"/live/{LENS}"))
     page.wait_for_selector("#live-stories[data-live=connected]", state="attached", timeout=30_000)
     _push(usul, {"id": f"e2e:x{marker}", "source": "reuters.com", "url": f"https://reuters.com/tech/fine-{marker}",
@@ -154,8 +158,10 @@ def test_keyboard_users_can_skip_to_the_content_and_reach_every_link(usul: LiveU
     page.keyboard.press("Enter")
     assert page.locator("#top details.sources").first.get_attribute("open") is not None
     levels = page.evaluate("[...document.querySelectorAll('h1,h2,h3')].map(h => +h.tagName[1])")
-    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:])), "headings skip a level"
-    assert page.locator("header").count() >= 1 and page.locator("nav").count() >= 1 and page.locator("main").count() == 1
+    # levels[1:] is one shorter: zip pairs each heading with the next one
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), "headings skip a level"
+    assert (page.locator("header").count() >= 1 and page.locator("nav").count() >= 1
+            and page.locator("main").count() == 1)
 
 
 def test_feed_and_api_describe_the_same_briefs(usul: LiveUsul, page: Any) -> None:

@@ -74,7 +74,8 @@ def test_latest_pointer_moves_forward_only(tmp_path: Path) -> None:
 def test_a_changed_brief_under_the_same_revision_is_refused(tmp_path: Path) -> None:
     sink = FileSink(tmp_path)
     sink.deliver(_brief())
-    with pytest.raises(PermanentSinkError, match=r"sink 'files' could not deliver brief 'ai-safety-governance:2026-01-08:r1'.*new revision"):
+    refusal = r"sink 'files' could not deliver brief 'ai-safety-governance:2026-01-08:r1'.*new revision"
+    with pytest.raises(PermanentSinkError, match=refusal):
         sink.deliver(_brief(executive_summary="Something else entirely."))
 
 

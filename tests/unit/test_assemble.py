@@ -202,7 +202,8 @@ def test_assembly_is_deterministic() -> None:
 
 def test_chinese_sentences_split_on_full_stops_and_stay_whole() -> None:
     text = "英伟达发布了新一代芯片平台。该平台面向数据中心！它会改变算力格局吗？Nvidia said so."
-    assert split_sentences(text) == ["英伟达发布了新一代芯片平台。", "该平台面向数据中心！", "它会改变算力格局吗？", "Nvidia said so."]
+    assert split_sentences(text) == [
+        "英伟达发布了新一代芯片平台。", "该平台面向数据中心！", "它会改变算力格局吗？", "Nvidia said so."]
     assert trim_words("英伟达" * 200, 280).endswith("…")
     assert split_sentences("The U.S. Commerce Dept. acted. Then Mr. Smith spoke.") == [
         "The U.S. Commerce Dept. acted.", "Then Mr. Smith spoke."]

@@ -15,8 +15,8 @@ def test_archive_line_becomes_a_raw_item_stamped_with_observation() -> None:
     assert (item.id, item.observed_at, item.published_at.tzinfo is not None) == ("a", OBSERVED, True)
 
 
-@pytest.mark.parametrize("line", [b"{not json", b'{"title": "no id"}', b'{"id": ""}', b'{"id": "a", "published_at": "soon"}',
-                                  b"\xff\xfe"])
+@pytest.mark.parametrize("line", [b"{not json", b'{"title": "no id"}', b'{"id": ""}',
+                                  b'{"id": "a", "published_at": "soon"}', b"\xff\xfe"])
 def test_bad_line_is_an_ingest_error_naming_where(line: bytes) -> None:
     with pytest.raises(IngestError, match="file.jsonl:3"):
         parse_json_item(line, "file.jsonl:3", OBSERVED)

@@ -91,7 +91,8 @@ def _story(extra_text: str = "") -> Story:
         make_member(id="bbc", outlet="bbc.co.uk", url="https://bbc.com/health",
                     title="OpenAI launches ChatGPT Health to review your medical records",
                     text="OpenAI says ChatGPT Health is not intended for diagnosis or treatment. "
-                         "The firm says its chatbot sees health questions from 230 million people every week. " + extra_text),
+                         "The firm says its chatbot sees health questions from 230 million people every week. "
+                         + extra_text),
         make_member(id="thn", outlet="thehackernews.com", url="https://thehackernews.com/health",
                     title="OpenAI Launches ChatGPT Health with Encrypted Health Data Controls",
                     text="OpenAI on Wednesday announced ChatGPT Health, a dedicated space for health conversations. "

@@ -63,8 +63,9 @@ def test_brief_has_every_section_of_the_spec() -> None:
 
 
 def test_sources_line_has_outlet_title_url_and_utc_time() -> None:
-    line = [l for l in render_text(_full_brief()).splitlines() if " Reuters - " in l][0]
-    assert re.fullmatch(r'\[\d\] Reuters - "EU fines lab over model" - https://reuters.com/a - 2026-01-07 21:14 UTC', line)
+    line = [text_line for text_line in render_text(_full_brief()).splitlines() if " Reuters - " in text_line][0]
+    assert re.fullmatch(r'\[\d\] Reuters - "EU fines lab over model" - '
+                        r'https://reuters.com/a - 2026-01-07 21:14 UTC', line)
 
 
 def test_quiet_day_says_no_key_tweets_qualified() -> None:
@@ -157,4 +158,4 @@ def test_rendering_is_deterministic() -> None:
 
 def test_text_lines_are_wrapped_for_email() -> None:
     lines = render_text(_full_brief()).splitlines()
-    assert all(len(l) <= 78 for l in lines if not l.startswith("[") and "http" not in l)
+    assert all(len(line) <= 78 for line in lines if not line.startswith("[") and "http" not in line)

@@ -89,10 +89,12 @@ async def test_every_page_answers_with_the_content_security_policy(client, path)
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("path", ["/briefs/nope", f"/briefs/{LENS}/2026-01-09", f"/briefs/{LENS}/..%2F..%2Fetc", "/no/such/route",
-                                  f"/live/{LENS}?day=yesterday", f"/stories/{LENS}/2026-01-08/unknown",
-                                  "/static/..%2Fweb.py", "/static/missing.css", f"/api/briefs/{LENS}/2026-01-09",
-                                  f"/api/stories/{LENS}/2026-01-08/nope", "/api/live/nope"])
+@pytest.mark.parametrize("path", [
+    "/briefs/nope", f"/briefs/{LENS}/2026-01-09", f"/briefs/{LENS}/..%2F..%2Fetc", "/no/such/route",
+    f"/live/{LENS}?day=yesterday", f"/stories/{LENS}/2026-01-08/unknown",
+    "/static/..%2Fweb.py", "/static/missing.css", f"/api/briefs/{LENS}/2026-01-09",
+    f"/api/stories/{LENS}/2026-01-08/nope", "/api/live/nope",
+])
 async def test_unknown_things_are_not_found(client, path) -> None:
     response = await client.get(path)
     assert response.status == 404

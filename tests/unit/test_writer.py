@@ -124,7 +124,8 @@ def test_the_kind_of_development_comes_from_the_texts_so_a_new_lens_works() -> N
         "deal": ("Startup Acme raises $2 billion in funding at a $20 billion valuation",
                  "Acme raised $2 billion from investors."),
         "incident": ("Hackers breach AI lab and leak model weights", "The breach exposed internal data."),
-        "policy": ("EU regulators open probe into chatbot under new AI law", "The Commission said the probe starts now."),
+        "policy": ("EU regulators open probe into chatbot under new AI law",
+                   "The Commission said the probe starts now."),
         "release": ("Lab unveils new reasoning model for coding", "The lab launched the model on Tuesday."),
         "legal": ("Judge rules authors' lawsuit against lab can go to trial", "The court ruling came on Monday."),
     }
@@ -140,7 +141,8 @@ def test_the_kind_of_development_comes_from_the_texts_so_a_new_lens_works() -> N
 
 def test_primary_only_story_says_nobody_else_has_checked_it() -> None:
     member = make_member(id="o", outlet="openai.com", url="https://openai.com/x", primary=True,
-                         title="OpenAI releases a new model for hospitals", text="OpenAI released a model for hospitals today.")
+                         title="OpenAI releases a new model for hospitals",
+                         text="OpenAI released a model for hospitals today.")
     details = _brief([make_story([member], tier="top", rank=1, confidence="medium")]).top_items[0].details
     assert "announced by the primary source (openai.com); no independent outlet has reported it yet." in details
 
