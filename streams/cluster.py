@@ -182,7 +182,8 @@ _GOV_RAW = (
     "fined", "ban", "bans", "banned", "orders", "ordered", "demands", "subpoena", "charges", "charged",
     "indicted", "governor", "brussels", "pentagon", "commerce", "department", "authorities", "police",
     "arrested", "senate", "investigation", "investigates", "regulation", "bill", "law", "eu", "suit",
-    "suits", "settle", "settles", "settlement", "legal")
+    "suits", "settle", "settles", "settlement", "legal", "lawmaker", "legislators", "democrats", "republicans",
+    "congressional", "congressman", "congresswoman", "mps")
 _GOV_ZH = ("监管", "法院", "起诉", "调查", "商务部", "政府", "委员会", "网信办", "总局", "罚款", "禁令",
            "立案", "警方", "逮捕", "白宫", "五角大楼", "国防部", "议员", "法案", "部门", "办法")
 # ... and which companies: products are read as their maker, so "ChatGPT" and "OpenAI" agree.
@@ -303,6 +304,7 @@ def _cjk_tokens(text: str) -> list[str]:
 _KNOWN = {v for v in ZH_ENTITIES.values() if " " not in v} - _GENERIC
 _LEGAL = {_stem(w) for w in _LEGAL_WORDS}
 _GOV_WORDS = {_stem(w) for w in _GOV_RAW}
+_GIVEN_NAMES = {"e:bill"}  # a name, not a law: "Bill Gates' startup" is no government acting
 
 
 def _title_case(title: str) -> bool:
@@ -461,7 +463,8 @@ def title_roles(title: str) -> dict[str, Any]:
     and whether a government, regulator or court acts in it. Stories must agree on both."""
     tokens = _latin_tokens(title, _title_case(title)) + _cjk_tokens(title)
     names = {_MAKER.get(t[2:], t[2:]) for t in tokens if t[0] in "eg"}
-    gov = any(t[0] in "egw" and _stem(t[2:]) in _GOV_WORDS for t in tokens) or any(w in title for w in _GOV_ZH)
+    gov = any(t[0] in "egw" and _stem(t[2:]) in _GOV_WORDS and t not in _GIVEN_NAMES for t in tokens) or any(
+        w in title for w in _GOV_ZH)
     return {"companies": sorted(names & _COMPANIES), "gov": gov}
 
 

@@ -368,3 +368,12 @@ def test_two_headline_only_wire_reports_of_one_order_form_one_story() -> None:
 def test_officials_and_short_company_names_in_chinese_meet_their_english_names() -> None:
     tokens = cluster.features("贝森特与鲍威尔召集华尔街开会", "阿里发布新的视频模型")
     assert {"e:bessent", "e:powell", "e:alibaba"} <= tokens.keys()
+
+
+def test_lawmakers_act_as_government_and_a_person_named_bill_does_not() -> None:
+    assert cluster.title_roles("Democrats ask Apple and Google to pull the app")["gov"]
+    assert cluster.title_roles("Senate passes the AI Bill")["gov"]
+    assert not cluster.title_roles("Meta adds Bill Gates' nuclear startup to its power deals")["gov"]
+    # a lab's deal is not a government's act: the two headlines agree, one story
+    deal = cluster.title_roles("Meta signs three nuclear power deals for its data centers")
+    assert not cluster.roles_disagree(deal, cluster.title_roles("Meta adds Bill Gates' nuclear startup to its deals"))
