@@ -174,14 +174,16 @@ _LEGAL_WORDS = (
     "ruling", "complaint", "indictment",
 )
 _LEGAL_PREFIXES = ("investigat", "prosecut")
-# Who acts, read from a title: a government, regulator or court (any of these words) ...
+# Who acts, read from a title: a government, regulator or court (any of these words) ... Not the
+# police: an arrest is part of the day's incident ("Man arrested after attack on ..."), not another
+# actor's development about it, as a regulator's reaction to a launch is.
 _GOV_RAW = (
     "regulator", "regulators", "watchdog", "commission", "ministry", "government", "court", "judge",
     "attorney", "senator", "senators", "lawmakers", "congress", "parliament", "agency", "treasury",
     "fda", "ftc", "doj", "fcc", "ofcom", "cma", "probe", "probes", "lawsuit", "sues", "sued", "fine",
     "fined", "ban", "bans", "banned", "orders", "ordered", "demands", "subpoena", "charges", "charged",
-    "indicted", "governor", "brussels", "pentagon", "commerce", "department", "authorities", "police",
-    "arrested", "senate", "investigation", "investigates", "regulation", "bill", "law", "eu", "suit",
+    "indicted", "governor", "brussels", "pentagon", "commerce", "department", "authorities",
+    "senate", "investigation", "investigates", "regulation", "bill", "law", "eu", "suit",
     "suits", "settle", "settles", "settlement", "legal", "lawmaker", "legislators", "democrats", "republicans",
     "congressional", "congressman", "congresswoman", "mps")
 _GOV_ZH = ("监管", "法院", "起诉", "调查", "商务部", "政府", "委员会", "网信办", "总局", "罚款", "禁令",

@@ -377,3 +377,11 @@ def test_lawmakers_act_as_government_and_a_person_named_bill_does_not() -> None:
     # a lab's deal is not a government's act: the two headlines agree, one story
     deal = cluster.title_roles("Meta signs three nuclear power deals for its data centers")
     assert not cluster.roles_disagree(deal, cluster.title_roles("Meta adds Bill Gates' nuclear startup to its deals"))
+
+
+def test_an_arrest_is_part_of_the_incident_a_charge_is_the_courts_act() -> None:
+    incident = cluster.title_roles("Molotov cocktail thrown at the home of a lab's chief executive")
+    arrest = cluster.title_roles("Man arrested after a lab chief's home is hit with a Molotov cocktail")
+    charge = cluster.title_roles("Prosecutors file federal charges over the attack on a lab chief's home")
+    assert not cluster.roles_disagree(incident, arrest)
+    assert cluster.roles_disagree(incident, charge)
