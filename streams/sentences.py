@@ -64,10 +64,21 @@ _DATELINE_EN = re.compile(r"^[A-Z][A-Z .,'-]{2,40}\s*(\([A-Za-z .]+\))?\s*[-–�
 _DATELINE_ZH = re.compile(r"^[^，,。]{0,16}?\d{1,2}\s*月\s*\d{1,2}\s*日\s*(消息|电|讯|报道)\s*[，,：:]\s*")
 
 
+# An aggregator's lead-in: "An anonymous reader quotes a report from Wired:", "Longtime Slashdot
+# reader schwit1 shares a report from Reuters:", "Longtime Slashdot reader chicksdaddy writes:".
+_SUBMITTER = re.compile(
+    r"^(?:(?:An anonymous reader|(?:Long-?time |Frequent )?(?:\w+ )?reader(?: \S+)?) (?:writes|shares|quotes|submits)"
+    r"|\S+ (?:shares|quotes|submits))(?: (?:a|an|the) (?:report|article|story|post|excerpt))?"
+    r"(?: from (?:the )?[A-Z][^:]{0,60})?:\s+(?=\S)")
+
+
 def strip_dateline(sentence: str) -> str:
-    """'SAN FRANCISCO (Reuters) - ' and 'IT之家 4 月 9 日消息，' belong to the wire, not the news."""
+    """'SAN FRANCISCO (Reuters) - ', 'IT之家 4 月 9 日消息，' and 'An anonymous reader quotes a report
+    from Wired:' belong to the wire or the aggregator, not the news."""
     stripped = _DATELINE_ZH.sub("", sentence, count=1)
-    return _DATELINE_EN.sub("", stripped, count=1) if stripped == sentence else stripped
+    if stripped == sentence:
+        stripped = _DATELINE_EN.sub("", stripped, count=1)
+    return _SUBMITTER.sub("", stripped, count=1)
 
 
 def _good_length(sentence: str) -> bool:
@@ -128,6 +139,10 @@ def names_in(text: str) -> list[str]:
             for index, part in enumerate(re.split(r"['’]s\s+", match.group(0))):
                 name = re.sub(r"(\s+(of|de|&))+$", "", part).removesuffix("’s").removesuffix("'s").rstrip(".")
                 name = re.sub(r"^(The|A|An)\s+", "", name)
+                if match.start() == 0 and index == 0:  # "How Elon Musk ...", "After OpenAI ...": a word that
+                    first, _, rest = name.partition(" ")  # opens any sentence is no part of the name
+                    if rest and first.casefold() in _OPENERS:
+                        name = rest
                 opener = match.start() == 0 and index == 0 and " " not in name
                 if not name or (opener and name.casefold() in _OPENERS):
                     continue

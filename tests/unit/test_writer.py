@@ -187,3 +187,15 @@ def test_names_and_numbers_are_found_as_written() -> None:
     assert {"Google", "Character.AI", "US District Judge Yvonne Gonzalez Rogers", "xAI"} <= set(names)
     assert numbers_in("It paid $1,000 to 3 people [4].") == {"1,000", "1000", "3"}
     assert not re.search(r"\bNvidia’s\b", " ".join(names_in("Buyers of Nvidia’s H200 chips wait.")))
+    # a word that opens any sentence is no part of the name that follows it
+    assert names_in("How Elon Musk’s Grok spread deepfakes") == ["Elon Musk", "Grok"]
+    assert names_in("After OpenAI's launch, Google responds") == ["OpenAI", "Google"]
+
+
+def test_an_aggregators_lead_in_is_not_part_of_the_news() -> None:
+    assert strip_dateline("An anonymous reader quotes a report from Wired: Google adds AI to Gmail.") == (
+        "Google adds AI to Gmail.")
+    assert strip_dateline("Longtime Slashdot reader someone shares a report from Reuters: A judge ruled.") == (
+        "A judge ruled.")
+    for news in ("Nvidia shares rose 5% after the launch.", "Sam Altman writes: we are hiring."):
+        assert strip_dateline(news) == news
