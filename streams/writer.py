@@ -143,6 +143,8 @@ def _title_score(ev: Evidence, source: Source, english: bool) -> float:
         score -= 3.0  # community titles editorialise ("More Disastrous News for ...")
     if re.match(r"(Our|We|My|I|How|Why|What)\b", title):
         score -= 5.0  # speaks for the source or teases; the reader needs who did what
+    elif re.search(r"\b(?:I|[Mm]y|[Mm]e)\b", title):
+        score -= 5.0  # the writer's own experience ("... Asked for My Raw Health Data"), not the development
     return score
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from models.briefs import Brief
 from models.lens import Category
-from models.stories import Story
+from models.stories import Story, StoryMember
 from streams.assemble import assemble_brief, evidence
 from streams.sentences import names_in, numbers_in, split_sentences, strip_attribution, strip_dateline
 from streams.writer import development_kind, executive_summary, headline
@@ -78,6 +78,18 @@ def test_headline_is_never_chinese_when_an_english_title_exists() -> None:
                      text="Google has committed to using multiple generations of Intel chips in its data centers.")
     story = make_story([zh, en], tier="top", rank=1)
     assert headline(evidence(make_lens(), story)) == "Google expands partnership with Intel for AI chips"
+
+
+def test_headline_is_the_development_not_the_writers_own_experience() -> None:
+    text = "Meta's Muse Spark model asked for raw health data and lab results, then gave advice."
+
+    def member(outlet: str, title: str) -> StoryMember:
+        return make_member(id=outlet, outlet=f"{outlet}.com", url=f"https://{outlet}.com/1", text=text, title=title)
+
+    review = member("wired", "Meta's Muse Spark asked for my raw health data, then gave advice")
+    report = member("cnbc", "Meta's Muse Spark asks users for raw health data, then gives advice")
+    story = make_story([review, report], tier="top", rank=1)  # on a tie the first member's title wins
+    assert headline(evidence(make_lens(), story)) == report.title
 
 
 # --- summary ----------------------------------------------------------------------------------
