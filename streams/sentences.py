@@ -153,7 +153,7 @@ def names_in(text: str) -> list[str]:
 
 _OPENERS = STOPWORDS | frozenset(
     "a an it in on at as if so we i but and or yet after before according for with some several "
-    "however meanwhile still even while when though although instead once since despite amid".split()
+    "however meanwhile still even while when though although instead once since despite amid no yes".split()
 )
 
 
@@ -192,7 +192,7 @@ def mostly_cjk(text: str) -> bool:
 def is_title_case(title: str) -> bool:
     """'OpenAI Launches ChatGPT Health, Encouraging Users To Connect': most longer words capitalised."""
     words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", title)[1:] if len(w) > 3]
-    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
 # --- titles -----------------------------------------------------------------------------------

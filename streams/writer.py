@@ -402,6 +402,7 @@ def involved(ev: Evidence, title: str = "") -> list[str]:
                     key=lambda n: (-(n in heading), -counted[n], first.get(n, 99), n))
     chosen: list[str] = []
     for name in ranked:
+        name = _without_common_opener(name, ev.corpus)
         if _no_actor(name, outlets, ev.corpus) or any(name in c for c in chosen):
             continue
         one_capitalised_word = " " not in name and name[1:].islower()
@@ -410,6 +411,15 @@ def involved(ev: Evidence, title: str = "") -> list[str]:
         shorter = [c for c in chosen if c in name]  # 'Character' gives way to 'Character.AI'
         chosen = [c for c in chosen if c not in shorter] + [name]
     return chosen[:3]
+
+
+def _without_common_opener(name: str, corpus: str) -> str:
+    """'Leading AI', 'Use Google AI Overview': a headline's capitalised first word that the cluster
+    also writes in lower case is an ordinary word, not the start of a name."""
+    first, _, rest = name.partition(" ")
+    if rest and first[1:].islower() and re.search(rf"\b{re.escape(first.lower())}\b", corpus):
+        return rest
+    return name
 
 
 def _no_actor(name: str, outlets: set[str], corpus: str) -> bool:

@@ -10,8 +10,15 @@ from models.briefs import Brief
 from models.lens import Category
 from models.stories import Story, StoryMember
 from streams.assemble import assemble_brief, evidence
-from streams.sentences import names_in, numbers_in, split_sentences, strip_attribution, strip_dateline
-from streams.writer import development_kind, executive_summary, headline
+from streams.sentences import (
+    is_title_case,
+    names_in,
+    numbers_in,
+    split_sentences,
+    strip_attribution,
+    strip_dateline,
+)
+from streams.writer import development_kind, executive_summary, headline, involved
 from tests.builders import make_brief, make_lens, make_member, make_story
 
 CREATED = datetime(2026, 1, 8, 6, 5, tzinfo=UTC)
@@ -204,6 +211,11 @@ def test_names_and_numbers_are_found_as_written() -> None:
     assert names_in("After OpenAI's launch, Google responds") == ["OpenAI", "Google"]
 
 
+def test_a_short_headline_in_title_case_is_title_case() -> None:
+    assert is_title_case("Grok Is Pushing AI ‘Undressing’ Mainstream")
+    assert not is_title_case("Leading AI expert delays timeline for its possible destruction of humanity")
+
+
 def test_an_aggregators_lead_in_is_not_part_of_the_news() -> None:
     assert strip_dateline("An anonymous reader quotes a report from Wired: Google adds AI to Gmail.") == (
         "Google adds AI to Gmail.")
@@ -211,3 +223,11 @@ def test_an_aggregators_lead_in_is_not_part_of_the_news() -> None:
         "A judge ruled.")
     for news in ("Nvidia shares rose 5% after the launch.", "Sam Altman writes: we are hiring."):
         assert strip_dateline(news) == news
+
+
+def test_the_actors_are_names_not_a_headlines_capitalised_first_word() -> None:
+    member = make_member(id="g", outlet="theguardian.com", url="https://theguardian.com/1",
+                         title="Leading AI expert Daniel Kokotajlo delays timeline for AGI",
+                         text="Daniel Kokotajlo says progress is slower. He is leading a forecasting group.")
+    story = make_story([member], tier="top", rank=1)
+    assert involved(evidence(make_lens(), story), member.title) == ["Daniel Kokotajlo"]
