@@ -151,6 +151,9 @@ def test_the_kind_of_development_comes_from_the_texts_so_a_new_lens_works() -> N
     for kind, (title, text) in cases.items():
         story = _single("s", title, text, 1, category="frobnication")
         assert development_kind(evidence(lens, story)) == kind, title
+    # one cue word in one lead is not enough to call it anything
+    thin = _single("s", "Company denies renaming its office suite", "Posts on Hacker News claimed so.", 1)
+    assert development_kind(evidence(lens, thin)) == "development"
     paper = make_member(id="p", outlet="arXiv cs.CL", url="https://arxiv.org/abs/1", kind="paper",
                         title="Attacks on reward models", text="We show that reward models can be attacked.")
     item = _brief([make_story([paper], tier="top", rank=1, confidence="low")], ).top_items[0]
