@@ -45,6 +45,7 @@ SUMMARY_CHARS = {False: 400, True: 280}  # top item, noteworthy item
 SUMMARY_SENTENCES = {False: 3, True: 2}
 EXECUTIVE_CHARS = 600
 MAX_SENTENCES_PER_MEMBER = 12
+_URL = re.compile(r"https?://\S+")
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,8 @@ class Evidence:
 
     @cached_property
     def corpus(self) -> str:
-        return " ".join(f"{s.member.title}. {s.member.text}" for s in self.sources)
+        """The members' words, without the URLs aggregators quote ("google" in a link is no word)."""
+        return _URL.sub(" ", " ".join(f"{s.member.title}. {s.member.text}" for s in self.sources))
 
     @cached_property
     def agreement(self) -> Agreement:
@@ -199,17 +201,18 @@ def is_common_word(word: str, corpus: str) -> bool:
     common noun or adjective and is never capitalised mid-sentence."""
     if word in _LOWERCASABLE or word.casefold() in _OPENERS:
         return True
-    if word == "I" or not word[1:].islower():
-        return False
+    if word == "I" or not word[1:].islower() or _capitalised_mid_sentence(word, corpus):
+        return False  # a name: "google" in a URL does not make "Google" a common word
     if re.search(rf"\b{re.escape(word.lower())}\b", corpus):
         return True
-    return word.lower().endswith(_COMMON_SUFFIXES) and not _capitalised_mid_sentence(word, corpus)
+    return word.lower().endswith(_COMMON_SUFFIXES)
 
 
 _COMMON_SUFFIXES = ("al", "ive", "ing", "ed", "ly", "ous", "ful", "less", "able", "ible", "ic", "ent", "ant",
                     "ers", "ors", "ists", "ians", "ents", "ants", "ies", "tions", "ments")
 _OPENERS = frozenset("the a an it its this that these those in on at as after before according for with "
-                     "some many several two three how why what when where recently".split())
+                     "some many several two three how why what when where recently we they he she there "
+                     "our their his her".split())
 _LOWERCASABLE = frozenset("Users Researchers Officials Analysts Critics Experts Regulators Lawmakers "
                           "Investors Employees Workers Parents Families Scientists".split())
 
