@@ -20,7 +20,7 @@ from datetime import datetime
 from models.briefs import Brief, BriefItem, KeyTweet, SourceRef
 from models.lens import Lens
 from models.stories import Story, StoryMember, Tier
-from streams.score import tier_of
+from streams.score import is_social, tier_of
 from streams.sentences import clean_title, is_boilerplate, split_sentences, trim_words
 from streams.writer import Evidence, Source, executive_summary, write_item
 
@@ -121,9 +121,9 @@ def source_tier(lens: Lens, member: StoryMember) -> int:
 _TIER_RANK = {"primary": 0, "tier1": 1, "tier2": 2, "research": 3, "social": 4}
 
 
-def is_social(member: StoryMember) -> bool:
-    """Posted on a social platform: judged by the URL's host and the feed's label, never by
-    substring of the URL ('phoronix.com' ends in 'x.com')."""
+def on_social_platform(member: StoryMember) -> bool:
+    """Posted on a social platform (where a key tweet comes from): judged by the URL's host and the
+    feed's label, never by substring of the URL ('phoronix.com' ends in 'x.com')."""
     host = host_of(member.url)
     if any(host == h or host.endswith("." + h) for h in _SOCIAL_HOSTS) or "mastodon" in host:
         return True
@@ -176,7 +176,7 @@ def pick_key_tweets(lens: Lens, stories: Sequence[Story]) -> list[tuple[str, Sto
 
 
 def is_evidence_post(lens: Lens, story: Story, member: StoryMember) -> bool:
-    if member.kind not in ("tweet", "post") or not is_social(member):
+    if member.kind not in ("tweet", "post") or not on_social_platform(member):
         return False
     return is_primary(lens, member) or _links_to_primary(lens, story, member)
 
@@ -232,11 +232,17 @@ def _clean_body(text: str) -> str:
 # --- one brief item ---------------------------------------------------------------------------
 
 
+def _social(lens: Lens, member: StoryMember) -> bool:
+    """Social as the scorer counts it (a post, or an aggregator such as Hacker News), so the brief
+    never calls an outlet what the score did not count as one."""
+    return on_social_platform(member) or is_social(member, tier_of(member, lens))
+
+
 def evidence(lens: Lens, story: Story) -> Evidence:
     """The story as the writers see it: members in citation order, judged by this module's rules."""
     ordered = sorted(story.members, key=lambda m: member_key(lens, m))
     sources = tuple(Source(member=m, key=url_key(m), host=host_of(m.canonical_url or m.url),
-                           primary=is_primary(lens, m), social=is_social(m), tier=source_tier(lens, m))
+                           primary=is_primary(lens, m), social=_social(lens, m), tier=source_tier(lens, m))
                     for m in ordered)
     category = lens.categories.get(story.category or "")
     return Evidence(story=story, sources=sources, lens_label=lens_label(lens),

@@ -136,7 +136,7 @@ def _independent(members: Iterable[StoryMember], tiers: dict[str, str]) -> dict[
 def news_outlets(story: Story, lens: Lens) -> int:
     """Independent outlets reporting the story, social posts and papers left out."""
     tiers = {m.id: tier_of(m, lens) for m in story.members}
-    news = [m for m in story.members if not _is_social(m, tiers[m.id]) and tiers[m.id] != "research"]
+    news = [m for m in story.members if not is_social(m, tiers[m.id]) and tiers[m.id] != "research"]
     return len(_independent(news, tiers))
 
 
@@ -148,7 +148,8 @@ def _is_primary(member: StoryMember, tier: str) -> bool:
     return member.primary or member.kind == "release" or tier == "primary"
 
 
-def _is_social(member: StoryMember, tier: str) -> bool:
+def is_social(member: StoryMember, tier: str) -> bool:
+    """A post or tweet, or anything from an outlet the lens calls social (an aggregator)."""
     return tier == "social" or member.kind in SOCIAL_KINDS
 
 
@@ -221,7 +222,7 @@ def score_story(
     tiers = {m.id: tier_fn(m) for m in story.members}
     outlets = _independent(story.members, tiers)
     primaries = [m for m in story.members if _is_primary(m, tiers[m.id])]
-    social_only = all(_is_social(m, tiers[m.id]) for m in story.members) and not primaries
+    social_only = all(is_social(m, tiers[m.id]) for m in story.members) and not primaries
     reasons = [f"{len(outlets)} independent outlet{'s' if len(outlets) != 1 else ''}"]
     total = math.log2(1 + len(outlets))
     if primaries:

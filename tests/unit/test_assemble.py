@@ -174,6 +174,18 @@ def test_key_tweets_keep_primary_voices_and_drop_chatter() -> None:
     assert {by_number[t.source].item_id for t in brief.key_tweets} == {"x-oai", "r-2"}
 
 
+def test_an_aggregators_post_is_counted_as_a_post_not_as_an_outlet() -> None:
+    article = make_member(id="wired", outlet="wired.com", url="https://wired.com/robots",
+                          title="Robot maker and AI lab form a partnership",
+                          text="The robot maker and the AI lab are teaming up to put a model into a humanoid robot.")
+    post = make_member(id="hn", source="Hacker News (frontpage)", outlet="Hacker News (frontpage)", kind="post",
+                       url="https://robots.example/blog/partnership", title="Robot maker and AI lab partner",
+                       text="Article URL: https://robots.example/blog/partnership Points: 35")
+    story = make_story([article, post], tier="top", rank=1, confidence="medium")
+    details = _assemble([story]).top_items[0].details
+    assert "a single outlet (wired.com), plus one social post" in details
+
+
 def test_quiet_day_has_no_key_tweets_and_still_a_summary() -> None:
     brief = _assemble([])
     assert brief.key_tweets == [] and brief.top_items == []
