@@ -234,3 +234,12 @@ def test_the_actors_are_names_not_a_headlines_capitalised_first_word() -> None:
                          text="Daniel Kokotajlo says progress is slower. He is leading a forecasting group.")
     story = make_story([member], tier="top", rank=1)
     assert involved(evidence(make_lens(), story), member.title) == ["Daniel Kokotajlo"]
+
+
+def test_a_lead_in_keeps_a_name_that_a_url_writes_in_lower_case() -> None:
+    article = make_member(id="w", outlet="wired.com", url="https://wired.com/1", title="Robot maker and lab partner",
+                          text="Google DeepMind and Boston Dynamics are teaming up on a humanoid robot.")
+    post = make_member(id="hn", outlet="example.net", url="https://example.net/2", title="Robot maker and lab partner",
+                       text="Article URL: https://bostondynamics.com/blog/boston-dynamics-google-deepmind-partnership")
+    story = make_story([article, post], tier="top", rank=1, confidence="medium")
+    assert "Google DeepMind and Boston Dynamics" in _brief([story]).top_items[0].summary
