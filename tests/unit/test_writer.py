@@ -234,6 +234,10 @@ def test_the_actors_are_names_not_a_headlines_capitalised_first_word() -> None:
                          text="Daniel Kokotajlo says progress is slower. He is leading a forecasting group.")
     story = make_story([member], tier="top", rank=1)
     assert involved(evidence(make_lens(), story), member.title) == ["Daniel Kokotajlo"]
+    adjectives = make_member(id="n", outlet="neowin.net", url="https://neowin.net/1",
+                             title="I tested Acme's HIPAA-compliant tool on AI-generated notes", text="")
+    story = make_story([adjectives], tier="top", rank=1)
+    assert involved(evidence(make_lens(), story), adjectives.title) == ["Acme"]
 
 
 def test_a_lead_in_keeps_a_name_that_a_url_writes_in_lower_case() -> None:
