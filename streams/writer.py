@@ -466,8 +466,8 @@ _KIND_TEXT_CUES = {
     "paper": r"paper|study|benchmarks?|researchers|arxiv|dataset|preprint|findings|论文|研究",
     "infrastructure": r"data cent(er|re)s?|datacent(er|re)s?|gigawatts?|chips?|gpus?|capacity|power plant|"
                       r"supercomputer|semiconductor\w*|数据中心|算力|芯片",
-    "society": r"layoffs?|lay off|jobs|workers|children|teens?|suicide|mental health|copyright|artists|"
-               r"裁员|就业",
+    "society": r"layoffs?|lay(s|ing)? off|laid off|jobs|workers|children|teens?|suicide|mental health|copyright|"
+               r"artists|裁员|就业",
 }
 _KIND_RE = {kind: re.compile(rf"(?<![\w-])({cues})(?![\w-])", re.IGNORECASE) for kind, cues in _KIND_TEXT_CUES.items()}
 # A kind needs a cue in a headline or two in the texts (topical kinds weigh 0.6): one word of one

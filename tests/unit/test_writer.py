@@ -147,6 +147,7 @@ def test_the_kind_of_development_comes_from_the_texts_so_a_new_lens_works() -> N
                    "The Commission said the probe starts now."),
         "release": ("Lab unveils new reasoning model for coding", "The lab launched the model on Tuesday."),
         "legal": ("Judge rules authors' lawsuit against lab can go to trial", "The court ruling came on Monday."),
+        "society": ("Software firm lays off 75% of its staff as AI eats its revenue", ""),
     }
     for kind, (title, text) in cases.items():
         story = _single("s", title, text, 1, category="frobnication")
