@@ -291,10 +291,10 @@ def _category_scores(c: _Compiled, title: _Field, body: _Field, text_weight: flo
                      reasons: list[str], anchors: dict[str, float]) -> dict[str, float]:
     scores = {}
     for name, terms in c.categories:
-        score = _term_score(c, terms, title, body, text_weight, anchors)
+        score, matched = _term_score(c, terms, title, body, text_weight, anchors)
         if score > 0:
             scores[name] = score
-            reasons.append(f"category {name}: {_quote({**_hits(terms, title), **_hits(terms, body)})}")
+            reasons.append(f"category {name}: {_quote(matched)}")
     return scores
 
 
@@ -302,21 +302,21 @@ def _stakes(c: _Compiled, title: _Field, body: _Field, text_weight: float, reaso
             anchors: dict[str, float]) -> float:
     """AI put to work where its mistakes fall on people (medicine, ...): evidence that the item
     matters to the lens, whichever category it is filed under."""
-    score = _term_score(c, c.stakes_terms, title, body, text_weight, anchors)
+    score, matched = _term_score(c, c.stakes_terms, title, body, text_weight, anchors)
     if score > 0:
-        reasons.append(f"stakes: {_quote({**_hits(c.stakes_terms, title), **_hits(c.stakes_terms, body)})}")
+        reasons.append(f"stakes: {_quote(matched)}")
     return score
 
 
 def _term_score(c: _Compiled, terms: _Terms, title: _Field, body: _Field, text_weight: float,
-                anchors: dict[str, float]) -> float:
+                anchors: dict[str, float]) -> tuple[float, dict[str, float]]:
     """A headline term counts in full (less when it is also the AI anchor), a term of the text
-    only at `text_weight`, and only the best `text_terms_cap` of those."""
+    only at `text_weight`, and only the best `text_terms_cap` of those; and the terms matched."""
     s = c.settings
     in_title, in_text = _hits(terms, title), _hits(terms, body)
     text_only = sorted((w for t, w in in_text.items() if t not in in_title), reverse=True)
     titled = sum(w * (s.anchor_overlap if t in anchors else 1.0) for t, w in in_title.items())
-    return s.title_weight * titled + text_weight * sum(text_only[: s.text_terms_cap])
+    return s.title_weight * titled + text_weight * sum(text_only[: s.text_terms_cap]), {**in_title, **in_text}
 
 
 def _noise_penalty(c: _Compiled, f: _Field, where: str, tier: str | None, reasons: list[str]) -> float:
