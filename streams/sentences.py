@@ -153,7 +153,8 @@ def names_in(text: str) -> list[str]:
 
 _OPENERS = STOPWORDS | frozenset(
     "a an it in on at as if so we i but and or yet after before according for with some several "
-    "however meanwhile still even while when though although instead once since despite amid no yes".split()
+    "however meanwhile still even while when though although instead once since despite amid no yes "
+    "introducing announcing meet".split()  # "Introducing Quality mode ...", "Meet Gemma 4": announcements
 )
 
 

@@ -34,6 +34,7 @@ from streams.sentences import (
     names_in,
     plural,
     specifics,
+    split_sentences,
     strip_attribution,
     trim_words,
     unstop,
@@ -123,7 +124,11 @@ def headline(ev: Evidence) -> str:
     english = any(s.member.title.strip() and not mostly_cjk(s.member.title) for s in ev.sources)
     ranked = sorted(enumerate(ev.sources), key=lambda p: (-_title_score(ev, p[1], english), p[0]))
     best = ranked[0][1].member
-    return trim_words(strip_attribution(best.title) or best.outlet, HEADLINE_CHARS)
+    title = strip_attribution(best.title) or best.outlet
+    if len(title) > HEADLINE_CHARS:  # a post's text as its title: its first sentence, if that says enough
+        first = split_sentences(title)[0]
+        title = first if len(first.split()) >= 4 else title
+    return trim_words(title, HEADLINE_CHARS)
 
 
 def _title_score(ev: Evidence, source: Source, english: bool) -> float:
@@ -455,7 +460,8 @@ _KIND_TEXT_CUES = {
                 r"deepfakes?|abuse\w*|misuse|scams?|fraud\w*|jailbreak\w*|malware|ransomware|phishing|"
                 r"criminal|csam|sexuali[sz]ed|undress\w*|non-?consensual|漏洞|攻击|泄露|诈骗",
     "legal": r"lawsuits?|sue[sd]?|suing|courts?|judge|rul(ing|ed)|trial|verdict|settle(s|d|ment)?|"
-             r"litigation|plaintiffs?|appeals?|injunction|起诉|诉讼|法院|判决",
+             r"litigation|plaintiffs?|appeals?|injunction|(?:criminal|federal) charges|charged with|indict\w*|"
+             r"prosecut\w*|起诉|诉讼|法院|判决",
     "policy": r"regulat\w+|laws?|bill|executive order|ministry|commission|probe[sd]?|investigat\w+|bans?|"
               r"banned|export controls?|government|attorney general|parliament|senate|congress|lawmakers|"
               r"watchdog|white house|agency|policy|监管|政策|法规|审查|部门",

@@ -152,6 +152,8 @@ def test_the_kind_of_development_comes_from_the_texts_so_a_new_lens_works() -> N
     for kind, (title, text) in cases.items():
         story = _single("s", title, text, 1, category="frobnication")
         assert development_kind(evidence(lens, story)) == kind, title
+    charged = _single("s", "Man faces federal charges for attacking an AI lab chief's home", "", 1)
+    assert development_kind(evidence(lens, charged)) == "legal"
     # one cue word in one lead is not enough to call it anything
     thin = _single("s", "Company denies renaming its office suite", "Posts on Hacker News claimed so.", 1)
     assert development_kind(evidence(lens, thin)) == "development"
@@ -213,6 +215,7 @@ def test_names_and_numbers_are_found_as_written() -> None:
     # a word that opens any sentence is no part of the name that follows it
     assert names_in("How Elon Musk’s Grok spread deepfakes") == ["Elon Musk", "Grok"]
     assert names_in("After OpenAI's launch, Google responds") == ["OpenAI", "Google"]
+    assert names_in("Meet Gemma: our new family of open models") == ["Gemma"]
 
 
 def test_a_short_headline_in_title_case_is_title_case() -> None:
@@ -248,3 +251,12 @@ def test_a_lead_in_keeps_a_name_that_a_url_writes_in_lower_case() -> None:
                        text="Article URL: https://bostondynamics.com/blog/boston-dynamics-google-deepmind-partnership")
     story = make_story([article, post], tier="top", rank=1, confidence="medium")
     assert "Google DeepMind and Boston Dynamics" in _brief([story]).top_items[0].summary
+
+
+def test_a_posts_text_as_its_headline_is_cut_to_its_first_sentence() -> None:
+    post = make_member(id="x", source="X @lab", outlet="x.com", url="https://x.com/lab/status/1", kind="tweet",
+                       title="Introducing a quality mode for our image model, our most advanced yet. It gives you "
+                             "sharper details, stronger text rendering and more creative control on web and mobile.")
+    story = make_story([post], tier="top", rank=1)
+    assert headline(evidence(make_lens(), story)) == (
+        "Introducing a quality mode for our image model, our most advanced yet.")
