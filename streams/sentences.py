@@ -139,12 +139,11 @@ def names_in(text: str) -> list[str]:
             for index, part in enumerate(re.split(r"['’]s\s+", match.group(0))):
                 name = re.sub(r"(\s+(of|de|&))+$", "", part).removesuffix("’s").removesuffix("'s").rstrip(".")
                 name = re.sub(r"^(The|A|An)\s+", "", name)
-                if match.start() == 0 and index == 0:  # "How Elon Musk ...", "After OpenAI ...": a word that
-                    first, _, rest = name.partition(" ")  # opens any sentence is no part of the name
-                    if rest and first.casefold() in _OPENERS:
+                if match.start() == 0 and index == 0:  # "However", "How Elon Musk ...": a word that opens
+                    first, _, rest = name.partition(" ")  # any sentence is no name, nor part of one
+                    if first.casefold() in _OPENERS and not (rest and first.casefold() in _NAME_STARTS):
                         name = rest
-                opener = match.start() == 0 and index == 0 and " " not in name
-                if not name or (opener and name.casefold() in _OPENERS):
+                if not name:
                     continue
                 if name not in found:
                     found.append(name)
@@ -156,6 +155,7 @@ _OPENERS = STOPWORDS | frozenset(
     "however meanwhile still even while when though although instead once since despite amid no yes "
     "introducing announcing meet".split()  # "Introducing Quality mode ...", "Meet Gemma 4": announcements
 )
+_NAME_STARTS = frozenset({"new", "one", "two"})  # openers that also start names: "New York", "Two Sigma"
 
 
 def numbers_in(text: str) -> set[str]:

@@ -208,9 +208,12 @@ def is_common_word(word: str, corpus: str) -> bool:
         return True
     if word == "I" or not word[1:].islower() or _capitalised_mid_sentence(word, corpus):
         return False  # a name: "google" in a URL does not make "Google" a common word
-    if re.search(rf"\b{re.escape(word.lower())}\b", corpus):
-        return True
-    return word.lower().endswith(_COMMON_SUFFIXES)
+    return _written_lower(word, corpus) or word.lower().endswith(_COMMON_SUFFIXES)
+
+
+def _written_lower(word: str, corpus: str) -> bool:
+    """The cluster also writes the word in lower case: an ordinary word, not a name."""
+    return re.search(rf"\b{re.escape(word.lower())}\b", corpus) is not None
 
 
 _COMMON_SUFFIXES = ("al", "ive", "ing", "ed", "ly", "ous", "ful", "less", "able", "ible", "ic", "ent", "ant",
@@ -425,7 +428,7 @@ def _without_common_opener(name: str, corpus: str) -> str:
     """'Leading AI', 'Use Google AI Overview': a headline's capitalised first word that the cluster
     also writes in lower case is an ordinary word, not the start of a name."""
     first, _, rest = name.partition(" ")
-    if rest and first[1:].islower() and re.search(rf"\b{re.escape(first.lower())}\b", corpus):
+    if rest and first[1:].islower() and _written_lower(first, corpus):
         return rest
     return name
 
@@ -439,7 +442,7 @@ def _no_actor(name: str, outlets: set[str], corpus: str) -> bool:
     if any(squashed == o or (len(squashed) >= 4 and squashed in o) for o in outlets):
         return True  # 'Guardian' is theguardian.com reporting, not an actor
     # a single capitalised word the cluster also writes in lower case is a common word
-    return " " not in name and re.search(rf"\b{re.escape(name.lower())}\b", corpus) is not None
+    return " " not in name and _written_lower(name, corpus)
 
 
 _NOT_ACTORS = frozenset(

@@ -296,3 +296,9 @@ def test_a_social_post_that_discusses_a_story_never_joins_it_a_link_to_the_repor
     assert not discussion.relevant and not associable(discussion.relevant, discussion.reasons)
     assert "source: social post" in discussion.reasons
     assert link.relevant or associable(link.relevant, link.reasons)
+
+
+def test_a_chinese_headline_that_asks_with_a_full_width_mark_is_a_question() -> None:
+    verdict = judge(title="AI终极瓶颈：算力狂奔遇电荒，燃气轮机成幕后大Boss？", text="", lang="zh",
+                    source="36kr.com", url="https://36kr.com/p/1")
+    assert "headline asks a question" in verdict.reasons
