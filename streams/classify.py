@@ -3,8 +3,9 @@
 The decision is a weighted evidence score built from the lens file, so it can be read and tested:
 
 - an AI anchor is required: an AI term in the title, or a strong AI term in the text;
-- category terms add evidence (a title match counts more than a text match; each term once; a
-  headline word that is also the AI anchor counts less, since it is one word, not two proofs);
+- category terms add evidence (a title match counts more than a text match; each term once, and a
+  plural listed beside its singular is the same term; a headline word that is also the AI anchor
+  counts less, since it is one word, not two proofs);
 - noise patterns (self-promotion, help questions, gadgets, stock tips, digests ...) subtract;
 - a noise group marked `never_opens` (an outlet's own opinion label) keeps the item under the
   bar whatever its evidence: it may join the story it argues about, never open one;
@@ -565,8 +566,11 @@ def _build_index(lists: dict[str, tuple[list[object], dict[str, float]]]) -> _In
     english: dict[str, list[tuple[str, str, float]]] = {}
     chinese: list[tuple[str, str, float]] = []
     for key, (raw, weights) in lists.items():
-        for item in raw:
-            term = str(item).strip().lower()
+        terms = [str(item).strip().lower() for item in raw]
+        listed = set(terms)
+        for term in terms:
+            if term.endswith("s") and term[:-1] in listed:
+                continue  # the singular's plural form already matches it: one word, one proof
             weight = weights.get(term, 1.0)
             if _CJK.search(term):
                 chinese.append((term, key, weight))

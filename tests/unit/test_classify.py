@@ -159,6 +159,17 @@ def test_category_ties_go_to_the_category_listed_first(tmp_path: Path) -> None:
     assert verdict.category == "first"
 
 
+def test_a_plural_listed_beside_its_singular_is_one_word_not_two_proofs() -> None:
+    def lens_with(terms: list[str]) -> Lens:
+        research = LENS.categories["research"].model_copy(update={"terms": terms})
+        return LENS.model_copy(update={"slug": f"plural-test-{len(terms)}", "categories": {"research": research}})
+
+    one, both = lens_with(["widget"]), lens_with(["widget", "widgets"])
+    headline = {"title": "AI widgets are here", "text": ""}
+    assert judge(lens=both, **headline).relevance == judge(lens=one, **headline).relevance > 0
+    assert judge(lens=both, title="AI widget is here", text="").relevance == judge(lens=one, **headline).relevance
+
+
 def test_relevance_is_between_zero_and_one_and_the_decision_is_deterministic() -> None:
     item = make_item(title="Anthropic sues regulator over AI safety rules", text="The lawsuit says ...")
     first, second = classify(lens=LENS, **item), classify(lens=LENS, **item)
