@@ -13,7 +13,8 @@ The decision is a weighted evidence score built from the lens file, so it can be
 - billions in a headline add, a funding round counted in millions subtracts;
 - AI put to work where its mistakes fall on people (medicine, elections: `stakes_terms`) adds
   evidence whatever the category;
-- a paper must carry a safety/security/governance term to be news for the lens at all.
+- a paper (or a post sharing an arXiv paper) must carry a safety/security/governance term to be
+  news for the lens at all.
 
 English terms are matched on whole words: the text is lower-cased and split on anything that is
 not a letter or digit, and phrases are looked up among the word n-grams. That makes "ai" miss
@@ -48,6 +49,7 @@ _MEMO_LIMIT = 20_000
 _LINK_POST_CHARS = 40
 _LINK_POST_MARKERS = ("submitted by", "article url:", "[link]")
 _URL = re.compile(r"\(?\[?https?://\S+")
+_PAPER_LINK = re.compile(r"^\W*https?://(?:www\.)?(?:arxiv\.org/(?:abs|pdf)/|doi\.org/10\.48550/)", re.I)
 # Capital in the billions: "$50 billion", "$10B", "€2bn", "210亿美元" (亿 is 10^8: from 10亿 up).
 BIG_MONEY = re.compile(
     r"[$€£]\s?\d[\d.,]*\s?(?:billion|bn|b|trillion|tn|t)\b"
@@ -193,7 +195,7 @@ def classify(title: str, text: str, source: str, url: str, kind: str, lang: str,
     anchor, reasons = _anchor(c, t_field, x_field, _ai_desk(c, source, tier))
     if anchor == 0.0:
         return Verdict(False, None, 0.0, ("no ai anchor",))
-    is_paper = kind == "paper" or tier == "research"
+    is_paper = kind == "paper" or tier == "research" or _links_a_paper(url, text)
     if is_paper and not _paper_gate(c, t_field, x_field, reasons):
         return Verdict(False, None, 0.0, tuple(reasons))
     chatter = tier == "social" and not _is_link_post(text)
@@ -386,6 +388,13 @@ def _actor_bonus(c: _Compiled, title: _Field, tier: str | None, reasons: list[st
         return 0.0
     reasons.append(f"key actor {_quote(_hits(c.actors, title))}")
     return c.settings.actor_bonus
+
+
+def _links_a_paper(url: str, text: str) -> bool:
+    """A post pointing at an arXiv paper (as its link, or as the first link of its text) is a
+    paper for the lens: it passes the paper gate or it is not news, whoever shares it."""
+    first = _URL.search(text[:_LEAD_CHARS])
+    return any(_PAPER_LINK.search(u) for u in (url, first.group(0) if first else ""))
 
 
 def _is_link_post(text: str) -> bool:

@@ -127,6 +127,22 @@ def test_safety_eval_paper_is_relevant_in_research_or_evals() -> None:
     assert verdict.category in {"research", "evals-trust", "security-misuse"}
 
 
+@pytest.mark.parametrize("url, text", [
+    ("https://www.reddit.com/r/MachineLearning/comments/1q7f5z7/agent_memory",
+     "https://doi.org/10.48550/arXiv.2601.03236 We extend large language models with external memory."),
+    ("https://arxiv.org/abs/2601.03236", "Article URL: https://arxiv.org/abs/2601.03236 Points: 9"),
+])
+def test_a_post_sharing_an_arxiv_paper_is_judged_as_a_paper(url: str, text: str) -> None:
+    source = "reddit r/MachineLearning" if "reddit" in url else "Hacker News (frontpage)"
+    routine = judge(title="A Multi-Graph Agentic Memory Architecture for AI Agents and Large Language Models",
+                    text=text, source=source, url=url, kind="post")
+    assert not routine.relevant
+    assert "paper: no safety, security or governance angle" in routine.reasons
+    safety = judge(title="Jailbreak red teaming of AI agents: safety alignment fails under prompt injection",
+                   text=text, source=source, url=url, kind="post")
+    assert any(r.startswith("paper angle") for r in safety.reasons)
+
+
 CATEGORY_EXAMPLES = {
     "compute-infrastructure": "Hyperscaler signs gigawatt nuclear power deal for AI data center",
     "chips-supply-chain": "TSMC lifts HBM and AI accelerator output as chipmaker races on wafer supply",
