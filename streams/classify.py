@@ -19,7 +19,9 @@ The decision is a weighted evidence score built from the lens file, so it can be
 English terms are matched on whole words: the text is lower-cased and split on anything that is
 not a letter or digit, and phrases are looked up among the word n-grams. That makes "ai" miss
 "said", lets "gpt-5" match "GPT 5", and costs a few set operations per item instead of one regex
-scan per term. Chinese terms are matched as substrings, only for items that contain Chinese.
+scan per term. Chinese terms are matched as substrings, only for items that contain Chinese; a
+substring match is weaker evidence than a whole word, so one in the text counts
+`chinese_text_factor` of an English one.
 Each lens is compiled once and cached by (slug, version).
 """
 
@@ -107,6 +109,7 @@ class _Settings:
     title_weight: float = 1.0
     text_weight: float = 0.35
     text_terms_cap: int = 4
+    chinese_text_factor: float = 1.0
     text_chars: int = 1000
     title_anchor: float = 1.0
     text_anchor: float = 0.5
@@ -314,10 +317,12 @@ def _stakes(c: _Compiled, title: _Field, body: _Field, text_weight: float, reaso
 def _term_score(c: _Compiled, terms: _Terms, title: _Field, body: _Field, text_weight: float,
                 anchors: dict[str, float]) -> tuple[float, dict[str, float]]:
     """A headline term counts in full (less when it is also the AI anchor), a term of the text
-    only at `text_weight`, and only the best `text_terms_cap` of those; and the terms matched."""
+    only at `text_weight` (a Chinese one less again), and only the best `text_terms_cap` of
+    those; and the terms matched."""
     s = c.settings
     in_title, in_text = _hits(terms, title), _hits(terms, body)
-    text_only = sorted((w for t, w in in_text.items() if t not in in_title), reverse=True)
+    text_only = sorted((w * (s.chinese_text_factor if _CJK.search(t) else 1.0)
+                        for t, w in in_text.items() if t not in in_title), reverse=True)
     titled = sum(w * (s.anchor_overlap if t in anchors else 1.0) for t, w in in_title.items())
     return s.title_weight * titled + text_weight * sum(text_only[: s.text_terms_cap]), {**in_title, **in_text}
 

@@ -66,6 +66,21 @@ def test_chinese_chip_export_story_is_relevant() -> None:
     assert verdict.category in {"chips-supply-chain", "geopolitics-sovereignty"}
 
 
+def test_a_chinese_term_of_the_text_counts_the_lens_share_of_an_english_one() -> None:
+    factor = float(str(LENS.classifier["chinese_text_factor"]))
+    assert 0 < factor < 1
+    unweighted = {**LENS.classifier, "chinese_text_factor": 1.0}
+    full = LENS.model_copy(update={"slug": "zh-text-full", "classifier": unweighted})
+    item = {"title": "AI 初创公司发布新产品", "text": "该公司表示将加强监管合规。", "source": "36氪",
+            "url": "https://36kr.com/p/1", "lang": "zh"}
+    weak, strong = judge(**item), judge(lens=full, **item)
+    assert any("监管" in r for r in weak.reasons)
+    assert weak.relevance < strong.relevance
+    english = {"title": "AI startup ships a product", "text": "The company says regulation applies.",
+               "source": "36氪", "url": "https://36kr.com/p/1"}
+    assert judge(**english).relevance == judge(lens=full, **english).relevance
+
+
 def test_chinese_gadget_launch_with_ai_feature_is_noise() -> None:
     verdict = judge(title="某品牌新款无线耳机发售：支持 AI 通话降噪，首发价 499 元",
                     text="该耳机采用半入耳设计，支持双设备连接。", source="IT之家", lang="zh")
