@@ -413,12 +413,12 @@ def _is_link_post(text: str) -> bool:
 def _decide(c: _Compiled, anchor: float, scores: dict[str, float], stakes: float, penalty: float,
             adjust: float, reasons: list[str]) -> Verdict:
     category = _best(c, scores) or (c.settings.stakes_category if stakes else None)
-    if not category:
-        return Verdict(False, None, 0.0, (*reasons, "no category evidence"))
-    best = scores.get(category, 0.0)
+    best = scores.get(category, 0.0) if category else 0.0
     rest = sum(scores.values()) - best
     evidence = anchor + best + stakes + c.settings.secondary_share * rest + adjust - penalty
     relevance = min(max(evidence / (2 * c.settings.threshold), 0.0), 1.0)
+    if not category:  # about AI, yet about nothing the lens follows: never relevant on its own
+        return Verdict(False, None, round(min(relevance, _UNDER_BAR), 3), (*reasons, "no category evidence"))
     return Verdict(relevance >= RELEVANCE_BAR, category, round(relevance, 3), tuple(reasons))
 
 

@@ -201,6 +201,17 @@ def test_a_plural_listed_beside_its_singular_is_one_word_not_two_proofs() -> Non
     assert judge(lens=both, title="AI widget is here", text="").relevance == judge(lens=one, **headline).relevance
 
 
+def test_an_ai_item_without_category_evidence_is_never_relevant_but_says_what_it_has() -> None:
+    # What it has sets how closely it must match a story to join one at the close.
+    plain = judge(title="Google puts more AI into everyday email", text="", source="example-blog.net",
+                  url="https://example-blog.net/google-email")
+    tier1 = judge(title="Google puts more AI into everyday email", text="", source="nytimes.com",
+                  url="https://www.nytimes.com/2026/01/08/technology/email.html")
+    assert "no category evidence" in plain.reasons
+    assert not plain.relevant and not tier1.relevant and plain.category is None
+    assert 0 < plain.relevance < tier1.relevance < 0.5
+
+
 def test_relevance_is_between_zero_and_one_and_the_decision_is_deterministic() -> None:
     item = make_item(title="Anthropic sues regulator over AI safety rules", text="The lawsuit says ...")
     first, second = classify(lens=LENS, **item), classify(lens=LENS, **item)
