@@ -121,7 +121,7 @@ _STOP = set(
 _GENERIC = set(
     """ai a.i artificial intelligence openai google alphabet microsoft meta nvidia amazon apple
     anthropic chatgpt gemini claude copilot grok us u.s usa china chinese eu uk europe x xai llm
-    llms gpt ceo agi tech technology chatbot chatbots model models""".split()
+    llms gpt ceo agi tech technology chatbot chatbots model models trump""".split()
 )
 
 # Field-generic Chinese names -> the English token they meet (companies, labs, countries).
