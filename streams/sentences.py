@@ -127,6 +127,7 @@ def content_words(text: str) -> frozenset[str]:
 
 _NAME = re.compile(r"(?:[A-Z][\w&'’.-]*[\w]|[A-Z]|[a-z]+[A-Z][\w.-]*)(?:\s+(?:[A-Z][\w&'’.-]*[\w]|of|de|&))*")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+_NUMBERED = re.compile(r"\b(?:No|Nos|Vol|Fig|Art|Sec|Ch)\.(?=\s?\d)")  # "No. 5" is a number, not a name
 
 
 def names_in(text: str) -> list[str]:
@@ -134,7 +135,7 @@ def names_in(text: str) -> list[str]:
     a capitalised sentence opener; possessives and trailing joiners dropped, in order of appearance."""
     found: list[str] = []
     for sentence in split_sentences(text):
-        for match in _NAME.finditer(sentence):
+        for match in _NAME.finditer(_NUMBERED.sub(" ", sentence)):
             # "Nvidia’s H200 AI" is two names; "The US" is "US"
             for index, part in enumerate(re.split(r"['’]s\s+", match.group(0))):
                 name = re.sub(r"(\s+(of|de|&))+$", "", part).removesuffix("’s").removesuffix("'s").rstrip(".")

@@ -426,9 +426,10 @@ def involved(ev: Evidence, title: str = "") -> list[str]:
 
 def _without_common_opener(name: str, corpus: str) -> str:
     """'Leading AI', 'Use Google AI Overview': a headline's capitalised first word that the cluster
-    also writes in lower case is an ordinary word, not the start of a name."""
+    also writes in lower case is an ordinary word, not the start of a name, unless the whole name
+    is also capitalised mid-sentence ('on the App Store', though 'the app' is lower case)."""
     first, _, rest = name.partition(" ")
-    if rest and first[1:].islower() and _written_lower(first, corpus):
+    if rest and first[1:].islower() and _written_lower(first, corpus) and not _capitalised_mid_sentence(name, corpus):
         return rest
     return name
 

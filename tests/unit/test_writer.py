@@ -217,6 +217,7 @@ def test_names_and_numbers_are_found_as_written() -> None:
     assert names_in("After OpenAI's launch, Google responds") == ["OpenAI", "Google"]
     assert names_in("Meet Gemma: our new family of open models") == ["Gemma"]
     assert names_in("New York Times sues a lab") == ["New York Times"]  # an opener that starts a name
+    assert names_in("Meta AI app climbs to No. 5 on the App Store") == ["Meta AI", "App Store"]  # a rank
 
 
 def test_a_short_headline_in_title_case_is_title_case() -> None:
