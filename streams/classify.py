@@ -19,7 +19,8 @@ The decision is a weighted evidence score built from the lens file, so it can be
 English terms are matched on whole words: the text is lower-cased and split on anything that is
 not a letter or digit, and phrases are looked up among the word n-grams. That makes "ai" miss
 "said", lets "gpt-5" match "GPT 5", and costs a few set operations per item instead of one regex
-scan per term. Chinese terms are matched as substrings, only for items that contain Chinese; a
+scan per term. The lens's `masked_names` ("Bill Gates", "Hacker News") are cut out first: a name
+that contains a term is not that term. Chinese terms are matched as substrings, only for items that contain Chinese; a
 substring match is weaker evidence than a whole word, so one in the text counts
 `chinese_text_factor` of an English one.
 Each lens is compiled once and cached by (slug, version).
@@ -91,6 +92,7 @@ class _Index:
     english: dict[str, tuple[tuple[str, str, float], ...]]  # surface -> (list key, term, weight)
     chinese: tuple[tuple[str, str, float], ...]  # (term, list key, weight)
     starters: dict[str, int]  # first word of a phrase -> longest phrase length starting with it
+    masked: dict[str, tuple[tuple[str, ...], ...]]  # first word -> names whose words are not read
 
 
 @dataclass(frozen=True)
@@ -437,9 +439,10 @@ def _best(c: _Compiled, scores: dict[str, float]) -> str | None:
 def _prepare(index: _Index, text: str, zh: bool, split_glued: bool = False) -> _Field:
     if "." in text:
         text = _ACRONYM_AI.sub("AI", text)
-    grams = _grams(_TOKEN.findall(text.lower()), index.starters)
+    grams = _grams(_unmasked(_TOKEN.findall(text.lower()), index.masked), index.starters)
     if split_glued and _GLUED.search(text):  # both readings: "OpenAI" one word, "riskTechnology" two
-        grams |= _grams(_TOKEN.findall(_GLUED.sub(r"\1 \2", text).lower()), index.starters)
+        grams |= _grams(_unmasked(_TOKEN.findall(_GLUED.sub(r"\1 \2", text).lower()), index.masked),
+                        index.starters)
     hits: dict[str, dict[str, float]] = {}
     for gram in grams & index.english.keys():
         for key, term, weight in index.english[gram]:
@@ -449,6 +452,24 @@ def _prepare(index: _Index, text: str, zh: bool, split_glued: bool = False) -> _
             if term in text:
                 hits.setdefault(key, {})[term] = weight
     return _Field(hits)
+
+
+def _unmasked(words: list[str], masked: dict[str, tuple[tuple[str, ...], ...]]) -> list[str]:
+    """The words with the lens's masked names cut out: "Bill Gates" is no bill, "Hacker News" no
+    hacker. A cut leaves a gap, so the words around it do not join into a phrase."""
+    if not masked or masked.keys().isdisjoint(words):
+        return words
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        name = next((n for n in masked.get(words[i], ()) if tuple(words[i : i + len(n)]) == n), None)
+        if name is None:
+            out.append(words[i])
+            i += 1
+        else:
+            out.append("")
+            i += len(name)
+    return out
 
 
 def _grams(words: list[str], starters: dict[str, int]) -> set[str]:
@@ -487,7 +508,7 @@ def _host(url: str) -> str:
 # ---------------------------------------------------------------- compiling a lens
 
 _LIST_KEYS = frozenset({"ai_terms", "strong_ai_terms", "paper_terms", "paper_categories", "ai_sources",
-                        "funding_terms", "stakes_terms"})
+                        "funding_terms", "stakes_terms", "masked_names"})
 _TABLE_KEYS = frozenset({"noise", "term_weights"})
 _NOISE_KEYS = frozenset({"penalty", "fields", "terms", "tiers", "never_opens"})
 _NOISE_FIELDS = frozenset({"title", "lead"})
@@ -572,11 +593,11 @@ def _compile(lens: Lens) -> _Compiled:
         never_opens=frozenset(f"{NOISE}{g.label}" for g in noise if g.never_opens),
         tiers=tuple(_tier(name, outlets) for name, outlets in lens.source_tiers.items()),
         ai_desks=tuple(str(d).strip().lower() for d in _list(cfg, "ai_sources")),
-        index=_build_index(lists),
+        index=_build_index(lists, _list(cfg, "masked_names")),
     )
 
 
-def _build_index(lists: dict[str, tuple[list[object], dict[str, float]]]) -> _Index:
+def _build_index(lists: dict[str, tuple[list[object], dict[str, float]]], masked: list[object]) -> _Index:
     english: dict[str, list[tuple[str, str, float]]] = {}
     chinese: list[tuple[str, str, float]] = []
     for key, (raw, weights) in lists.items():
@@ -597,7 +618,16 @@ def _build_index(lists: dict[str, tuple[list[object], dict[str, float]]]) -> _In
         if n > 1:
             starters[first] = max(starters.get(first, 0), n)
     frozen = {form: tuple(dict.fromkeys(entries)) for form, entries in english.items()}
-    return _Index(frozen, tuple(chinese), starters)
+    return _Index(frozen, tuple(chinese), starters, _masked_index(masked))
+
+
+def _masked_index(names: list[object]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    masked: dict[str, list[tuple[str, ...]]] = {}
+    for name in names:
+        words = tuple(_TOKEN.findall(str(name).lower()))
+        if words:
+            masked.setdefault(words[0], []).append(words)
+    return {first: tuple(sorted(ns, key=len, reverse=True)) for first, ns in masked.items()}
 
 
 def _forms(term: str) -> tuple[str, ...]:

@@ -212,6 +212,16 @@ def test_an_ai_item_without_category_evidence_is_never_relevant_but_says_what_it
     assert 0 < plain.relevance < tier1.relevance < 0.5
 
 
+def test_a_masked_name_is_not_read_as_the_terms_it_contains() -> None:
+    bill = judge(title="Bill Gates says AI could be used as a weapon", text="")
+    assert not any("'bill'" in r for r in bill.reasons)
+    assert any("'bill'" in r for r in judge(title="Senate passes AI bill", text="").reasons)
+    unmasked = LENS.model_copy(update={"slug": "unmasked", "classifier": {**LENS.classifier, "masked_names": []}})
+    post = {"title": "Claude bug confuses users, Hacker News reacts", "text": ""}
+    assert any("'hacker'" in r for r in judge(lens=unmasked, **post).reasons)
+    assert not any("'hacker'" in r for r in judge(**post).reasons)
+
+
 def test_relevance_is_between_zero_and_one_and_the_decision_is_deterministic() -> None:
     item = make_item(title="Anthropic sues regulator over AI safety rules", text="The lawsuit says ...")
     first, second = classify(lens=LENS, **item), classify(lens=LENS, **item)
