@@ -40,6 +40,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Collection
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Protocol, Self
@@ -55,11 +56,15 @@ class BrokerError(RuntimeError):
     """A broker could not be started, reached or stopped."""
 
 
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+def free_port(taken: Collection[int] = ()) -> int:
+    """Return a TCP port on 127.0.0.1 that was free a moment ago and is none of `taken`: a port
+    picked earlier but not yet bound is free again, and the kernel may hand it out twice."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((HOST, 0))
+            port = int(sock.getsockname()[1])
+        if port not in taken:
+            return port
 
 
 def port_open(host: str, port: int) -> bool:
@@ -195,7 +200,7 @@ class ApacheKafka(_ContextManaged):
         clean: bool = True,
     ) -> None:
         self.port = port if port is not None else 9092
-        self.controller_port = free_port() if port is not None else self.port + 1
+        self.controller_port = free_port(taken={self.port}) if port is not None else self.port + 1
         self.workdir = Path(workdir) if workdir is not None else REPO_ROOT / ".cache" / "kafka"
         self.data_dir = self.workdir / f"kafka-{self.port}"
         self.timeout = timeout
