@@ -128,7 +128,17 @@ def headline(ev: Evidence) -> str:
     if len(title) > HEADLINE_CHARS:  # a post's text as its title: its first sentence, if that says enough
         first = split_sentences(title)[0]
         title = first if len(first.split()) >= 4 else title
-    return trim_words(title, HEADLINE_CHARS)
+    return trim_words(_without_teaser(title), HEADLINE_CHARS)
+
+
+def _without_teaser(title: str) -> str:
+    """'Meta's AI model is finally here. But can it make money?': the report without the question
+    tacked on to tease it, when what is left says enough."""
+    sentences = split_sentences(title)
+    if len(sentences) < 2 or not sentences[-1].endswith(("?", "？")):
+        return title
+    report = " ".join(sentences[:-1]).rstrip(".")
+    return report if len(report.split()) >= 4 else title
 
 
 def _title_score(ev: Evidence, source: Source, english: bool) -> float:

@@ -262,3 +262,15 @@ def test_a_posts_text_as_its_headline_is_cut_to_its_first_sentence() -> None:
     story = make_story([post], tier="top", rank=1)
     assert headline(evidence(make_lens(), story)) == (
         "Introducing a quality mode for our image model, our most advanced yet.")
+
+
+def test_a_question_tacked_on_to_a_headline_is_dropped_when_the_report_says_enough() -> None:
+    def story_titled(title: str) -> Story:
+        member = make_member(id="c", outlet="cnbc.com", url="https://cnbc.com/1", title=title,
+                             text="Meta released its Muse Spark model on Wednesday and must now make money from it.")
+        return make_story([member], tier="top", rank=1)
+
+    teased = story_titled("Meta's long-awaited AI model is finally here. But can it make money?")
+    assert headline(evidence(make_lens(), teased)) == "Meta's long-awaited AI model is finally here"
+    asked = story_titled("Why are Grok and X still available in app stores?")
+    assert headline(evidence(make_lens(), asked)) == "Why are Grok and X still available in app stores?"
