@@ -3,9 +3,9 @@
 The decision is a weighted evidence score built from the lens file, so it can be read and tested:
 
 - an AI anchor is required: an AI term in the title, or a strong AI term in the text;
-- category terms add evidence (a title match counts more than a text match; each term once, and a
-  plural listed beside its singular is the same term; a headline word that is also the AI anchor
-  counts less, since it is one word, not two proofs);
+- category terms add evidence (a title match counts more than a text match; each term once, and
+  two terms of a list that read the same once tokenised, a singular and its plural, are one; a
+  headline word that is also the AI anchor counts less, since it is one word, not two proofs);
 - noise patterns (self-promotion, help questions, gadgets, stock tips, digests ...) subtract;
 - a noise group marked `never_opens` (an outlet's own opinion label) keeps the item under the
   bar whatever its evidence: it may join the story it argues about, never open one;
@@ -20,9 +20,9 @@ English terms are matched on whole words: the text is lower-cased and split on a
 not a letter or digit, and phrases are looked up among the word n-grams. That makes "ai" miss
 "said", lets "gpt-5" match "GPT 5", and costs a few set operations per item instead of one regex
 scan per term. The lens's `masked_names` ("Bill Gates", "Hacker News") are cut out first: a name
-that contains a term is not that term. Chinese terms are matched as substrings, only for items that contain Chinese; a
-substring match is weaker evidence than a whole word, so one in the text counts
-`chinese_text_factor` of an English one.
+that contains a term is not that term. Chinese terms are matched as substrings, only for items
+that contain Chinese; a substring match is weaker evidence than a whole word, so one in the text
+counts `chinese_text_factor` of an English one.
 Each lens is compiled once and cached by (slug, version).
 """
 
@@ -601,23 +601,22 @@ def _build_index(lists: dict[str, tuple[list[object], dict[str, float]]], masked
     english: dict[str, list[tuple[str, str, float]]] = {}
     chinese: list[tuple[str, str, float]] = []
     for key, (raw, weights) in lists.items():
-        terms = [str(item).strip().lower() for item in raw]
-        listed = set(terms)
-        for term in terms:
-            if term.endswith("s") and term[:-1] in listed:
-                continue  # the singular's plural form already matches it: one word, one proof
+        for item in raw:
+            term = str(item).strip().lower()
             weight = weights.get(term, 1.0)
             if _CJK.search(term):
                 chinese.append((term, key, weight))
                 continue
             for form in _forms(term):
-                english.setdefault(form, []).append((key, term, weight))
+                entries = english.setdefault(form, [])
+                if all(k != key for k, _, _ in entries):  # one surface, one proof per list: the
+                    entries.append((key, term, weight))  # plural of "patient" is "patients" too
     starters: dict[str, int] = {}
     for form in english:
         first, n = form.split(" ", 1)[0], form.count(" ") + 1
         if n > 1:
             starters[first] = max(starters.get(first, 0), n)
-    frozen = {form: tuple(dict.fromkeys(entries)) for form, entries in english.items()}
+    frozen = {form: tuple(entries) for form, entries in english.items()}
     return _Index(frozen, tuple(chinese), starters, _masked_index(masked))
 
 
