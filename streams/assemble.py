@@ -21,7 +21,7 @@ from models.briefs import Brief, BriefItem, KeyTweet, SourceRef
 from models.lens import Lens
 from models.stories import Story, StoryMember, Tier
 from streams.score import is_social, tier_of
-from streams.sentences import clean_title, is_boilerplate, split_sentences, trim_words
+from streams.sentences import URL, clean_title, is_boilerplate, split_sentences, trim_words
 from streams.writer import Evidence, Source, executive_summary, write_item
 
 MAX_SOURCES_PER_ITEM = 6
@@ -186,11 +186,8 @@ def _links_to_primary(lens: Lens, story: Story, member: StoryMember) -> bool:
     hosts = {host_of(m.canonical_url or m.url) for m in story.members if is_primary(lens, m)}
     hosts |= {o.casefold() for o in lens.source_tiers.get("primary", []) if "." in o}
     hosts.discard("")
-    linked = {host_of(u) for u in [member.canonical_url, *_URL.findall(member.text)]}
+    linked = {host_of(u) for u in [member.canonical_url, *URL.findall(member.text)]}
     return any(h == p or h.endswith("." + p) for h in linked for p in hosts)
-
-
-_URL = re.compile(r"https?://[^\s<>\"')\]]+")
 
 
 def host_of(url: str) -> str:

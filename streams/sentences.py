@@ -110,6 +110,7 @@ STOPWORDS = frozenset(
     "where while how why new says said say just like one two out off per via yet now get got does "
     "did being there here these those each both very much many year years today week".split()
 )
+URL = re.compile(r"https?://[^\s<>\"')\]]+")  # a link in text, without the punctuation that closes it
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]+|\d[\d,.]*\d|\d")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 

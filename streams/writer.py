@@ -22,6 +22,7 @@ from functools import cached_property
 from models.briefs import BriefItem
 from models.stories import Story, StoryMember
 from streams.sentences import (
+    URL,
     cap,
     clean_title,
     content_words,
@@ -46,7 +47,6 @@ SUMMARY_CHARS = {False: 400, True: 280}  # top item, noteworthy item
 SUMMARY_SENTENCES = {False: 3, True: 2}
 EXECUTIVE_CHARS = 600
 MAX_SENTENCES_PER_MEMBER = 12
-_URL = re.compile(r"https?://\S+")
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class Evidence:
     @cached_property
     def corpus(self) -> str:
         """The members' words, without the URLs aggregators quote ("google" in a link is no word)."""
-        return _URL.sub(" ", " ".join(f"{s.member.title}. {s.member.text}" for s in self.sources))
+        return URL.sub(" ", " ".join(f"{s.member.title}. {s.member.text}" for s in self.sources))
 
     @cached_property
     def agreement(self) -> Agreement:
