@@ -244,6 +244,12 @@ def test_the_actors_are_names_not_a_headlines_capitalised_first_word() -> None:
                              title="I tested Acme's HIPAA-compliant tool on AI-generated notes", text="")
     story = make_story([adjectives], tier="top", rank=1)
     assert involved(evidence(make_lens(), story), adjectives.title) == ["Acme"]
+    # ... but a name capitalised mid-sentence keeps its first word, though the texts use it lower case
+    store = make_member(id="t", outlet="techcrunch.com", url="https://techcrunch.com/1",
+                        title="Meta AI app climbs to No. 5 on the App Store",
+                        text="The app was ranking No. 57 before the launch.")
+    story = make_story([store], tier="top", rank=1)
+    assert involved(evidence(make_lens(), story), store.title) == ["Meta AI", "App Store"]
 
 
 def test_a_lead_in_keeps_a_name_that_a_url_writes_in_lower_case() -> None:
