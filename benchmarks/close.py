@@ -23,7 +23,7 @@ from benchmarks import dataset
 from models import topics
 from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens
-from streams.normalise import close_deadline
+from streams.stages.normalise import close_deadline
 
 LENS = "ai-safety-governance"
 PARTITIONS = 4  # the worker's default (streams.settings)

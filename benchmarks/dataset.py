@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from streams.normalise import canonical_url, url_key
+from streams.stages.normalise import canonical_url, url_key
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_DATA = REPO.parent / "shared" / "data" / "real"

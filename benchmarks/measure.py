@@ -21,7 +21,7 @@ from benchmarks.dataset import Dataset
 from benchmarks.procs import Process, Profiler, faust_baseline
 from models import topics
 from models.codec import encode
-from streams import dayclose
+from streams.stages import dayclose
 
 RAW, ENRICHED, STORIES = topics.RAW_ITEMS.name, topics.ENRICHED.name, topics.STORIES.name
 BRIEFS, DAY_CLOSED = topics.BRIEFS.name, topics.DAY_CLOSED.name

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from streams.brokers import free_port
+from streams.ops.brokers import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -38,7 +38,7 @@ import orjson
 
 from benchmarks import dataset, measure, profile, report
 from benchmarks.procs import usul_worker
-from streams.brokers import KAFKA_SCRIPT, broker_for, free_port
+from streams.ops.brokers import KAFKA_SCRIPT, broker_for, free_port
 
 RESULTS = Path(__file__).resolve().parent / "results"
 LENS = "ai-safety-governance"

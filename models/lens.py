@@ -39,7 +39,7 @@ class Lens(BaseModel):
         description="organisations whose own moves matter most; named in a headline, they raise a story's score",
     )
     classifier: dict[str, object] = Field(
-        default_factory=dict, description="settings owned by streams.classify (terms, thresholds)"
+        default_factory=dict, description="settings owned by streams.stages.classify (terms, thresholds)"
     )
 
     @field_validator("timezone")

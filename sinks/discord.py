@@ -22,7 +22,7 @@ from pydantic import SecretStr
 from models.briefs import Brief, BriefItem
 from sinks.base import DeliveryResult
 from sinks.http import post_json, truncate
-from streams.render import confidence_label, created_line, is_safe_url, one_line
+from streams.brief.render import confidence_label, created_line, is_safe_url, one_line
 
 MAX_EMBEDS = 10
 MAX_TOTAL = 6000

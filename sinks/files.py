@@ -31,7 +31,7 @@ from pathlib import Path
 
 from models.briefs import Brief
 from sinks.base import DeliveryResult, DeliveryStatus, PermanentSinkError, RetryableSinkError, SinkError
-from streams.render import render_html, render_markdown, render_text
+from streams.brief.render import render_html, render_markdown, render_text
 
 _RENDERERS: dict[str, Callable[[Brief], str]] = {
     "brief.md": render_markdown,

@@ -26,7 +26,7 @@ from pydantic import SecretStr
 
 from models.briefs import Brief
 from sinks.base import DeliveryResult, PermanentSinkError, RetryableSinkError, SinkError
-from streams.render import render_html, render_text
+from streams.brief.render import render_html, render_text
 
 _ID_SAFE = re.compile(r"[^A-Za-z0-9.\-]")
 

@@ -27,7 +27,7 @@ from pydantic import SecretStr
 from models.briefs import Brief
 from sinks.base import DeliveryResult, DeliveryStatus, PermanentSinkError, RetryableSinkError
 from sinks.http import check_status
-from streams.render import render_html, render_markdown, render_text
+from streams.brief.render import render_html, render_markdown, render_text
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _RENDERINGS = (("brief.md", "text/markdown; charset=utf-8", render_markdown),

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from models.briefs import Brief, BriefItem
 from sinks.base import DeliveryResult
 from sinks.http import post_json, truncate
-from streams.render import confidence_label, created_line, is_safe_url, one_line
+from streams.brief.render import confidence_label, created_line, is_safe_url, one_line
 
 MAX_BYTES = 27_000  # under Teams' ~28 KB message limit, with room for the envelope
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"

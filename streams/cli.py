@@ -18,7 +18,7 @@ SAMPLE_DAY = "2026-01-08"
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "eval":  # only `usul eval` passes its options on (to streams.evaluate)
+    if extra and args.command != "eval":  # only `usul eval` passes its options on (to streams.ops.evaluate)
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.rest = extra
     if args.command != "worker":  # faust handles its own signals; elsewhere SIGTERM must run cleanup
@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_worker(args: argparse.Namespace) -> int:
     import faust
 
-    from streams.admin import ensure_topics
+    from streams.ops.admin import ensure_topics
     from streams.topology import create_app
 
     settings = _require_broker(Settings())
@@ -100,7 +100,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from streams.processes import spawn_worker, stop_process, wait_until_ready
+    from streams.ops.processes import spawn_worker, stop_process, wait_until_ready
 
     settings = Settings()
     broker = _Broker(settings)
@@ -120,7 +120,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from streams.processes import spawn_worker, stop_process, wait_until_ready, worker_ready
+    from streams.ops.processes import spawn_worker, stop_process, wait_until_ready, worker_ready
 
     if args.since and not args.until:
         raise ValueError("--since needs --until")
@@ -144,7 +144,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def _replay(settings: Settings, bootstrap: str, files: list[Path], lens_slug: str, day: str | None,
             since: datetime | None, until: datetime | None, out: Path, timeout: float) -> None:
     from streams.lenses import load_lens
-    from streams.replay import Replay, day_window, span_window, write_outputs
+    from streams.ops.replay import Replay, day_window, span_window, write_outputs
 
     lens = load_lens(lens_slug)
     window = day_window(lens, day) if day else span_window(lens, since, until)  # type: ignore[arg-type]
@@ -167,18 +167,18 @@ def _replay(settings: Settings, bootstrap: str, files: list[Path], lens_slug: st
 def cmd_ingest(args: argparse.Namespace) -> int:
     settings = _require_broker(Settings())
     if args.locations:
-        from streams.produce import produce_locations
+        from streams.ops.produce import produce_locations
 
         sent, rejected = asyncio.run(produce_locations(settings, args.locations, datetime.now(UTC)))
         print(f"ingested {sent} items; {rejected} rejected (see the dead-letter topic)")
         return 0
-    from streams.poller import run_ingest
+    from streams.ingest.poller import run_ingest
 
     return asyncio.run(run_ingest(settings, args.sources, loop=args.loop, only=args.only))
 
 
 def cmd_close(args: argparse.Namespace) -> int:
-    from streams.produce import produce_close
+    from streams.ops.produce import produce_close
 
     settings = _require_broker(Settings())
     close_id = asyncio.run(produce_close(settings, args.lens, args.day))
@@ -187,8 +187,8 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 
 def cmd_dlq_list(args: argparse.Namespace) -> int:
-    from streams import dlq
     from streams.kafka_security import client_kwargs
+    from streams.ops import dlq
 
     settings = _require_broker(Settings())
     letters = asyncio.run(dlq.read_letters(settings.bootstrap_servers or "", client_kwargs(settings)))
@@ -200,8 +200,8 @@ def cmd_dlq_list(args: argparse.Namespace) -> int:
 
 
 def cmd_dlq_replay(args: argparse.Namespace) -> int:
-    from streams import dlq
     from streams.kafka_security import client_kwargs
+    from streams.ops import dlq
 
     settings = _require_broker(Settings())
     security = client_kwargs(settings)
@@ -219,7 +219,7 @@ def cmd_dlq_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
-    from streams.admin import ensure_topics
+    from streams.ops.admin import ensure_topics
 
     created = asyncio.run(ensure_topics(_require_broker(Settings())))
     print("created: " + (", ".join(created) or "nothing, all topics exist"))
@@ -227,7 +227,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from streams.evaluate import main as evaluate
+    from streams.ops.evaluate import main as evaluate
 
     return evaluate(args.rest)
 
@@ -255,7 +255,7 @@ class _Broker:
         self.flavour = settings.broker_flavour if settings.bootstrap_servers else "tansu"
 
     def __enter__(self) -> str:
-        from streams.processes import start_embedded_broker
+        from streams.ops.processes import start_embedded_broker
 
         if self.settings.bootstrap_servers:
             return self.settings.bootstrap_servers

@@ -29,14 +29,14 @@ from models.dead_letters import DeadLetter
 from models.items import EnrichedItem, ItemsJudged, Judgement, RawItem
 from models.lens import Lens
 from models.stories import Story
-from streams import cluster, dayclose
-from streams.assemble import assemble_brief, brief_content_hash
-from streams.classify import associable, corroborable, corroborated
-from streams.dedup import check_and_remember
-from streams.enrich import enrich
+from streams.brief.assemble import assemble_brief, brief_content_hash
 from streams.metrics import Metrics
-from streams.normalise import close_deadline, observed_or_now
-from streams.score import news_outlets, rank_stories, score_story
+from streams.stages import cluster, dayclose
+from streams.stages.classify import associable, corroborable, corroborated
+from streams.stages.dedup import check_and_remember
+from streams.stages.enrich import enrich
+from streams.stages.normalise import close_deadline, observed_or_now
+from streams.stages.score import news_outlets, rank_stories, score_story
 from streams.state import DayOverlay
 
 log = logging.getLogger(__name__)

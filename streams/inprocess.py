@@ -17,9 +17,9 @@ from pydantic import BaseModel
 from models import topics
 from models.codec import encode
 from models.lens import Lens
-from streams import dayclose
 from streams.flow import Flow, Origin, Out
 from streams.metrics import Metrics
+from streams.stages import dayclose
 
 
 class InProcessPipeline:

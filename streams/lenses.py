@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from models.lens import Lens
-from streams.classify import check_lens
+from streams.stages.classify import check_lens
 
 LENS_DIR = Path(__file__).resolve().parents[1] / "lenses"
 DEFAULT_LENS = "ai-safety-governance"

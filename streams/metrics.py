@@ -121,7 +121,7 @@ class Metrics:
             ["topic", "partition"], registry=registry)
         self.consumer_stalled = Gauge(
             "usul_consumer_stalled", "1 while records wait and no read position has moved for the stall time "
-            "(streams.liveness)", registry=registry)
+            "(streams.stall)", registry=registry)
         self.faust_messages_in = Counter(
             "usul_faust_messages_in_total", "Messages the consumer handed to streams, per topic", ["topic"],
             registry=registry)

@@ -18,7 +18,7 @@ class Settings(BaseSettings):
         default=None, description="Kafka bootstrap servers; unset starts the embedded broker")
     embedded_port: int = 9092
     broker_flavour: Literal["kafka", "tansu"] = Field(
-        default="kafka", description="tansu turns on the embedded broker's workarounds (streams.brokers)")
+        default="kafka", description="tansu turns on the embedded broker's workarounds (streams.ops.brokers)")
     app_id: str = "usul"
     lenses: list[str] = ["ai-safety-governance"]
     partitions: int = Field(default=4, ge=1)
@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     reclose_minutes: float = 30.0
     ingest_token: SecretStr | None = None
     topic_creation: bool = True
-    # The optional language-model writer (streams.llm_writer): on when both base URL and model are set.
+    # The optional language-model writer (streams.brief.llm): on when both base URL and model are set.
     llm_base_url: str | None = Field(
         default=None, description="OpenAI-compatible server; POST {base}/v1/chat/completions")
     llm_model: str | None = None
@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     sink_retry_budget_seconds: float = Field(
         default=300.0, gt=0, description="after this long a channel that stays down is dead-lettered")
 
-    # ingestion from real sources (streams.fetch, streams.poller) ---------------------------------
+    # ingestion from real sources (streams.ingest.fetch, streams.ingest.poller) ---------------------------------
     contact_url: str | None = Field(
         default=None, description="a URL naming who runs this Usul, sent in the User-Agent of every fetch")
     poll_default_sources: bool = Field(
@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     lag_sample_seconds: float = Field(default=15.0, gt=0, description="how often consumer lag is sampled")
     stall_seconds: float = Field(
         default=180.0, gt=0, description="records waiting this long with no read position moving make the "
-        "worker stalled: /livez answers 503 (streams.liveness)")
+        "worker stalled: /livez answers 503 (streams.stall)")
 
     # Kafka client security (streams.kafka_security, deploy/SECURITY.md) ---------------------------
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(

@@ -29,21 +29,22 @@ from models.codec import encode
 from models.lens import Lens
 from sinks.dispatch import Dispatcher, fault_from_env
 from sinks.registry import build_channels
-from streams import dayclose, dlq
-from streams.brokers import FAUST_SETTINGS
-from streams.faust_metrics import PrometheusSensor, sample_consumer_lag
+from streams.faust_sensor import PrometheusSensor, sample_consumer_lag
 from streams.flow import Flow, HandOver, JudgedTally, Origin, Out
-from streams.ingest import IngestError, parse_push
+from streams.ingest.parse import IngestError, parse_push
 from streams.kafka_security import broker_credentials
 from streams.lenses import load_lens
-from streams.live import LiveStories, StoryFeed
-from streams.liveness import StallWatch
 from streams.metrics import METRICS
-from streams.normalise import close_deadline
-from streams.produce import raw_key
+from streams.ops import dlq
+from streams.ops.brokers import FAUST_SETTINGS
+from streams.ops.produce import raw_key
 from streams.settings import Settings
+from streams.stages import dayclose
+from streams.stages.normalise import close_deadline
+from streams.stall import StallWatch
 from streams.state import PartitionView
-from streams.webviews import register_pages
+from streams.web.live import LiveStories, StoryFeed
+from streams.web.views import register_pages
 
 log = logging.getLogger(__name__)
 
@@ -205,8 +206,8 @@ class Topology:
         iteration; the CPU-heavy ranking and writing runs in an executor that only computes. The
         language-model rewrite comes after the revision is decided on the offline draft's hash.
         """
+        from streams.brief.llm import default_cache, rewrite_brief
         from streams.flow import DayRound
-        from streams.llm_writer import default_cache, rewrite_brief
 
         loop = asyncio.get_running_loop()
         cache = default_cache(self.settings) if self.settings.llm_enabled else None
@@ -289,10 +290,10 @@ class Topology:
             await topic.send(key=lens.encode(), value=encode(marker), partition=marker.partition)
 
     async def _poll_sources(self) -> None:
-        """Polls the sources that are due (`streams.poller`): the configured file, else the shipped
+        """Polls the sources that are due (`streams.ingest.poller`): the configured file, else the shipped
         default list when the machine is online. One poller per worker keeps robots.txt, rate
         limits and state between ticks; a failing source is recorded there, never raised here."""
-        from streams.poller import SourceList, build_poller
+        from streams.ingest.poller import SourceList, build_poller
 
         if getattr(self, "_poller", None) is None:
             self._poller = build_poller(self.settings, self.produce_raw, self.send)

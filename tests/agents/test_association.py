@@ -10,9 +10,9 @@ from models import topics
 from models.codec import encode
 from models.control import DayClosed
 from models.items import RawItem
-from streams.classify import associable, classify, corroborated
 from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens
+from streams.stages.classify import associable, classify, corroborated
 
 LENS = load_lens("ai-safety-governance")
 DAY = "2026-01-08"

@@ -14,13 +14,13 @@ from models.codec import decode, encode
 from models.control import DayClosed
 from models.dead_letters import DeadLetter
 from models.items import EnrichedItem, ItemsJudged
-from streams import dayclose
 from streams.flow import RETAINED_DAYS, Flow, HandOver, Origin
-from streams.ingest import IngestError, read_jsonl
+from streams.ingest.parse import IngestError, read_jsonl
 from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens
 from streams.metrics import Metrics
-from streams.replay import day_window, stamp_observed
+from streams.ops.replay import day_window, stamp_observed
+from streams.stages import dayclose
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "sample-day.jsonl"
 NOW = datetime(2026, 1, 9, 6, 0, tzinfo=UTC)

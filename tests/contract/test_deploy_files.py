@@ -32,8 +32,8 @@ def exported_names() -> set[str]:
     """Every sample name a worker's registry exports: `streams.metrics` and ingestion's metrics."""
     registry = CollectorRegistry()
     metrics = Metrics(registry)
-    if importlib.util.find_spec("streams.ingest_metrics") is not None:
-        from streams.ingest_metrics import IngestMetrics
+    if importlib.util.find_spec("streams.ingest.metrics") is not None:
+        from streams.ingest.metrics import IngestMetrics
 
         IngestMetrics(registry)
     return metrics.metric_names()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.brokers import ApacheKafka, BrokerError, broker_for, free_port
+from streams.ops.brokers import ApacheKafka, BrokerError, broker_for, free_port
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import orjson
 
-from streams.brokers import broker_for, free_port
 from streams.lenses import load_lens
-from streams.replay import Replay, ReplayResult, day_window, write_outputs
+from streams.ops.brokers import broker_for, free_port
+from streams.ops.replay import Replay, ReplayResult, day_window, write_outputs
 
 REPO = Path(__file__).resolve().parents[2]
 REAL_DATA = REPO.parent / "shared" / "data" / "real"

@@ -7,7 +7,7 @@ broker restart when the broker is Apache Kafka) runs with `USUL_FAULTS=1`, the l
 with `USUL_FAULTS=light`, on any broker. Both are on demand: repeated kills can meet the faust
 restart stall described in CHANGELOG.md. `pytest -s` prints the figures as a table at the end.
 
-The replay is the real client (`streams.replay.Replay`) with one change: its raw items are
+The replay is the real client (`streams.ops.replay.Replay`) with one change: its raw items are
 released slice by slice by the fault driver, so kills are spread over the day instead of all
 landing after the last item. Each kill waits for the life to have normalised some items (per
 /metrics) and for faust's commit interval to pass, so every life makes progress.
@@ -38,9 +38,9 @@ from models import topics
 from models.codec import decode, encode
 from models.dead_letters import DeadLetter
 from models.items import RawItem
-from streams import dlq
 from streams.lenses import load_lens
-from streams.replay import Replay, day_window, write_outputs
+from streams.ops import dlq
+from streams.ops.replay import Replay, day_window, write_outputs
 from tests.integration.harness import (
     REAL_DATA,
     REPO,

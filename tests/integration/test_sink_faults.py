@@ -29,7 +29,7 @@ from models import topics
 from models.briefs import Brief
 from models.codec import encode
 from sinks.webhook import decode_secret, verify
-from streams.assemble import brief_content_hash
+from streams.brief.assemble import brief_content_hash
 from tests.builders import make_brief
 from tests.integration.harness import LiveUsul, fresh_broker, produce, start_worker_with, wait_worker_exit
 from tests.sinks.servers import (

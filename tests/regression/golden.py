@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 from models.codec import encode
-from streams.evaluate import DEFAULT_DATA, replay_files
+from streams.brief.render import render_html, render_markdown, render_text
 from streams.lenses import DEFAULT_LENS, load_lens
-from streams.render import render_html, render_markdown, render_text
+from streams.ops.evaluate import DEFAULT_DATA, replay_files
 
 GOLDEN = Path(__file__).with_name("golden_briefs.json")
 

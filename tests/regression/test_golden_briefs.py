@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.evaluate import DEFAULT_DATA
+from streams.ops.evaluate import DEFAULT_DATA
 from tests.regression import golden
 
 

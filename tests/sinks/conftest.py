@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from models.briefs import Brief, BriefItem, KeyTweet, SourceRef
-from streams.assemble import brief_content_hash
+from streams.brief.assemble import brief_content_hash
 from tests.builders import DEFAULT_AT, make_brief
 from tests.sinks.servers import (
     MailBox,

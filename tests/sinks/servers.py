@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from streams.brokers import free_port
+from streams.ops.brokers import free_port
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 
 from models.briefs import Brief
 from sinks import BriefSink, FileSink, PermanentSinkError, RetryableSinkError
-from streams.assemble import brief_content_hash
+from streams.brief.assemble import brief_content_hash
 from tests.builders import make_brief
 
 FILES = ("brief.md", "brief.html", "brief.json", "brief.txt")

@@ -7,7 +7,7 @@ from pydantic import SecretStr
 
 from sinks.base import PermanentSinkError, RetryableSinkError
 from sinks.mail import EmailSink
-from streams.brokers import free_port
+from streams.ops.brokers import free_port
 from tests.sinks.conftest import brief
 from tests.sinks.servers import MailBox
 

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from sinks.base import PermanentSinkError, RetryableSinkError
 from sinks.postgres import PostgresSink, migrate, migrations
-from streams.brokers import free_port
+from streams.ops.brokers import free_port
 from tests.builders import make_brief
 from tests.sinks.conftest import brief
 

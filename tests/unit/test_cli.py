@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from streams import cli, evaluate
+from streams import cli
+from streams.ops import evaluate
 
 
 def test_eval_passes_its_options_on_even_when_the_first_is_a_flag(monkeypatch: pytest.MonkeyPatch) -> None:

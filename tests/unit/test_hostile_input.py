@@ -29,14 +29,14 @@ from models.codec import DecodeError, decode, encode
 from models.control import DayPart
 from models.dead_letters import DeadLetter
 from models.items import EnrichedItem, ItemsJudged
-from streams import dayclose
-from streams.enrich import enrich
 from streams.flow import Flow, Origin, Out
-from streams.ingest import IngestError, read_jsonl
+from streams.ingest.parse import IngestError, read_jsonl
 from streams.lenses import load_lens
 from streams.metrics import Metrics
-from streams.normalise import observed_or_now
-from streams.replay import day_window, stamp_observed
+from streams.ops.replay import day_window, stamp_observed
+from streams.stages import dayclose
+from streams.stages.enrich import enrich
+from streams.stages.normalise import observed_or_now
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "sample-day.jsonl"
 NOW = datetime(2026, 1, 9, 6, 0, tzinfo=UTC)

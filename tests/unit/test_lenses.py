@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.classify import classify
 from streams.lenses import DEFAULT_LENS, LENS_DIR, LensError, available_lenses, load_lens
+from streams.stages.classify import classify
 
 EXPECTED_CATEGORIES = [
     "compute-infrastructure", "chips-supply-chain", "frontier-models", "open-models",

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 from faust.types import TP
 from prometheus_client import CollectorRegistry, generate_latest
 
-from streams.faust_metrics import PrometheusSensor, lag, sample_consumer_lag
-from streams.liveness import StallWatch
+from streams.faust_sensor import PrometheusSensor, lag, sample_consumer_lag
 from streams.metrics import LATENCY_CLIP_SECONDS, Metrics, clipped_age
+from streams.stall import StallWatch
 
 NOW = datetime(2026, 1, 8, 12, 0, tzinfo=UTC)
 

@@ -25,16 +25,16 @@ from models import topics
 from models.briefs import Brief, BriefItem, KeyTweet, SourceRef
 from models.codec import encode
 from sinks.files import FileSink
-from streams import dayclose
+from streams.brief.render import render_html, render_markdown
 from streams.flow import Flow, Origin
-from streams.ingest import IngestError, read_jsonl
+from streams.ingest.parse import IngestError, read_jsonl
 from streams.kafka_security import KafkaSecurityError, broker_credentials, client_kwargs
 from streams.lenses import load_lens
 from streams.metrics import Metrics
-from streams.render import render_html, render_markdown
-from streams.replay import Reader, Replay, day_window, stamp_observed
+from streams.ops.replay import Reader, Replay, day_window, stamp_observed
 from streams.settings import Settings
-from streams.web import archive_page, authorised, brief_file
+from streams.stages import dayclose
+from streams.web.pages import archive_page, authorised, brief_file
 from tests.builders import make_brief
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "sample-day.jsonl"

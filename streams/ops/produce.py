@@ -1,0 +1,69 @@
+"""Producing onto Usul's topics from outside the worker (CLI ingestion and manual closes)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiokafka import AIOKafkaProducer
+
+from models import topics
+from models.codec import encode
+from models.items import RawItem
+from streams.flow import Origin, dead_letter
+from streams.ingest.parse import IngestError, read_feed_source, read_jsonl
+from streams.kafka_security import client_kwargs
+from streams.ops.admin import partitions_of
+from streams.ops.dlq import headers
+from streams.settings import Settings
+from streams.stages import dayclose
+from streams.stages.normalise import canonical_url, url_key
+
+
+def raw_key(item: RawItem) -> bytes:
+    return url_key(canonical_url(item.url) if item.url else "", item.id).encode()
+
+
+def read_location(location: str, observed: datetime) -> list[RawItem | IngestError]:
+    if location.endswith((".jsonl", ".ndjson")) and not location.startswith(("http://", "https://")):
+        return list(read_jsonl(Path(location), observed))
+    try:
+        return list(read_feed_source(location, observed))
+    except (IngestError, OSError) as exc:
+        return [exc if isinstance(exc, IngestError) else IngestError(location, str(exc))]
+
+
+async def produce_locations(settings: Settings, locations: list[str], observed: datetime) -> tuple[int, int]:
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20, **client_kwargs(settings))
+    await producer.start()
+    sent = rejected = 0
+    try:
+        for location in locations:
+            for parsed in read_location(location, observed):
+                if isinstance(parsed, IngestError):
+                    letter = dead_letter("ingest", parsed, parsed.payload, Origin(topic=location), observed)
+                    await producer.send(topics.DEAD_LETTERS.name, key=b"ingest", value=encode(letter.value),
+                                        headers=headers(letter.value))
+                    rejected += 1
+                else:
+                    await producer.send(topics.RAW_ITEMS.name, key=raw_key(parsed), value=encode(parsed))
+                    sent += 1
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return sent, rejected
+
+
+async def produce_close(settings: Settings, lens: str, day: str) -> str:
+    close_id = f"manual-{uuid.uuid4().hex[:12]}"
+    partitions = partitions_of(topics.ENRICHED, settings)
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, **client_kwargs(settings))
+    await producer.start()
+    try:
+        for marker in dayclose.close_markers(lens, day, close_id, partitions, datetime.now(UTC)):
+            await producer.send(topics.ENRICHED.name, key=lens.encode(), value=encode(marker),
+                                partition=marker.partition)
+    finally:
+        await producer.stop()
+    return close_id

@@ -1,0 +1,676 @@
+"""Decide whether an item matters to a lens, and in which category. Pure: no faust, no I/O.
+
+The decision is a weighted evidence score built from the lens file, so it can be read and tested:
+
+- an AI anchor is required: an AI term in the title, or a strong AI term in the text;
+- category terms add evidence (a title match counts more than a text match; each term once, and
+  two terms of a list that read the same once tokenised, a singular and its plural, are one; a
+  headline word that is also the AI anchor counts less, since it is one word, not two proofs);
+- noise patterns (self-promotion, help questions, gadgets, stock tips, digests ...) subtract;
+- a noise group marked `never_opens` (an outlet's own opinion label) keeps the item under the
+  bar whatever its evidence: it may join the story it argues about, never open one;
+- social posts must clear a higher bar, a primary source or a tier-1 newsroom earns a small bonus;
+- billions in a headline add, a funding round counted in millions subtracts;
+- AI put to work where its mistakes fall on people (medicine, elections: `stakes_terms`) adds
+  evidence whatever the category;
+- a paper (or a post sharing an arXiv paper) must carry a safety/security/governance term to be
+  news for the lens at all.
+
+English terms are matched on whole words: the text is lower-cased and split on anything that is
+not a letter or digit, and phrases are looked up among the word n-grams. That makes "ai" miss
+"said", lets "gpt-5" match "GPT 5", and costs a few set operations per item instead of one regex
+scan per term. The lens's `masked_names` ("Bill Gates", "Hacker News") are cut out first: a name
+that contains a term is not that term. Chinese terms are matched as substrings, only for items
+that contain Chinese; a substring match is weaker evidence than a whole word, so one in the text
+counts `chinese_text_factor` of an English one.
+Each lens is compiled once and cached by (slug, version).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from models.lens import Lens
+
+__all__ = ["BIG_MONEY", "RELEVANCE_BAR", "Verdict", "associable", "check_lens", "classify", "corroborable",
+           "corroborated", "source_tier"]
+
+RELEVANCE_BAR = 0.5  # an item is relevant from this relevance up
+_UNDER_BAR = RELEVANCE_BAR - 0.001
+
+ANCHOR = "ai anchor"  # the reason that says the item is about AI at all
+NOISE = "noise: "  # the reasons that name a noise group the item matched
+_SELF_POST = "source: social post"  # a social post that is not a link: its author's own words
+_TOKEN = re.compile(r"[a-z0-9]+")
+_ACRONYM_AI = re.compile(r"\bA\.I\.?(?![a-z])", re.IGNORECASE)  # "A.I." is spelled out in some press
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LEAD_CHARS = 200
+_MEMO_LIMIT = 20_000
+_LINK_POST_CHARS = 40
+_LINK_POST_MARKERS = ("submitted by", "article url:", "[link]")
+_URL = re.compile(r"\(?\[?https?://\S+")
+_PAPER_LINK = re.compile(r"^\W*https?://(?:www\.)?(?:arxiv\.org/(?:abs|pdf)/|doi\.org/10\.48550/)", re.I)
+# Capital in the billions: "$50 billion", "$10B", "€2bn", "210亿美元" (亿 is 10^8: from 10亿 up).
+BIG_MONEY = re.compile(
+    r"[$€£]\s?\d[\d.,]*\s?(?:billion|bn|b|trillion|tn|t)\b"
+    r"|\d[\d.,]*\s?(?:billion|trillion)\s(?:dollars|euros|pounds|yuan)"
+    r"|(?:(?<![\d.])\d{2,}(?:\.\d+)?\s?亿|\d+(?:\.\d+)?\s?万亿)\s?(?:美元|欧元|英镑)", re.IGNORECASE)
+# Millions, not billions: "$28 million", "$15M", "2亿人民币", "千万美元" (亿 is 10^8: under 10亿).
+_SMALL_MONEY = re.compile(
+    r"[$€£]\s?\d[\d.,]*\s?(?:million|mn|m)\b|\d[\d.,]*\s?million\s(?:dollars|euros|pounds|yuan)"
+    r"|(?:(?<![\d.])\d(?:\.\d+)?\s?亿|\d+(?:\.\d+)?\s?万|千万|数千万|数亿)\s?(?:美元|欧元|英镑|人民币|元)",
+    re.IGNORECASE)
+# Feeds glue a section tag to the last word ("vulnerabilitiesTechnology sector"): a lower-case
+# run followed by a capitalised word is also read split, so both spellings can match.
+_GLUED = re.compile(r"([a-z]{3})([A-Z][a-z])")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The lens's judgement of one item: relevance in [0, 1] (RELEVANCE_BAR is the bar) and why."""
+
+    relevant: bool
+    category: str | None
+    relevance: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """A named term list of the lens: the key under which its matches are collected."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Every term of a lens in one lookup, so an item is scanned once, not once per list."""
+
+    english: dict[str, tuple[tuple[str, str, float], ...]]  # surface -> (list key, term, weight)
+    chinese: tuple[tuple[str, str, float], ...]  # (term, list key, weight)
+    starters: dict[str, int]  # first word of a phrase -> longest phrase length starting with it
+    masked: dict[str, tuple[tuple[str, ...], ...]]  # first word -> names whose words are not read
+
+
+@dataclass(frozen=True)
+class _Noise:
+    label: str
+    penalty: float
+    fields: frozenset[str]
+    terms: _Terms
+    tiers: frozenset[str]  # empty: applies to every outlet
+    never_opens: bool  # a match keeps the item under the bar, whatever its evidence
+
+
+@dataclass(frozen=True)
+class _Settings:
+    threshold: float = 2.0
+    title_weight: float = 1.0
+    text_weight: float = 0.35
+    text_terms_cap: int = 4
+    chinese_text_factor: float = 1.0
+    text_chars: int = 1000
+    title_anchor: float = 1.0
+    text_anchor: float = 0.5
+    social_extra: float = 0.6
+    social_link_extra: float = 0.0
+    social_text_factor: float = 0.5
+    social_question_penalty: float = 0.8
+    question_headline_penalty: float = 0.0
+    corroborating_outlets: int = 0
+    scale_bonus: float = 0.0
+    primary_bonus: float = 0.3
+    tier1_bonus: float = 0.0
+    paper_gate_title: int = 1
+    paper_gate_text: int = 2
+    secondary_share: float = 0.3
+    anchor_overlap: float = 1.0
+    actor_bonus: float = 0.0
+    small_round_penalty: float = 0.0
+    stakes_category: str = ""
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    lens: Lens
+    settings: _Settings
+    anchors: _Terms
+    strong_anchors: _Terms
+    paper_terms: _Terms
+    actors: _Terms
+    funding_terms: _Terms
+    stakes_terms: _Terms
+    paper_categories: frozenset[str]
+    categories: tuple[tuple[str, _Terms], ...]
+    noise: tuple[_Noise, ...]
+    never_opens: frozenset[str]  # the reasons of the noise groups that never open a story
+    tiers: tuple[tuple[str, frozenset[str], frozenset[str]], ...]  # tier, names, hosts
+    ai_desks: tuple[str, ...]  # source names of feeds that only carry AI news
+    index: _Index
+    tier_memo: dict[str, str | None] = field(default_factory=dict, compare=False)
+    host_memo: dict[str, str | None] = field(default_factory=dict, compare=False)
+    desk_memo: dict[str, bool] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One piece of an item, matched once against every term list: list key -> term -> weight."""
+
+    hits: dict[str, dict[str, float]]
+
+
+# (slug, version) -> compiled lenses: a few, since an edited lens file keeps its slug and version
+# and `usul eval --compare-lens` judges every item by both (one entry would recompile each call).
+_CACHE: dict[tuple[str, int], list[_Compiled]] = {}
+_CACHED_VARIANTS = 4
+
+
+def associable(relevant: bool, reasons: Sequence[str]) -> bool:
+    """About AI but under the bar: relevant if it reports a story the lens already holds that day
+    (`streams.stages.cluster.attach`), never a story of its own. A social post that is not a link (its
+    author writing about the story) discusses a development without reporting it: never."""
+    return not relevant and any(r.startswith(ANCHOR) for r in reasons) and _SELF_POST not in reasons
+
+
+def corroborable(relevant: bool, reasons: Sequence[str]) -> bool:
+    """Associable and matched no noise group: may form a story of its own if outlets enough
+    report it. Coverage makes a development the terms missed news; it does not make a gadget
+    launch or a gaming feature one, however many outlets review it."""
+    return associable(relevant, reasons) and not any(r.startswith(NOISE) for r in reasons)
+
+
+def corroborated(news_outlets: int, lens: Lens) -> bool:
+    """Enough independent news outlets report a development that the lens's terms missed: being
+    covered that widely makes an AI story news for the lens (0 in the lens file: never)."""
+    bar = _compiled(lens).settings.corroborating_outlets
+    return bar > 0 and news_outlets >= bar
+
+
+def classify(title: str, text: str, source: str, url: str, kind: str, lang: str, lens: Lens) -> Verdict:
+    """Judge one item for `lens`: relevant or not, best category, relevance score and reasons."""
+    c = _compiled(lens)
+    s = c.settings
+    zh = lang.lower().startswith("zh") or bool(_CJK.search(title))
+    body = text[: s.text_chars]
+    t_field, x_field = _prepare(c.index, title, zh), _prepare(c.index, body, zh, split_glued=True)
+    tier = source_tier(source, url, lens)
+    anchor, reasons = _anchor(c, t_field, x_field, _ai_desk(c, source, tier))
+    if anchor == 0.0:
+        return Verdict(False, None, 0.0, ("no ai anchor",))
+    is_paper = kind == "paper" or tier == "research" or _links_a_paper(url, text)
+    if is_paper and not _paper_gate(c, t_field, x_field, reasons):
+        return Verdict(False, None, 0.0, tuple(reasons))
+    chatter = tier == "social" and not _is_link_post(text)
+    text_weight = s.text_weight * (s.social_text_factor if chatter else 1.0)
+    anchors = _hits(c.anchors, t_field)
+    scores = _category_scores(c, t_field, x_field, text_weight, reasons, anchors)
+    if is_paper and c.paper_categories:  # a paper is filed by its angle, not by "language model"
+        scores = {name: v for name, v in scores.items() if name in c.paper_categories}
+    adjust = _tier_adjust(c, tier, title, text, reasons) + _scale(c, title, t_field, reasons)
+    adjust += _actor_bonus(c, t_field, tier, reasons)
+    penalty = _noise_penalty(c, t_field, "title", tier, reasons)
+    stakes = _stakes(c, t_field, x_field, text_weight, reasons, anchors)
+    verdict = _decide(c, anchor, scores, stakes, penalty, adjust, reasons)
+    if not verdict.relevant:
+        return verdict
+    # The lead is read only for items that would pass: it can only take relevance away.
+    lead = _prepare(c.index, text[:_LEAD_CHARS], zh)
+    extra = _noise_penalty(c, lead, "lead", tier, reasons)
+    if extra:
+        verdict = _decide(c, anchor, scores, stakes, penalty + extra, adjust, reasons)
+    return _opened_by_opinion(c, verdict)
+
+
+def source_tier(source: str, url: str, lens: Lens) -> str | None:
+    """The lens's tier for an outlet: its source name is tried first, then the URL host.
+
+    The name wins because link aggregators (Hacker News, Reddit) carry the URL of the story
+    they point at, yet what we hold is the aggregator's post.
+    """
+    c = _compiled(lens)
+    name = source.strip().lower()
+    if name not in c.tier_memo:
+        c.tier_memo[name] = _tier_by_name(c, name)
+    if c.tier_memo[name] is not None:
+        return c.tier_memo[name]
+    host = _host(url)
+    if host not in c.host_memo:
+        if len(c.host_memo) > _MEMO_LIMIT:  # outlets are few, hosts are not: keep memory bounded
+            c.host_memo.clear()
+        c.host_memo[host] = _tier_by_host(c, host)
+    return c.host_memo[host]
+
+
+def _tier_by_name(c: _Compiled, name: str) -> str | None:
+    for tier, names, _ in c.tiers:
+        if name in names or any(_name_matches(name, n) for n in names):
+            return tier
+    return None
+
+
+def _tier_by_host(c: _Compiled, host: str) -> str | None:
+    for tier, _, hosts in c.tiers:
+        if host and any(host == h or host.endswith("." + h) for h in hosts):
+            return tier
+    return None
+
+
+# ---------------------------------------------------------------- decision steps
+
+
+def _anchor(c: _Compiled, title: _Field, body: _Field, desk: bool) -> tuple[float, list[str]]:
+    hits = _hits(c.anchors, title)
+    if hits:
+        return c.settings.title_anchor, [f"{ANCHOR} {_quote(hits)}"]
+    hits = _hits(c.strong_anchors, body)
+    if hits:
+        return c.settings.text_anchor, [f"{ANCHOR} (text): {_quote(hits)}"]
+    if desk:  # an AI lab or an outlet's AI desk: what it publishes is about AI
+        return c.settings.text_anchor, [f"{ANCHOR} (source)"]
+    return 0.0, []
+
+
+def _ai_desk(c: _Compiled, source: str, tier: str | None) -> bool:
+    """A primary source (a lab, a regulator speaking on AI) or a feed the lens lists as an AI desk."""
+    if tier == "primary":
+        return True
+    name = source.strip().lower()
+    if name not in c.desk_memo:
+        if len(c.desk_memo) > _MEMO_LIMIT:
+            c.desk_memo.clear()
+        c.desk_memo[name] = any(_name_matches(name, desk) for desk in c.ai_desks)
+    return c.desk_memo[name]
+
+
+def _paper_gate(c: _Compiled, title: _Field, body: _Field, reasons: list[str]) -> bool:
+    in_title, in_text = _hits(c.paper_terms, title), _hits(c.paper_terms, body)
+    s = c.settings
+    if len(in_title) >= s.paper_gate_title or len(in_text) >= s.paper_gate_text:
+        reasons.append(f"paper angle: {_quote(in_title or in_text)}")
+        return True
+    reasons.append("paper: no safety, security or governance angle")
+    return False
+
+
+def _category_scores(c: _Compiled, title: _Field, body: _Field, text_weight: float,
+                     reasons: list[str], anchors: dict[str, float]) -> dict[str, float]:
+    scores = {}
+    for name, terms in c.categories:
+        score, matched = _term_score(c, terms, title, body, text_weight, anchors)
+        if score > 0:
+            scores[name] = score
+            reasons.append(f"category {name}: {_quote(matched)}")
+    return scores
+
+
+def _stakes(c: _Compiled, title: _Field, body: _Field, text_weight: float, reasons: list[str],
+            anchors: dict[str, float]) -> float:
+    """AI put to work where its mistakes fall on people (medicine, ...): evidence that the item
+    matters to the lens, whichever category it is filed under."""
+    score, matched = _term_score(c, c.stakes_terms, title, body, text_weight, anchors)
+    if score > 0:
+        reasons.append(f"stakes: {_quote(matched)}")
+    return score
+
+
+def _term_score(c: _Compiled, terms: _Terms, title: _Field, body: _Field, text_weight: float,
+                anchors: dict[str, float]) -> tuple[float, dict[str, float]]:
+    """A headline term counts in full (less when it is also the AI anchor), a term of the text
+    only at `text_weight` (a Chinese one less again), and only the best `text_terms_cap` of
+    those; and the terms matched."""
+    s = c.settings
+    in_title, in_text = _hits(terms, title), _hits(terms, body)
+    text_only = sorted((w * (s.chinese_text_factor if _CJK.search(t) else 1.0)
+                        for t, w in in_text.items() if t not in in_title), reverse=True)
+    titled = sum(w * (s.anchor_overlap if t in anchors else 1.0) for t, w in in_title.items())
+    return s.title_weight * titled + text_weight * sum(text_only[: s.text_terms_cap]), {**in_title, **in_text}
+
+
+def _noise_penalty(c: _Compiled, f: _Field, where: str, tier: str | None, reasons: list[str]) -> float:
+    """Sum the penalties of noise groups that look at `where` and match there, once per group."""
+    total = 0.0
+    for group in c.noise:
+        label = f"{NOISE}{group.label}"
+        if group.tiers and tier not in group.tiers:
+            continue
+        if where in group.fields and label not in reasons and _hits(group.terms, f):
+            total += group.penalty
+            reasons.append(label)
+    return total
+
+
+def _opened_by_opinion(c: _Compiled, verdict: Verdict) -> Verdict:
+    """A piece of a noise group that never opens a story (an outlet's own opinion label) stays
+    just under the bar however much it says: it argues about a development, it reports none,
+    and at the close it may still join the story it argues about."""
+    if not verdict.relevant or c.never_opens.isdisjoint(verdict.reasons):
+        return verdict
+    return Verdict(False, verdict.category, _UNDER_BAR, (*verdict.reasons, "opinion: never opens a story"))
+
+
+def _tier_adjust(c: _Compiled, tier: str | None, title: str, text: str, reasons: list[str]) -> float:
+    """Bonus (positive) or extra bar (negative) that the kind of outlet earns."""
+    s = c.settings
+    asks = title.rstrip().endswith(("?", "？"))  # the full-width mark in Chinese headlines
+    if tier == "primary":
+        reasons.append("source: primary")
+        return s.primary_bonus
+    if tier != "social":
+        if asks and s.question_headline_penalty:  # a headline that asks is commentary, not a report
+            reasons.append("headline asks a question")
+            return -s.question_headline_penalty
+        if tier == "tier1" and s.tier1_bonus:
+            reasons.append("source: tier1")
+            return s.tier1_bonus
+        return 0.0
+    if _is_link_post(text):
+        reasons.append("source: social link")
+        return -s.social_link_extra
+    reasons.append(_SELF_POST)
+    return -s.social_extra - (s.social_question_penalty if asks else 0.0)
+
+
+def _scale(c: _Compiled, title: str, t_field: _Field, reasons: list[str]) -> float:
+    """Billions in a headline: capital on that scale is news for the lens whatever the wording.
+    A funding round counted in millions is a small company's news, not the field's."""
+    s = c.settings
+    if BIG_MONEY.search(title):
+        if s.scale_bonus:
+            reasons.append("scale: billions in the headline")
+        return s.scale_bonus
+    if s.small_round_penalty and _SMALL_MONEY.search(title) and _hits(c.funding_terms, t_field):
+        reasons.append("scale: a funding round of millions")
+        return -s.small_round_penalty
+    return 0.0
+
+
+def _actor_bonus(c: _Compiled, title: _Field, tier: str | None, reasons: list[str]) -> float:
+    """A news headline naming one of the lens's key actors: their own moves are the field's news.
+    Not for social posts (chatter names them too) nor for primary sources (a lab names itself in
+    every title; the primary bonus already counts it speaking)."""
+    if not c.settings.actor_bonus or tier in ("social", "primary") or not _hits(c.actors, title):
+        return 0.0
+    reasons.append(f"key actor {_quote(_hits(c.actors, title))}")
+    return c.settings.actor_bonus
+
+
+def _links_a_paper(url: str, text: str) -> bool:
+    """A post pointing at an arXiv paper (as its link, or as the first link of its text) is a
+    paper for the lens: it passes the paper gate or it is not news, whoever shares it."""
+    first = _URL.search(text[:_LEAD_CHARS])
+    return any(_PAPER_LINK.search(u) for u in (url, first.group(0) if first else ""))
+
+
+def _is_link_post(text: str) -> bool:
+    """A post that only shares a link (aggregator boilerplate, or a bare URL and a few words)."""
+    body = text.lstrip().lower()
+    if len(body) < _LINK_POST_CHARS or body.startswith(_LINK_POST_MARKERS):
+        return True
+    return "http" in body[:400] and len(_URL.sub("", body[:400]).strip()) < _LINK_POST_CHARS
+
+
+def _decide(c: _Compiled, anchor: float, scores: dict[str, float], stakes: float, penalty: float,
+            adjust: float, reasons: list[str]) -> Verdict:
+    category = _best(c, scores) or (c.settings.stakes_category if stakes else None)
+    best = scores.get(category, 0.0) if category else 0.0
+    rest = sum(scores.values()) - best
+    evidence = anchor + best + stakes + c.settings.secondary_share * rest + adjust - penalty
+    relevance = min(max(evidence / (2 * c.settings.threshold), 0.0), 1.0)
+    if not category:  # about AI, yet about nothing the lens follows: never relevant on its own
+        return Verdict(False, None, round(min(relevance, _UNDER_BAR), 3), (*reasons, "no category evidence"))
+    return Verdict(relevance >= RELEVANCE_BAR, category, round(relevance, 3), tuple(reasons))
+
+
+def _best(c: _Compiled, scores: dict[str, float]) -> str | None:
+    """The highest-scoring category; ties go to the one listed first in the lens file."""
+    best: str | None = None
+    for name, _ in c.categories:
+        if name in scores and (best is None or scores[name] > scores[best]):
+            best = name
+    return best
+
+
+# ---------------------------------------------------------------- matching
+
+
+def _prepare(index: _Index, text: str, zh: bool, split_glued: bool = False) -> _Field:
+    if "." in text:
+        text = _ACRONYM_AI.sub("AI", text)
+    grams = _grams(_unmasked(_TOKEN.findall(text.lower()), index.masked), index.starters)
+    if split_glued and _GLUED.search(text):  # both readings: "OpenAI" one word, "riskTechnology" two
+        grams |= _grams(_unmasked(_TOKEN.findall(_GLUED.sub(r"\1 \2", text).lower()), index.masked),
+                        index.starters)
+    hits: dict[str, dict[str, float]] = {}
+    for gram in grams & index.english.keys():
+        for key, term, weight in index.english[gram]:
+            hits.setdefault(key, {})[term] = weight
+    if zh:
+        for term, key, weight in index.chinese:
+            if term in text:
+                hits.setdefault(key, {})[term] = weight
+    return _Field(hits)
+
+
+def _unmasked(words: list[str], masked: dict[str, tuple[tuple[str, ...], ...]]) -> list[str]:
+    """The words with the lens's masked names cut out: "Bill Gates" is no bill, "Hacker News" no
+    hacker. A cut leaves a gap, so the words around it do not join into a phrase."""
+    if not masked or masked.keys().isdisjoint(words):
+        return words
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        name = next((n for n in masked.get(words[i], ()) if tuple(words[i : i + len(n)]) == n), None)
+        if name is None:
+            out.append(words[i])
+            i += 1
+        else:
+            out.append("")
+            i += len(name)
+    return out
+
+
+def _grams(words: list[str], starters: dict[str, int]) -> set[str]:
+    """The words, and phrases only where a known term could start (most words start none)."""
+    grams = set(words)
+    for i, word in enumerate(words):
+        longest = starters.get(word)
+        if longest:
+            grams.update(" ".join(words[i : i + n]) for n in range(2, longest + 1))
+    return grams
+
+
+def _hits(terms: _Terms, f: _Field) -> dict[str, float]:
+    return f.hits.get(terms.key, {})
+
+
+def _quote(hits: dict[str, float]) -> str:
+    return ", ".join(f"'{t}'" for t in sorted(hits)[:4])
+
+
+def _name_matches(source: str, outlet: str) -> bool:
+    """An outlet name matches a source name as a whole-word prefix ("reddit" ~ "reddit r/x")."""
+    if not outlet or not source.startswith(outlet) or len(source) == len(outlet):
+        return bool(outlet) and source == outlet
+    return not (outlet[-1].isalnum() and source[len(outlet)].isalnum())
+
+
+def _host(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
+# ---------------------------------------------------------------- compiling a lens
+
+_LIST_KEYS = frozenset({"ai_terms", "strong_ai_terms", "paper_terms", "paper_categories", "ai_sources",
+                        "funding_terms", "stakes_terms", "masked_names"})
+_TABLE_KEYS = frozenset({"noise", "term_weights"})
+_NOISE_KEYS = frozenset({"penalty", "fields", "terms", "tiers", "never_opens"})
+_NOISE_FIELDS = frozenset({"title", "lead"})
+
+
+def check_lens(lens: Lens) -> None:
+    """Raise ValueError naming everything in the lens's `[classifier]` table that this module
+    would not read or could not convert: a misspelt setting would otherwise be silently ignored,
+    and a bad number would fail only at the first item the worker judges."""
+    cfg = lens.classifier
+    problems = [f"unknown setting {k!r}" for k in sorted(cfg.keys() - _Settings.__dataclass_fields__.keys()
+                                                           - _LIST_KEYS - _TABLE_KEYS)]
+    problems += [f"{k} must be a list" for k in sorted(_LIST_KEYS & cfg.keys()) if not isinstance(cfg[k], list)]
+    problems += [f"{k} must be a table" for k in sorted(_TABLE_KEYS & cfg.keys()) if not isinstance(cfg[k], dict)]
+    problems += [f"paper category {n!r} is not a category of the lens"
+                 for n in sorted(set(map(str, _list(cfg, "paper_categories"))) - lens.categories.keys())]
+    stakes_category = str(cfg.get("stakes_category", ""))
+    if stakes_category and stakes_category not in lens.categories:
+        problems.append(f"stakes category {stakes_category!r} is not a category of the lens")
+    for label, spec in _table(cfg, "noise").items():
+        problems += [f"noise group {label!r}: {p}" for p in _noise_problems(_as_dict(spec), lens)]
+    if not problems:
+        try:
+            _compiled(lens)  # cached: the first item judged finds it compiled
+        except (TypeError, ValueError) as exc:
+            problems.append(f"a value cannot be read: {exc}")
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def _noise_problems(spec: dict[str, object], lens: Lens) -> list[str]:
+    problems = [f"unknown key {k!r}" for k in sorted(spec.keys() - _NOISE_KEYS)]
+    problems += [f"field {f!r} is not one of title, lead" for f in sorted(set(map(str, _list(spec, "fields")))
+                                                                              - _NOISE_FIELDS)]
+    problems += [f"tier {t!r} is not a source tier of the lens"
+                 for t in sorted(set(map(str, _list(spec, "tiers"))) - lens.source_tiers.keys())]
+    if not isinstance(spec.get("never_opens", False), bool):
+        problems.append("never_opens must be true or false")
+    return problems
+
+
+def _compiled(lens: Lens) -> _Compiled:
+    variants = _CACHE.setdefault((lens.slug, lens.version), [])
+    for hit in variants:
+        if hit.lens is lens:
+            return hit
+    for hit in variants:
+        if hit.lens == lens:
+            return hit
+    variants.append(_compile(lens))
+    del variants[:-_CACHED_VARIANTS]
+    return variants[-1]
+
+
+def _compile(lens: Lens) -> _Compiled:
+    cfg = lens.classifier
+    weights = {str(k).lower(): float(str(v)) for k, v in _table(cfg, "term_weights").items()}
+    noise_specs = _table(cfg, "noise")
+    lists: dict[str, tuple[list[object], dict[str, float]]] = {
+        "anchor": (_list(cfg, "ai_terms"), {}),
+        "strong": (_list(cfg, "strong_ai_terms"), {}),
+        "paper": (_list(cfg, "paper_terms"), {}),
+        "actor": (list(lens.key_actors), {}),
+        "funding": (_list(cfg, "funding_terms"), {}),
+        "stakes": (_list(cfg, "stakes_terms"), weights),
+    }
+    lists.update({f"category:{n}": (list(cat.terms), weights) for n, cat in lens.categories.items()})
+    lists.update({f"noise:{n}": (_list(_as_dict(spec), "terms"), {}) for n, spec in noise_specs.items()})
+    noise = tuple(_noise(label, spec) for label, spec in noise_specs.items())
+    return _Compiled(
+        lens=lens,
+        settings=_settings(cfg),
+        anchors=_Terms("anchor"),
+        strong_anchors=_Terms("strong"),
+        paper_terms=_Terms("paper"),
+        actors=_Terms("actor"),
+        funding_terms=_Terms("funding"),
+        stakes_terms=_Terms("stakes"),
+        paper_categories=frozenset(map(str, _list(cfg, "paper_categories"))),
+        categories=tuple((n, _Terms(f"category:{n}")) for n in lens.categories),
+        noise=noise,
+        never_opens=frozenset(f"{NOISE}{g.label}" for g in noise if g.never_opens),
+        tiers=tuple(_tier(name, outlets) for name, outlets in lens.source_tiers.items()),
+        ai_desks=tuple(str(d).strip().lower() for d in _list(cfg, "ai_sources")),
+        index=_build_index(lists, _list(cfg, "masked_names")),
+    )
+
+
+def _build_index(lists: dict[str, tuple[list[object], dict[str, float]]], masked: list[object]) -> _Index:
+    english: dict[str, list[tuple[str, str, float]]] = {}
+    chinese: list[tuple[str, str, float]] = []
+    for key, (raw, weights) in lists.items():
+        for item in raw:
+            term = str(item).strip().lower()
+            weight = weights.get(term, 1.0)
+            if _CJK.search(term):
+                chinese.append((term, key, weight))
+                continue
+            for form in _forms(term):
+                entries = english.setdefault(form, [])
+                if all(k != key for k, _, _ in entries):  # one surface, one proof per list: the
+                    entries.append((key, term, weight))  # plural of "patient" is "patients" too
+    starters: dict[str, int] = {}
+    for form in english:
+        first, n = form.split(" ", 1)[0], form.count(" ") + 1
+        if n > 1:
+            starters[first] = max(starters.get(first, 0), n)
+    frozen = {form: tuple(entries) for form, entries in english.items()}
+    return _Index(frozen, tuple(chinese), starters, _masked_index(masked))
+
+
+def _masked_index(names: list[object]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    masked: dict[str, list[tuple[str, ...]]] = {}
+    for name in names:
+        words = tuple(_TOKEN.findall(str(name).lower()))
+        if words:
+            masked.setdefault(words[0], []).append(words)
+    return {first: tuple(sorted(ns, key=len, reverse=True)) for first, ns in masked.items()}
+
+
+def _forms(term: str) -> tuple[str, ...]:
+    """How a term can appear once tokenised: as written and, for a singular, with a plural "s"."""
+    surface = " ".join(_TOKEN.findall(term))
+    if not surface:
+        return ()
+    return (surface,) if surface.endswith("s") else (surface, surface + "s")
+
+
+def _noise(label: str, spec: object) -> _Noise:
+    table = _as_dict(spec)
+    return _Noise(
+        label=label,
+        penalty=float(str(table.get("penalty", 1.0))),
+        fields=frozenset(map(str, _list(table, "fields") or ["title"])),
+        terms=_Terms(f"noise:{label}"),
+        tiers=frozenset(map(str, _list(table, "tiers"))),
+        never_opens=table.get("never_opens", False) is True,
+    )
+
+
+def _tier(name: str, outlets: list[str]) -> tuple[str, frozenset[str], frozenset[str]]:
+    lowered = [o.strip().lower() for o in outlets]
+    hosts = frozenset(o for o in lowered if "." in o and " " not in o and "@" not in o)
+    return name, frozenset(lowered), hosts
+
+
+def _settings(cfg: dict[str, object]) -> _Settings:
+    """Numeric settings from the lens, converted to the type of their default."""
+    defaults = _Settings()
+    known = _Settings.__dataclass_fields__
+    values = {k: type(getattr(defaults, k))(str(v)) for k, v in cfg.items() if k in known}
+    return _Settings(**values)
+
+
+def _list(cfg: dict[str, object], key: str) -> list[object]:
+    value = cfg.get(key, [])
+    return list(value) if isinstance(value, list) else []
+
+
+def _table(cfg: dict[str, object], key: str) -> dict[str, object]:
+    return _as_dict(cfg.get(key, {}))
+
+
+def _as_dict(value: object) -> dict[str, object]:
+    return dict(value) if isinstance(value, dict) else {}

@@ -1,0 +1,282 @@
+"""The offline writer: headlines that say who did what, summaries that inform, Details a person
+would write, an Executive Summary in one breath, and English and Chinese that never break."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from models.briefs import Brief
+from models.lens import Category
+from models.stories import Story, StoryMember
+from streams.brief.assemble import assemble_brief, evidence
+from streams.brief.sentences import (
+    is_title_case,
+    names_in,
+    numbers_in,
+    split_sentences,
+    strip_attribution,
+    strip_dateline,
+)
+from streams.brief.writer import development_kind, executive_summary, headline, involved
+from tests.builders import make_brief, make_lens, make_member, make_story
+
+CREATED = datetime(2026, 1, 8, 6, 5, tzinfo=UTC)
+
+
+def _brief(stories: list[Story], **lens: object) -> Brief:
+    return assemble_brief(make_lens(**lens), "2026-01-08", 1, stories, CREATED, 100, 20)
+
+
+def _lawsuit(**overrides: object) -> Story:
+    members = [
+        make_member(id="wp", outlet="washingtonpost.com", url="https://wp.com/a",
+                    title="Google and Character.AI Agree To Settle Lawsuits Over Teen Suicides",
+                    text="Google and Character.AI plan to settle several lawsuits with families alleging that their "
+                         "products drove their children to self-harm, according to court documents. The companies "
+                         "said in court filings that they aim to settle five lawsuits from families."),
+        make_member(id="gd", outlet="theguardian.com", url="https://theguardian.com/a",
+                    title="Google and AI startup to settle lawsuits alleging chatbots led to teen suicide",
+                    text="Google and Character.AI have agreed to settle multiple lawsuits from families alleging the "
+                         "chatbot encouraged self-harm among teens. Terms of the settlement were not disclosed."),
+        make_member(id="cn", outlet="cnet.com", url="https://cnet.com/a",
+                    title="Google and Character.AI settle suits over child harm",
+                    text="Character.AI and Google settled the suits in a federal court in Florida on Wednesday."),
+    ]
+    fields: dict[str, object] = {"story_id": "suits", "members": members, "tier": "top", "rank": 1,
+                                 "confidence": "high", "score": 8.0, "category": "society-harms"}
+    fields.update(overrides)
+    return make_story(**fields)  # type: ignore[arg-type]
+
+
+def _single(story_id: str, title: str, text: str, rank: int, **overrides: object) -> Story:
+    member = make_member(id=story_id, outlet=f"{story_id}.com", url=f"https://{story_id}.com/a", title=title, text=text)
+    fields: dict[str, object] = {"story_id": story_id, "members": [member], "tier": "top", "rank": rank,
+                                 "confidence": "low", "score": 3.0}
+    fields.update(overrides)
+    return make_story(**fields)  # type: ignore[arg-type]
+
+
+# --- headline ---------------------------------------------------------------------------------
+
+
+def test_headline_prefers_a_sentence_case_title_over_seo_title_case() -> None:
+    assert _brief([_lawsuit()]).top_items[0].headline == (
+        "Google and AI startup to settle lawsuits alleging chatbots led to teen suicide")
+
+
+def test_headline_strips_outlet_attributions_but_keeps_acting_speakers() -> None:
+    assert strip_attribution("OpenAI reserves $50 billion for stock grant pool, The Information reports") == (
+        "OpenAI reserves $50 billion for stock grant pool")
+    assert strip_attribution("Nvidia requires full upfront payment for H200 chips in China, sources say") == (
+        "Nvidia requires full upfront payment for H200 chips in China")
+    assert strip_attribution("Tech war: China expert urges caution on Nvidia chips") == (
+        "China expert urges caution on Nvidia chips")
+    kept = "Dark web users cite Grok as tool for abuse imagery, UK watchdog says"
+    assert strip_attribution(kept) == kept
+
+
+def test_headline_is_never_chinese_when_an_english_title_exists() -> None:
+    zh = make_member(id="zh", outlet="ithome.com", url="https://ithome.com/1", lang="zh", primary=True,
+                     title="英特尔与谷歌围绕至强 CPU 与定制 IPU 深化双方多年合作",
+                     text="英特尔与谷歌宣布将围绕至强 CPU 与定制 IPU 展开深入的多年期合作。")
+    en = make_member(id="en", outlet="cnbc.com", url="https://cnbc.com/1",
+                     title="Google expands partnership with Intel for AI chips",
+                     text="Google has committed to using multiple generations of Intel chips in its data centers.")
+    story = make_story([zh, en], tier="top", rank=1)
+    assert headline(evidence(make_lens(), story)) == "Google expands partnership with Intel for AI chips"
+
+
+def test_headline_is_the_development_not_the_writers_own_experience() -> None:
+    text = "Meta's Muse Spark model asked for raw health data and lab results, then gave advice."
+
+    def member(outlet: str, title: str) -> StoryMember:
+        return make_member(id=outlet, outlet=f"{outlet}.com", url=f"https://{outlet}.com/1", text=text, title=title)
+
+    review = member("wired", "Meta's Muse Spark asked for my raw health data, then gave advice")
+    report = member("cnbc", "Meta's Muse Spark asks users for raw health data, then gives advice")
+    story = make_story([review, report], tier="top", rank=1)  # on a tie the first member's title wins
+    assert headline(evidence(make_lens(), story)) == report.title
+
+
+# --- summary ----------------------------------------------------------------------------------
+
+
+def test_summary_is_two_or_three_informative_sentences_without_repeats() -> None:
+    item = _brief([_lawsuit()]).top_items[0]
+    sentences = split_sentences(item.summary)
+    assert 2 <= len(sentences) <= 3 and len(item.summary) <= 420
+    assert len({s.split()[0:6].__str__() for s in sentences}) == len(sentences)
+    assert "have agreed to settle multiple lawsuits" not in item.summary  # a rewording of the first sentence
+    assert "Florida" in item.summary or "not disclosed" in item.summary  # a second fact instead
+
+
+def test_chinese_datelines_are_dropped_and_chinese_is_never_prefixed() -> None:
+    assert strip_dateline("IT之家 4 月 9 日消息，英特尔与谷歌宣布合作。") == "英特尔与谷歌宣布合作。"
+    assert strip_dateline("SAN FRANCISCO (Reuters) - OpenAI said on Monday.") == "OpenAI said on Monday."
+    zh = make_member(id="zh", outlet="IT之家", url="https://ithome.com/2", lang="zh",
+                     title="英特尔与谷歌深化合作",
+                     text="IT之家 4 月 9 日消息，英特尔与谷歌双方今日共同宣布，两家企业将展开深入的多年期合作。")
+    item = _brief([make_story([zh], tier="top", rank=1, confidence="medium")]).top_items[0]
+    assert item.summary.startswith("英特尔与谷歌双方今日共同宣布") and "According to" not in item.summary[:20]
+    assert "\ufffd" not in item.summary
+
+
+# --- details ----------------------------------------------------------------------------------
+
+
+def test_details_say_what_who_how_sure_why_and_what_next() -> None:
+    lens = {"categories": {"society-harms": Category(description="AI's effects on people: jobs, children, privacy.")}}
+    details = _brief([_lawsuit(developing_since="2026-01-06")], **lens).top_items[0].details
+    assert details.startswith("A court case involving Google and Character.AI, reported by three independent outlets")
+    assert "independent reports agree on the facts: high confidence." in details
+    assert "It continues a story developing since 2026-01-06." in details
+    assert "It matters for AI safety and governance because it bears on AI's effects on people." in details
+    assert details.endswith("Watch for the settlement terms, whether they are made public, and whether similar "
+                            "cases follow.")
+    assert all(s[0].isupper() and s.endswith(".") for s in split_sentences(details))
+
+
+def test_the_kind_of_development_comes_from_the_texts_so_a_new_lens_works() -> None:
+    lens = make_lens(categories={"frobnication": Category(description="Whatever this lens is about.")})
+    cases = {
+        "deal": ("Startup Acme raises $2 billion in funding at a $20 billion valuation",
+                 "Acme raised $2 billion from investors."),
+        "incident": ("Hackers breach AI lab and leak model weights", "The breach exposed internal data."),
+        "policy": ("EU regulators open probe into chatbot under new AI law",
+                   "The Commission said the probe starts now."),
+        "release": ("Lab unveils new reasoning model for coding", "The lab launched the model on Tuesday."),
+        "legal": ("Judge rules authors' lawsuit against lab can go to trial", "The court ruling came on Monday."),
+        "society": ("Software firm lays off 75% of its staff as AI eats its revenue", ""),
+    }
+    for kind, (title, text) in cases.items():
+        story = _single("s", title, text, 1, category="frobnication")
+        assert development_kind(evidence(lens, story)) == kind, title
+    charged = _single("s", "Man faces federal charges for attacking an AI lab chief's home", "", 1)
+    assert development_kind(evidence(lens, charged)) == "legal"
+    # one cue word in one lead is not enough to call it anything
+    thin = _single("s", "Company denies renaming its office suite", "Posts on Hacker News claimed so.", 1)
+    assert development_kind(evidence(lens, thin)) == "development"
+    paper = make_member(id="p", outlet="arXiv cs.CL", url="https://arxiv.org/abs/1", kind="paper",
+                        title="Attacks on reward models", text="We show that reward models can be attacked.")
+    item = _brief([make_story([paper], tier="top", rank=1, confidence="low")], ).top_items[0]
+    assert item.details.startswith("A research result, posted as a preprint (arXiv cs.CL)")
+    assert "Reportedly" not in item.summary and "preprint" in item.summary
+
+
+def test_primary_only_story_says_nobody_else_has_checked_it() -> None:
+    member = make_member(id="o", outlet="openai.com", url="https://openai.com/x", primary=True,
+                         title="OpenAI releases a new model for hospitals",
+                         text="OpenAI released a model for hospitals today.")
+    details = _brief([make_story([member], tier="top", rank=1, confidence="medium")]).top_items[0].details
+    assert "announced by the primary source (openai.com); no independent outlet has reported it yet." in details
+
+
+# --- executive summary ------------------------------------------------------------------------
+
+
+def test_executive_summary_is_short_clauses_not_long_headlines() -> None:
+    stories = [
+        _lawsuit(),
+        _single("jassy", 'Amazon CEO Jassy defends $200 billion AI spend: "We are not going to be conservative"',
+                "Andy Jassy defended spending $200 billion on AI infrastructure in his shareholder letter.", 2,
+                confidence="medium"),
+        _single("h200", "Nvidia requires full upfront payment for H200 chips in China, sources say",
+                "Nvidia is requiring Chinese buyers to pay in full upfront for its H200 chips.", 3),
+        _single("grok", "Watchdogs around the world probe Grok over abuse imagery, as pressure builds on X",
+                "Regulators in several countries are looking at Grok.", 4),
+    ]
+    text = _brief(stories).executive_summary
+    assert len(text) <= 600 and 2 <= len(split_sentences(text)) <= 4
+    assert text.startswith("The day's lead: Google and AI startup to settle lawsuits")
+    assert "Amazon CEO Jassy defends $200 billion AI spend (not yet confirmed)" in text
+    assert "sources say" not in text
+    assert "as pressure builds" not in text
+    assert "(reported, unconfirmed)" in text
+
+
+def test_executive_summary_fits_600_characters_on_a_long_day() -> None:
+    long = "Regulators in many countries announce sweeping coordinated measures against frontier model misuse today"
+    brief = make_brief()
+    items = [brief.top_items[0].model_copy(update={"headline": f"{long} {n}", "story_id": str(n)}) for n in range(6)]
+    text = executive_summary("AI safety and governance", items, [], 40)
+    assert len(text) <= 600 and text.endswith("relevant items.")
+
+
+# --- text primitives --------------------------------------------------------------------------
+
+
+def test_names_and_numbers_are_found_as_written() -> None:
+    text = "Google and Character.AI settled. US District Judge Yvonne Gonzalez Rogers ruled; xAI paid $1,000."
+    names = names_in(text)
+    assert {"Google", "Character.AI", "US District Judge Yvonne Gonzalez Rogers", "xAI"} <= set(names)
+    assert numbers_in("It paid $1,000 to 3 people [4].") == {"1,000", "1000", "3"}
+    assert not re.search(r"\bNvidia’s\b", " ".join(names_in("Buyers of Nvidia’s H200 chips wait.")))
+    # a word that opens any sentence is no part of the name that follows it
+    assert names_in("How Elon Musk’s Grok spread deepfakes") == ["Elon Musk", "Grok"]
+    assert names_in("After OpenAI's launch, Google responds") == ["OpenAI", "Google"]
+    assert names_in("Meet Gemma: our new family of open models") == ["Gemma"]
+    assert names_in("New York Times sues a lab") == ["New York Times"]  # an opener that starts a name
+    assert names_in("Meta AI app climbs to No. 5 on the App Store") == ["Meta AI", "App Store"]  # a rank
+
+
+def test_a_short_headline_in_title_case_is_title_case() -> None:
+    assert is_title_case("Grok Is Pushing AI ‘Undressing’ Mainstream")
+    assert not is_title_case("Leading AI expert delays timeline for its possible destruction of humanity")
+
+
+def test_an_aggregators_lead_in_is_not_part_of_the_news() -> None:
+    assert strip_dateline("An anonymous reader quotes a report from Wired: Google adds AI to Gmail.") == (
+        "Google adds AI to Gmail.")
+    assert strip_dateline("Longtime Slashdot reader someone shares a report from Reuters: A judge ruled.") == (
+        "A judge ruled.")
+    for news in ("Nvidia shares rose 5% after the launch.", "Sam Altman writes: we are hiring."):
+        assert strip_dateline(news) == news
+
+
+def test_the_actors_are_names_not_a_headlines_capitalised_first_word() -> None:
+    member = make_member(id="g", outlet="theguardian.com", url="https://theguardian.com/1",
+                         title="Leading AI expert Daniel Kokotajlo delays timeline for AGI",
+                         text="Daniel Kokotajlo says progress is slower. He is leading a forecasting group.")
+    story = make_story([member], tier="top", rank=1)
+    assert involved(evidence(make_lens(), story), member.title) == ["Daniel Kokotajlo"]
+    adjectives = make_member(id="n", outlet="neowin.net", url="https://neowin.net/1",
+                             title="I tested Acme's HIPAA-compliant tool on AI-generated notes", text="")
+    story = make_story([adjectives], tier="top", rank=1)
+    assert involved(evidence(make_lens(), story), adjectives.title) == ["Acme"]
+    # ... but a name capitalised mid-sentence keeps its first word, though the texts use it lower case
+    store = make_member(id="t", outlet="techcrunch.com", url="https://techcrunch.com/1",
+                        title="Meta AI app climbs to No. 5 on the App Store",
+                        text="The app was ranking No. 57 before the launch.")
+    story = make_story([store], tier="top", rank=1)
+    assert involved(evidence(make_lens(), story), store.title) == ["Meta AI", "App Store"]
+
+
+def test_a_lead_in_keeps_a_name_that_a_url_writes_in_lower_case() -> None:
+    article = make_member(id="w", outlet="wired.com", url="https://wired.com/1", title="Robot maker and lab partner",
+                          text="Google DeepMind and Boston Dynamics are teaming up on a humanoid robot.")
+    post = make_member(id="hn", outlet="example.net", url="https://example.net/2", title="Robot maker and lab partner",
+                       text="Article URL: https://bostondynamics.com/blog/boston-dynamics-google-deepmind-partnership")
+    story = make_story([article, post], tier="top", rank=1, confidence="medium")
+    assert "Google DeepMind and Boston Dynamics" in _brief([story]).top_items[0].summary
+
+
+def test_a_posts_text_as_its_headline_is_cut_to_its_first_sentence() -> None:
+    post = make_member(id="x", source="X @lab", outlet="x.com", url="https://x.com/lab/status/1", kind="tweet",
+                       title="Introducing a quality mode for our image model, our most advanced yet. It gives you "
+                             "sharper details, stronger text rendering and more creative control on web and mobile.")
+    story = make_story([post], tier="top", rank=1)
+    assert headline(evidence(make_lens(), story)) == (
+        "Introducing a quality mode for our image model, our most advanced yet.")
+
+
+def test_a_question_tacked_on_to_a_headline_is_dropped_when_the_report_says_enough() -> None:
+    def story_titled(title: str) -> Story:
+        member = make_member(id="c", outlet="cnbc.com", url="https://cnbc.com/1", title=title,
+                             text="Meta released its Muse Spark model on Wednesday and must now make money from it.")
+        return make_story([member], tier="top", rank=1)
+
+    teased = story_titled("Meta's long-awaited AI model is finally here. But can it make money?")
+    assert headline(evidence(make_lens(), teased)) == "Meta's long-awaited AI model is finally here"
+    asked = story_titled("Why are Grok and X still available in app stores?")
+    assert headline(evidence(make_lens(), asked)) == "Why are Grok and X still available in app stores?"

@@ -1,0 +1,39 @@
+import json
+
+from pydantic import SecretStr
+
+from sinks.files import FileSink
+from streams.web.pages import archive_page, authorised, brief_file
+from tests.builders import make_brief
+
+
+def test_open_without_a_token_and_closed_without_the_right_one() -> None:
+    assert authorised(None, None)
+    token = SecretStr("s3cret")
+    assert authorised("Bearer s3cret", token)
+    assert not authorised(None, token) and not authorised("Bearer wrong", token)
+
+
+def test_brief_is_served_in_each_rendering_of_the_latest_revision(tmp_path) -> None:
+    sink = FileSink(tmp_path)
+    sink.deliver(make_brief())
+    sink.deliver(make_brief(revision=2, brief_id="ai-safety-governance:2026-01-08:r2", content_hash="1" * 64))
+    body, kind = brief_file(tmp_path, "ai-safety-governance", "2026-01-08.json")
+    assert kind == "application/json" and json.loads(body)["revision"] == 2
+    assert brief_file(tmp_path, "ai-safety-governance", "2026-01-08")[1].startswith("text/html")
+    assert brief_file(tmp_path, "ai-safety-governance", "2026-01-08.md")[1].startswith("text/markdown")
+
+
+def test_unknown_lens_day_or_format_is_not_found(tmp_path) -> None:
+    FileSink(tmp_path).deliver(make_brief())
+    assert brief_file(tmp_path, "no-such-lens", "2026-01-08") is None
+    assert brief_file(tmp_path, "ai-safety-governance", "../../etc") is None
+    assert brief_file(tmp_path, "ai-safety-governance", "2026-01-08.exe") is None
+    assert brief_file(tmp_path, "ai-safety-governance", "2026-01-09") is None
+
+
+def test_archive_lists_the_days_newest_first(tmp_path) -> None:
+    FileSink(tmp_path).deliver(make_brief())
+    FileSink(tmp_path).deliver(make_brief(day="2026-01-09", brief_id="ai-safety-governance:2026-01-09:r1"))
+    page = archive_page(tmp_path)
+    assert page.index("2026-01-09") < page.index("2026-01-08")
