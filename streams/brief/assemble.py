@@ -22,7 +22,8 @@ from models.lens import Lens
 from models.stories import Story, StoryMember, Tier
 from streams.brief.sentences import URL, clean_title, is_boilerplate, split_sentences, trim_words
 from streams.brief.writer import Evidence, Source, executive_summary, write_item
-from streams.stages.score import is_social, tier_of
+from streams.stages.outlets import host_of, is_primary, member_tier, tier_rank
+from streams.stages.score import is_social
 
 MAX_SOURCES_PER_ITEM = 6
 MAX_KEY_TWEETS = 5
@@ -93,7 +94,7 @@ def cite_members(lens: Lens, story: Story) -> list[StoryMember]:
     repeats: list[StoryMember] = []
     outlets: set[str] = set()
     for member in by_url.values():  # dict keeps the sorted insertion order
-        new_voice = member.outlet not in outlets or is_primary(lens, member)
+        new_voice = member.outlet not in outlets or speaks_first_hand(lens, member)
         (chosen if new_voice else repeats).append(member)
         outlets.add(member.outlet)
     return (chosen + repeats)[:MAX_SOURCES_PER_ITEM]
@@ -101,24 +102,20 @@ def cite_members(lens: Lens, story: Story) -> list[StoryMember]:
 
 def member_key(lens: Lens, member: StoryMember) -> tuple[int, int, str, str]:
     when = member.published_at or member.event_at
-    return (0 if is_primary(lens, member) else 1, source_tier(lens, member), when.isoformat(), member.id)
+    return (0 if speaks_first_hand(lens, member) else 1, source_rank(lens, member), when.isoformat(), member.id)
 
 
 def url_key(member: StoryMember) -> str:
     return member.canonical_url or member.url or f"id:{member.id}"
 
 
-def is_primary(lens: Lens, member: StoryMember) -> bool:
-    """The company, regulator or paper speaking for itself (the same test the scorer uses)."""
-    return member.primary or member.kind == "release" or tier_of(member, lens) == "primary"
+def speaks_first_hand(lens: Lens, member: StoryMember) -> bool:
+    """The company, regulator or paper speaking for itself (the scorer's test)."""
+    return is_primary(member, member_tier(member, lens))
 
 
-def source_tier(lens: Lens, member: StoryMember) -> int:
-    """0 primary, 1 tier1, 2 tier2, 3 research, 4 social, 6 unknown: the scorer's tiers as ranks."""
-    return _TIER_RANK.get(tier_of(member, lens), 6)
-
-
-_TIER_RANK = {"primary": 0, "tier1": 1, "tier2": 2, "research": 3, "social": 4}
+def source_rank(lens: Lens, member: StoryMember) -> int:
+    return tier_rank(member_tier(member, lens))
 
 
 def on_social_platform(member: StoryMember) -> bool:
@@ -178,21 +175,16 @@ def pick_key_tweets(lens: Lens, stories: Sequence[Story]) -> list[tuple[str, Sto
 def is_evidence_post(lens: Lens, story: Story, member: StoryMember) -> bool:
     if member.kind not in ("tweet", "post") or not on_social_platform(member):
         return False
-    return is_primary(lens, member) or _links_to_primary(lens, story, member)
+    return speaks_first_hand(lens, member) or _links_to_primary(lens, story, member)
 
 
 def _links_to_primary(lens: Lens, story: Story, member: StoryMember) -> bool:
     """A post whose link (or a URL in its text) is on a primary source's host."""
-    hosts = {host_of(m.canonical_url or m.url) for m in story.members if is_primary(lens, m)}
+    hosts = {host_of(m.canonical_url or m.url) for m in story.members if speaks_first_hand(lens, m)}
     hosts |= {o.casefold() for o in lens.source_tiers.get("primary", []) if "." in o}
     hosts.discard("")
     linked = {host_of(u) for u in [member.canonical_url, *URL.findall(member.text)]}
     return any(h == p or h.endswith("." + p) for h in linked for p in hosts)
-
-
-def host_of(url: str) -> str:
-    match = re.match(r"https?://([^/:?#]+)", url.strip(), re.IGNORECASE)
-    return match.group(1).casefold().removeprefix("www.") if match else ""
 
 
 def _key_tweet(member: StoryMember, story_id: str, numbers: Numbering) -> KeyTweet:
@@ -232,14 +224,14 @@ def _clean_body(text: str) -> str:
 def _social(lens: Lens, member: StoryMember) -> bool:
     """Social as the scorer counts it (a post, or an aggregator such as Hacker News), so the brief
     never calls an outlet what the score did not count as one."""
-    return on_social_platform(member) or is_social(member, tier_of(member, lens))
+    return on_social_platform(member) or is_social(member, member_tier(member, lens))
 
 
 def evidence(lens: Lens, story: Story) -> Evidence:
     """The story as the writers see it: members in citation order, judged by this module's rules."""
     ordered = sorted(story.members, key=lambda m: member_key(lens, m))
     sources = tuple(Source(member=m, key=url_key(m), host=host_of(m.canonical_url or m.url),
-                           primary=is_primary(lens, m), social=_social(lens, m), tier=source_tier(lens, m))
+                           primary=speaks_first_hand(lens, m), social=_social(lens, m), tier=source_rank(lens, m))
                     for m in ordered)
     category = lens.categories.get(story.category or "")
     return Evidence(story=story, sources=sources, lens_label=lens_label(lens),

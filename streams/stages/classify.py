@@ -31,12 +31,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from models.lens import Lens
+from streams.stages.outlets import name_matches, tier_of
 
 __all__ = ["BIG_MONEY", "RELEVANCE_BAR", "Verdict", "associable", "check_lens", "classify", "corroborable",
-           "corroborated", "source_tier"]
+           "corroborated"]
 
 RELEVANCE_BAR = 0.5  # an item is relevant from this relevance up
 _UNDER_BAR = RELEVANCE_BAR - 0.001
@@ -147,11 +147,8 @@ class _Compiled:
     categories: tuple[tuple[str, _Terms], ...]
     noise: tuple[_Noise, ...]
     never_opens: frozenset[str]  # the reasons of the noise groups that never open a story
-    tiers: tuple[tuple[str, frozenset[str], frozenset[str]], ...]  # tier, names, hosts
     ai_desks: tuple[str, ...]  # source names of feeds that only carry AI news
     index: _Index
-    tier_memo: dict[str, str | None] = field(default_factory=dict, compare=False)
-    host_memo: dict[str, str | None] = field(default_factory=dict, compare=False)
     desk_memo: dict[str, bool] = field(default_factory=dict, compare=False)
 
 
@@ -196,7 +193,7 @@ def classify(title: str, text: str, source: str, url: str, kind: str, lang: str,
     zh = lang.lower().startswith("zh") or bool(_CJK.search(title))
     body = text[: s.text_chars]
     t_field, x_field = _prepare(c.index, title, zh), _prepare(c.index, body, zh, split_glued=True)
-    tier = source_tier(source, url, lens)
+    tier = tier_of(lens, (source,), (url,))
     anchor, reasons = _anchor(c, t_field, x_field, _ai_desk(c, source, tier))
     if anchor == 0.0:
         return Verdict(False, None, 0.0, ("no ai anchor",))
@@ -224,40 +221,6 @@ def classify(title: str, text: str, source: str, url: str, kind: str, lang: str,
     return _opened_by_opinion(c, verdict)
 
 
-def source_tier(source: str, url: str, lens: Lens) -> str | None:
-    """The lens's tier for an outlet: its source name is tried first, then the URL host.
-
-    The name wins because link aggregators (Hacker News, Reddit) carry the URL of the story
-    they point at, yet what we hold is the aggregator's post.
-    """
-    c = _compiled(lens)
-    name = source.strip().lower()
-    if name not in c.tier_memo:
-        c.tier_memo[name] = _tier_by_name(c, name)
-    if c.tier_memo[name] is not None:
-        return c.tier_memo[name]
-    host = _host(url)
-    if host not in c.host_memo:
-        if len(c.host_memo) > _MEMO_LIMIT:  # outlets are few, hosts are not: keep memory bounded
-            c.host_memo.clear()
-        c.host_memo[host] = _tier_by_host(c, host)
-    return c.host_memo[host]
-
-
-def _tier_by_name(c: _Compiled, name: str) -> str | None:
-    for tier, names, _ in c.tiers:
-        if name in names or any(_name_matches(name, n) for n in names):
-            return tier
-    return None
-
-
-def _tier_by_host(c: _Compiled, host: str) -> str | None:
-    for tier, _, hosts in c.tiers:
-        if host and any(host == h or host.endswith("." + h) for h in hosts):
-            return tier
-    return None
-
-
 # ---------------------------------------------------------------- decision steps
 
 
@@ -281,7 +244,7 @@ def _ai_desk(c: _Compiled, source: str, tier: str | None) -> bool:
     if name not in c.desk_memo:
         if len(c.desk_memo) > _MEMO_LIMIT:
             c.desk_memo.clear()
-        c.desk_memo[name] = any(_name_matches(name, desk) for desk in c.ai_desks)
+        c.desk_memo[name] = any(name_matches(name, desk) for desk in c.ai_desks)
     return c.desk_memo[name]
 
 
@@ -490,21 +453,6 @@ def _quote(hits: dict[str, float]) -> str:
     return ", ".join(f"'{t}'" for t in sorted(hits)[:4])
 
 
-def _name_matches(source: str, outlet: str) -> bool:
-    """An outlet name matches a source name as a whole-word prefix ("reddit" ~ "reddit r/x")."""
-    if not outlet or not source.startswith(outlet) or len(source) == len(outlet):
-        return bool(outlet) and source == outlet
-    return not (outlet[-1].isalnum() and source[len(outlet)].isalnum())
-
-
-def _host(url: str) -> str:
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return ""
-    return host.removeprefix("www.")
-
-
 # ---------------------------------------------------------------- compiling a lens
 
 _LIST_KEYS = frozenset({"ai_terms", "strong_ai_terms", "paper_terms", "paper_categories", "ai_sources",
@@ -591,7 +539,6 @@ def _compile(lens: Lens) -> _Compiled:
         categories=tuple((n, _Terms(f"category:{n}")) for n in lens.categories),
         noise=noise,
         never_opens=frozenset(f"{NOISE}{g.label}" for g in noise if g.never_opens),
-        tiers=tuple(_tier(name, outlets) for name, outlets in lens.source_tiers.items()),
         ai_desks=tuple(str(d).strip().lower() for d in _list(cfg, "ai_sources")),
         index=_build_index(lists, _list(cfg, "masked_names")),
     )
@@ -647,12 +594,6 @@ def _noise(label: str, spec: object) -> _Noise:
         tiers=frozenset(map(str, _list(table, "tiers"))),
         never_opens=table.get("never_opens", False) is True,
     )
-
-
-def _tier(name: str, outlets: list[str]) -> tuple[str, frozenset[str], frozenset[str]]:
-    lowered = [o.strip().lower() for o in outlets]
-    hosts = frozenset(o for o in lowered if "." in o and " " not in o and "@" not in o)
-    return name, frozenset(lowered), hosts
 
 
 def _settings(cfg: dict[str, object]) -> _Settings:

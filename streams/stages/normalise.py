@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from models.items import RawItem, TimeBasis
 from models.lens import Lens
+from streams.stages.outlets import host_of
 
 # Aggregators and date-only sources deliver items a day or two after publication (a daily
 # collection carries the previous days' items); older than this is a resurfaced item, not news.
@@ -72,8 +73,7 @@ def outlet_of(source: str, url: str) -> str:
     """A readable outlet name: the feed's own source label, else the URL's host."""
     if source.strip():
         return source.strip()
-    host = urlsplit(url).hostname or "unknown"
-    return host.removeprefix("www.")
+    return host_of(url) or "unknown"
 
 
 @dataclass(frozen=True)

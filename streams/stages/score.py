@@ -19,15 +19,14 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from models.lens import Lens
 from models.stories import Confidence, Story, StoryMember
 from streams.stages.classify import BIG_MONEY
+from streams.stages.outlets import host_of, is_primary, member_tier, tier_rank
 
 TierOf = Callable[[StoryMember], str]
 
-TIER_ORDER = ("primary", "tier1", "tier2", "research", "social")
 TIER_BONUS = {"primary": 0.6, "tier1": 0.6, "tier2": 0.4, "research": 0.3, "social": 0.0}
 PRIMARY_BONUS = 1.0
 SINGLE_OUTLET_CAP = 2.0
@@ -69,57 +68,9 @@ RUMOUR = re.compile(
     r"people familiar|according to sources|unconfirmed)\b|据知情人士|消息称|传闻", re.I)
 
 
-@functools.lru_cache(maxsize=MEMBER_READINGS)
-def _host(url: str) -> str:
-    host = urlsplit(url).hostname or ""
-    return host.removeprefix("www.")
-
-
-def _matches(entry: str, names: set[str], hosts: set[str]) -> bool:
-    entry = entry.lower().strip()
-    if entry in names:
-        return True
-    return "." in entry and any(h == entry or h.endswith("." + entry) for h in hosts)
-
-
-def tier_of(member: StoryMember, lens: Lens) -> str:
-    """The best tier of lens.source_tiers naming the member's outlet, source or URL host.
-
-    Names compare case-insensitively; hosts match by suffix ("news.bbc.co.uk" is "bbc.co.uk").
-    Returns "other" when no tier names it.
-    """
-    hosts = tuple(sorted({h for h in (_host(member.url), _host(member.canonical_url)) if h}))
-    return _tier(_tier_table(lens), member.outlet.lower().strip(), member.source.lower().strip(), hosts)
-
-
-_TIER_TABLES: dict[int, tuple[Lens, tuple[tuple[str, tuple[str, ...]], ...]]] = {}
-
-
-def _tier_table(lens: Lens) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """The lens's tiers as `_tier`'s hashable key, built once per lens object, not once per member
-    (a story is scored again each time a member joins, and every member's tier is asked)."""
-    entry = _TIER_TABLES.get(id(lens))
-    if entry is None or entry[0] is not lens:
-        if len(_TIER_TABLES) >= 64:  # lenses are few; edited copies (tests, usul eval) must not pile up
-            _TIER_TABLES.clear()
-        entry = _TIER_TABLES[id(lens)] = (lens, tuple((t, tuple(e)) for t, e in lens.source_tiers.items()))
-    return entry[1]
-
-
-@functools.lru_cache(maxsize=4096)
-def _tier(tiers: tuple[tuple[str, tuple[str, ...]], ...], outlet: str, source: str, hosts: tuple[str, ...]) -> str:
-    """`tier_of` by outlet, source and hosts: a day has few outlets and many members."""
-    listed = dict(tiers)
-    ordered = [t for t in TIER_ORDER if t in listed] + [t for t in listed if t not in TIER_ORDER]
-    for tier in ordered:
-        if any(_matches(entry, {outlet, source}, set(hosts)) for entry in listed[tier]):
-            return tier
-    return "other"
-
-
 def _outlet_key(member: StoryMember) -> str:
     """Two members are one outlet when their outlet names (or, lacking those, hosts) agree."""
-    return (member.outlet or _host(member.url)).lower().removeprefix("www.").strip()
+    return (member.outlet or host_of(member.url)).lower().removeprefix("www.").strip()
 
 
 def _independent(members: Iterable[StoryMember], tiers: dict[str, str]) -> dict[str, str]:
@@ -128,24 +79,16 @@ def _independent(members: Iterable[StoryMember], tiers: dict[str, str]) -> dict[
     for m in members:
         key, tier = _outlet_key(m), tiers[m.id]
         best = out.get(key)
-        if best is None or _tier_rank(tier) < _tier_rank(best):
+        if best is None or tier_rank(tier) < tier_rank(best):
             out[key] = tier
     return out
 
 
 def news_outlets(story: Story, lens: Lens) -> int:
     """Independent outlets reporting the story, social posts and papers left out."""
-    tiers = {m.id: tier_of(m, lens) for m in story.members}
+    tiers = {m.id: member_tier(m, lens) for m in story.members}
     news = [m for m in story.members if not is_social(m, tiers[m.id]) and tiers[m.id] != "research"]
     return len(_independent(news, tiers))
-
-
-def _tier_rank(tier: str) -> int:
-    return TIER_ORDER.index(tier) if tier in TIER_ORDER else len(TIER_ORDER)
-
-
-def _is_primary(member: StoryMember, tier: str) -> bool:
-    return member.primary or member.kind == "release" or tier == "primary"
 
 
 def is_social(member: StoryMember, tier: str) -> bool:
@@ -218,17 +161,17 @@ def score_story(
     story: Story, lens: Lens, source_tier: TierOf | None = None
 ) -> tuple[float, Confidence, list[str]]:
     """Score, confidence and short readable reasons for one story."""
-    tier_fn = source_tier or (lambda m: tier_of(m, lens))
+    tier_fn = source_tier or (lambda m: member_tier(m, lens))
     tiers = {m.id: tier_fn(m) for m in story.members}
     outlets = _independent(story.members, tiers)
-    primaries = [m for m in story.members if _is_primary(m, tiers[m.id])]
+    primaries = [m for m in story.members if is_primary(m, tiers[m.id])]
     social_only = all(is_social(m, tiers[m.id]) for m in story.members) and not primaries
     reasons = [f"{len(outlets)} independent outlet{'s' if len(outlets) != 1 else ''}"]
     total = math.log2(1 + len(outlets))
     if primaries:
         total += PRIMARY_BONUS
-        reasons.append(f"primary source: {_host(primaries[0].url) or primaries[0].outlet}")
-    best_tier = min(outlets.values(), key=_tier_rank, default="other")
+        reasons.append(f"primary source: {host_of(primaries[0].url) or primaries[0].outlet}")
+    best_tier = min(outlets.values(), key=tier_rank, default="other")
     total += TIER_BONUS.get(best_tier, 0.0)
     if best_tier in TIER_BONUS and best_tier != "primary":
         reasons.append(f"best outlet tier {best_tier}")

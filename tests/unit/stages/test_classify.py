@@ -10,7 +10,7 @@ import pytest
 
 from models.lens import Lens
 from streams.lenses import DEFAULT_LENS, load_lens
-from streams.stages.classify import BIG_MONEY, Verdict, associable, classify, source_tier
+from streams.stages.classify import BIG_MONEY, Verdict, associable, classify
 
 REAL = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "real"
 LENS = load_lens(DEFAULT_LENS)
@@ -227,21 +227,6 @@ def test_relevance_is_between_zero_and_one_and_the_decision_is_deterministic() -
     first, second = classify(lens=LENS, **item), classify(lens=LENS, **item)
     assert first == second
     assert 0.5 <= first.relevance <= 1.0 and first.reasons[0].startswith("ai anchor")
-
-
-@pytest.mark.parametrize(("source", "url", "tier"), [
-    ("reddit r/OpenAI", "https://www.reddit.com/r/OpenAI/comments/1", "social"),
-    ("Hacker News (frontpage)", "https://www.wsj.com/tech/ai/story", "social"),
-    ("arXiv cs.AI", "https://arxiv.org/abs/2601.1", "research"),
-    ("theguardian.com", "https://www.theguardian.com/x", "tier1"),
-    ("OpenAI", "https://openai.com/index/x", "primary"),
-    ("X @GoogleDeepMind", "https://x.com/GoogleDeepMind/status/1", "primary"),
-    ("some blog", "https://www.gov.uk/government/news/x", "primary"),
-    ("机器之心", "https://mp.weixin.qq.com/s?x", "tier2"),
-    ("unknown outlet", "https://example.org/x", None),
-])
-def test_source_tier_uses_the_name_first_then_the_host(source: str, url: str, tier: str | None) -> None:
-    assert source_tier(source, url, LENS) == tier
 
 
 def _load(name: str) -> list[dict[str, Any]]:

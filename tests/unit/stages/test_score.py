@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.stages.score import CAP_ROOM, SINGLE_OUTLET_CAP, rank_stories, score_story, tier_of
+from streams.stages.score import CAP_ROOM, SINGLE_OUTLET_CAP, rank_stories, score_story
 from tests.builders import make_lens, make_member, make_story
 
 LENS = make_lens()
@@ -14,13 +14,6 @@ LENS = make_lens()
 def _m(n: int, outlet: str, title: str = "Lab releases model", text: str = "", **kw: object):
     return make_member(id=f"m{n}", outlet=outlet, source=outlet, url=f"https://{outlet}/{n}",
                        title=title, text=text, **kw)
-
-
-def test_tier_of_matches_names_case_insensitively_and_hosts_by_suffix() -> None:
-    assert tier_of(make_member(outlet="REUTERS", url="https://example.com/a"), LENS) == "tier1"
-    assert tier_of(make_member(outlet="BBC", url="https://www.news.bbc.co.uk/a"), LENS) == "tier1"
-    assert tier_of(make_member(outlet="OpenAI", url="https://openai.com/index/x"), LENS) == "primary"
-    assert tier_of(make_member(outlet="blog", url="https://notbbc.co.uk/a"), LENS) == "other"
 
 
 def test_more_independent_outlets_score_higher() -> None:
