@@ -10,7 +10,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.stages import cluster
+from streams.stages import cluster, story_text
 from streams.stages.cluster import StoryStore, assign, assign_all, forget_day, stories_of_day
 from tests.builders import make_item
 
@@ -110,9 +110,9 @@ def test_chinese_and_english_reports_of_one_release_meet() -> None:
 
 
 def test_chinese_company_names_meet_their_english_names() -> None:
-    tokens = cluster.features("英伟达要求中国客户预付 H200 芯片全款", "")
+    tokens = story_text.features("英伟达要求中国客户预付 H200 芯片全款", "")
     assert "e:h200" in tokens and "g:nvidia" in tokens and "g:china" in tokens
-    assert "n:$30bn" in cluster.features("", "年化收入已超过 300 亿美元")
+    assert "n:$30bn" in story_text.features("", "年化收入已超过 300 亿美元")
 
 
 def test_assigning_the_same_item_twice_changes_nothing() -> None:
@@ -167,7 +167,7 @@ def test_an_item_writes_a_bounded_number_of_keys() -> None:
     before = set(store)
     assign(store, _item(7, *SETTLEMENT[0]))
     # member + story + url + 16 LSH bands + up to 10 index tokens, whatever the day holds
-    assert len(set(store) - before) <= 2 + 1 + cluster.BANDS + cluster.QUERY_TOKENS
+    assert len(set(store) - before) <= 2 + 1 + cluster.BANDS + story_text.QUERY_TOKENS
 
 
 WORDS = ("model chip lawsuit policy safety export rule launch funding deal court probe agent "
@@ -328,9 +328,9 @@ def test_an_item_under_the_bar_must_match_more_closely_the_less_it_says_for_itse
 def test_names_in_a_sentence_case_headline_read_as_names() -> None:
     # Most of this headline's words are capitalised, yet it is written in sentence case: its
     # product name must meet the same name in another report's text.
-    names = cluster.features("Meta AI app climbs to No. 5 on the App Store after Muse Spark launch", "")
+    names = story_text.features("Meta AI app climbs to No. 5 on the App Store after Muse Spark launch", "")
     assert {"e:muse", "e:spark"} <= names.keys()
-    title_case = cluster.features("Google Is Adding An Inbox That Summarizes Your Emails", "")
+    title_case = story_text.features("Google Is Adding An Inbox That Summarizes Your Emails", "")
     assert not {"e:adding", "e:summarizes", "e:inbox"} & title_case.keys()
 
 
@@ -366,7 +366,7 @@ def test_two_headline_only_wire_reports_of_one_order_form_one_story() -> None:
 
 
 def test_officials_and_short_company_names_in_chinese_meet_their_english_names() -> None:
-    tokens = cluster.features("贝森特与鲍威尔召集华尔街开会", "阿里发布新的视频模型")
+    tokens = story_text.features("贝森特与鲍威尔召集华尔街开会", "阿里发布新的视频模型")
     assert {"e:bessent", "e:powell", "e:alibaba"} <= tokens.keys()
 
 
