@@ -4,15 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+SHELL := bash
+.SHELLFLAGS := -eo pipefail -c
+
 .PHONY: setup run test test-unit test-integration test-kafka lint kafka schemas clean
 
 setup: $(STAMP)
 
+# pip's own lines show progress ("Collecting ..."); PYTHONWARNINGS hides setuptools' generic
+# warning box about editable installs, which says nothing about Usul.
 $(STAMP): pyproject.toml
+	@echo "Installing Usul and its dependencies into $(VENV) (about 2 minutes on a fresh machine)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,dev]'
-	touch $(STAMP)
+	PYTHONWARNINGS=ignore $(BIN)/pip install --progress-bar off -e '.[test,dev]' | grep --line-buffered -E '^(Collecting|Successfully installed)' | cut -c1-100
+	@touch $(STAMP)
 
 run: setup  ## embedded broker, worker, web UI on :6066, and the bundled sample day's brief
 	$(BIN)/usul up --demo

@@ -155,7 +155,8 @@ class EmbeddedTansu(_ContextManaged):
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("wb")
         self._proc = subprocess.Popen(
-            self.command(), stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            self.command(), stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C must not stop the broker before the worker has left it
         )
         try:
             self._wait_ready()
