@@ -43,7 +43,8 @@ from streams.stages import dayclose
 from streams.stages.normalise import close_deadline
 from streams.stall import StallWatch
 from streams.state import PartitionView
-from streams.web.live import LiveStories, StoryFeed
+from streams.web.live_stories import LiveStories
+from streams.web.story_feed import StoryFeed
 from streams.web.views import register_pages
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,8 @@ def _replication(settings: Settings) -> dict[str, Any]:
 
 
 class Topology:
-    """Declares everything on the app; one instance per worker process."""
+    """Declares everything on the app; one instance per worker process. The web pages see it as a
+    `streams.web.worker.Worker`."""
 
     def __init__(self, app: faust.App, settings: Settings, lenses: list[Lens]) -> None:
         self.app, self.settings, self.lenses = app, settings, lenses
