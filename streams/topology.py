@@ -29,7 +29,7 @@ from models.codec import encode
 from models.lens import Lens
 from sinks.dispatch import Dispatcher, fault_from_env
 from sinks.registry import build_channels
-from streams.faust_sensor import PrometheusSensor, sample_consumer_lag
+from streams.faust_metrics import PrometheusSensor, sample_consumer_lag
 from streams.faust_settings import FAUST_SETTINGS
 from streams.flow import Flow, HandOver, JudgedTally, Origin, Out
 from streams.ingest.parse import IngestError, parse_push
