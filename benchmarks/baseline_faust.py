@@ -21,7 +21,7 @@ import faust
 import orjson
 from faust.web import Request, Response, View
 
-from streams.ops.brokers import FAUST_SETTINGS
+from streams.faust_settings import FAUST_SETTINGS
 from streams.topology import BATCH_RECORDS, BATCH_SECONDS
 
 

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from prometheus_client import Counter
+
 from models import topics
 from models.briefs import Brief
 from models.codec import DecodeError, decode
@@ -43,12 +45,18 @@ from models.dead_letters import DeadLetter
 from sinks.base import AsyncBriefSink, BriefSink, DeliveryResult, PermanentSinkError, RetryableSinkError, SinkError
 from sinks.ledger import Ledger, Plan, ledger_key
 from sinks.retry import RetryPolicy, with_retries
-from streams.metrics import Metrics
 
 FAULT_ENV = "USUL_FAULT_AFTER"
 log = logging.getLogger("usul.sinks")
 FAULT_STEPS = ("in-flight", "send", "done")
 Persist = Callable[[], Awaitable[object]]
+
+
+class DeliveryMetrics(Protocol):
+    """The counters delivery updates; the worker passes `streams.metrics.METRICS`, which has them."""
+
+    dead_letters: Counter  # labels: stage, error class
+    sink_deliveries: Counter  # labels: sink, outcome
 
 
 class Origin(Protocol):
@@ -98,7 +106,7 @@ def fault_from_env(environ: MutableMapping[str, str] | None = None) -> tuple[str
 
 
 class Dispatcher:
-    def __init__(self, channels: list[Channel], metrics: Metrics, *, rng: random.Random | None = None,
+    def __init__(self, channels: list[Channel], metrics: DeliveryMetrics, *, rng: random.Random | None = None,
                  sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
                  fault: tuple[str, str | None] | None = None) -> None:
         names = [c.name for c in channels]

@@ -1,4 +1,5 @@
-"""Prometheus metrics: one registry for the whole worker, names and units in one place. Pure.
+"""Prometheus metrics: one registry for the whole worker, names and units in one place (polling
+real sources adds its own on the same registry: `streams.ingest.metrics`). Pure.
 
 Tests build their own registry with `Metrics(CollectorRegistry())` so counts never leak between
 them; the worker uses `METRICS`. deploy/README.md lists every metric with its unit and labels, and
@@ -114,6 +115,15 @@ class Metrics:
         self.llm_seconds = Histogram(
             "usul_llm_call_seconds", "Duration of one language-model call", ["model"],
             buckets=_CALL_BUCKETS, registry=registry)
+        self.llm_rejections = Counter(
+            "usul_llm_rejections_total", "Model answers refused by a check, per lens and check "
+            "(citation, name, number, overlap, length)", ["lens", "check"], registry=registry)
+        self.llm_cache_hits = Counter(
+            "usul_llm_cache_hits_total", "Texts reused from the writer's cache without a call, per lens",
+            ["lens"], registry=registry)
+        self.llm_budget_spent = Gauge(
+            "usul_llm_budget_spent_tokens", "Tokens spent today against the lens's daily budget",
+            ["lens"], registry=registry)
 
     def _kafka(self, registry: CollectorRegistry) -> None:
         self.consumer_lag = Gauge(

@@ -18,7 +18,7 @@ class Settings(BaseSettings):
         default=None, description="Kafka bootstrap servers; unset starts the embedded broker")
     embedded_port: int = 9092
     broker_flavour: Literal["kafka", "tansu"] = Field(
-        default="kafka", description="tansu turns on the embedded broker's workarounds (streams.ops.brokers)")
+        default="kafka", description="tansu turns on the embedded broker's workarounds (streams.faust_settings)")
     app_id: str = "usul"
     lenses: list[str] = ["ai-safety-governance"]
     partitions: int = Field(default=4, ge=1)

@@ -29,32 +29,29 @@ from models.codec import encode
 from models.lens import Lens
 from sinks.dispatch import Dispatcher, fault_from_env
 from sinks.registry import build_channels
-from streams.faust_sensor import PrometheusSensor, sample_consumer_lag
+from streams.faust_metrics import PrometheusSensor, sample_consumer_lag
+from streams.faust_settings import FAUST_SETTINGS
 from streams.flow import Flow, HandOver, JudgedTally, Origin, Out
 from streams.ingest.parse import IngestError, parse_push
 from streams.kafka_security import broker_credentials
 from streams.lenses import load_lens
 from streams.metrics import METRICS
 from streams.ops import dlq
-from streams.ops.brokers import FAUST_SETTINGS
 from streams.ops.produce import raw_key
 from streams.settings import Settings
 from streams.stages import dayclose
 from streams.stages.normalise import close_deadline
 from streams.stall import StallWatch
 from streams.state import PartitionView
-from streams.web.live import LiveStories, StoryFeed
+from streams.web.live_stories import LiveStories
+from streams.web.story_feed import StoryFeed
 from streams.web.views import register_pages
 
 log = logging.getLogger(__name__)
 
 # The normalise and cluster agents take records in batches: up to BATCH_RECORDS, or what came
-# within BATCH_SECONDS. faust acks a batch's records only after the loop body that handled them
-# returns, and commits offsets only after flushing the producer, so an offset is committed only
-# once its outputs and table writes are in the producer's hands (as with one record at a time).
-# faust wakes the agent every BATCH_SECONDS even when idle: an idle worker used 3.7 % of a core at
-# 20 ms and 6-7 % at 10 or 5 ms (1.1 % one record at a time); 5 ms only took story p50 at 100
-# items/s from 74 to 43 ms, and live stories need no better.
+# within BATCH_SECONDS. An offset is still committed only once its outputs and table writes are in
+# the producer's hands; why 20 ms (faust wakes the agent that often even when idle): docs/DESIGN.md.
 BATCH_RECORDS = 200
 BATCH_SECONDS = 0.02
 
@@ -90,7 +87,8 @@ def _replication(settings: Settings) -> dict[str, Any]:
 
 
 class Topology:
-    """Declares everything on the app; one instance per worker process."""
+    """Declares everything on the app; one instance per worker process. The web pages see it as a
+    `streams.web.worker.Worker`."""
 
     def __init__(self, app: faust.App, settings: Settings, lenses: list[Lens]) -> None:
         self.app, self.settings, self.lenses = app, settings, lenses

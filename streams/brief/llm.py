@@ -49,9 +49,9 @@ from models.briefs import Brief, BriefItem
 from models.lens import Lens
 from models.stories import Story, StoryMember
 from streams.brief.assemble import evidence
-from streams.brief.llm_metrics import LLM_METRICS, LLMMetrics
 from streams.brief.sentences import content_words, numbers_in, split_sentences
 from streams.brief.writer import EXECUTIVE_CHARS, Evidence, development_kind
+from streams.metrics import METRICS, Metrics
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ def default_cache(settings: Settings) -> WriterCache:
 
 
 async def rewrite_brief(brief: Brief, stories: Sequence[Story], lens: Lens, settings: Settings,
-                        cache: WriterCache, *, metrics: LLMMetrics = LLM_METRICS,
+                        cache: WriterCache, *, metrics: Metrics = METRICS,
                         now: datetime | None = None) -> Brief:
     """The brief with each item's Summary and Details (and the Executive Summary) written by the
     model where an answer passes every check; the offline words everywhere else. Never raises
@@ -182,18 +182,18 @@ async def _rewrite_item(call: _Caller, brief: Brief, item: BriefItem, story: Sto
     try:
         cached = call.cache.get(key)
         if cached is not None:
-            call.metrics.cache_hits.labels(lens.slug).inc()
+            call.metrics.llm_cache_hits.labels(lens.slug).inc()
             draft = ItemDraft.model_validate(cached)
         else:
             draft = await call.ask(_item_messages(ev, sources), "brief_item", ItemDraft)
             check_item(draft, ev, [m for _, m in sources])
             call.cache.put(key, draft.model_dump())
     except Fallback as fb:
-        call.metrics.fallbacks.labels(fb.reason).inc()
+        call.metrics.llm_fallbacks.labels(fb.reason).inc()
         return item
     except Rejected as rej:
-        call.metrics.rejections.labels(lens.slug, rej.check).inc()
-        call.metrics.fallbacks.labels("rejected").inc()
+        call.metrics.llm_rejections.labels(lens.slug, rej.check).inc()
+        call.metrics.llm_fallbacks.labels("rejected").inc()
         log.info("llm answer for %s rejected (%s); offline words kept", item.story_id, rej)
         return item
     numbers = [n for n, _ in sources]
@@ -210,7 +210,7 @@ async def _rewrite_executive(call: _Caller, brief: Brief, top: list[BriefItem], 
     try:
         cached = call.cache.get(key)
         if cached is not None:
-            call.metrics.cache_hits.labels(call.lens.slug).inc()
+            call.metrics.llm_cache_hits.labels(call.lens.slug).inc()
             return str(cached["executive_summary"])
         draft = await call.ask(_exec_messages(call.lens, top), "executive_summary", ExecDraft)
         text = _one_line(draft.executive_summary)
@@ -218,10 +218,10 @@ async def _rewrite_executive(call: _Caller, brief: Brief, top: list[BriefItem], 
         call.cache.put(key, {"executive_summary": text})
         return text
     except Fallback as fb:
-        call.metrics.fallbacks.labels(fb.reason).inc()
+        call.metrics.llm_fallbacks.labels(fb.reason).inc()
     except Rejected as rej:
-        call.metrics.rejections.labels(call.lens.slug, rej.check).inc()
-        call.metrics.fallbacks.labels("rejected").inc()
+        call.metrics.llm_rejections.labels(call.lens.slug, rej.check).inc()
+        call.metrics.llm_fallbacks.labels("rejected").inc()
     return brief.executive_summary
 
 
@@ -268,7 +268,7 @@ class _Caller:
     settings: Settings
     lens: Lens
     cache: WriterCache
-    metrics: LLMMetrics
+    metrics: Metrics
     day: str
     _http: httpx.AsyncClient | None = None
 
@@ -294,7 +294,7 @@ class _Caller:
         assert self._http is not None
         used = 0
         try:
-            with self.metrics.seconds.labels(model).time():
+            with self.metrics.llm_seconds.labels(model).time():
                 response = await asyncio.wait_for(self._http.post("/v1/chat/completions", json=body),
                                                   self.settings.llm_timeout_seconds)
             response.raise_for_status()
@@ -302,28 +302,28 @@ class _Caller:
             used = _count_usage(self.metrics, model, data.get("usage") or {}, self.lens.slug)
             content = data["choices"][0]["message"]["content"]
         except (TimeoutError, httpx.TimeoutException) as exc:
-            self.metrics.calls.labels(model, "timeout").inc()
+            self.metrics.llm_calls.labels(model, "timeout").inc()
             raise Fallback("timeout") from exc
         except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
-            self.metrics.calls.labels(model, "error").inc()
+            self.metrics.llm_calls.labels(model, "error").inc()
             raise Fallback("error") from exc
         finally:
             total = self.cache.spend(self.lens.slug, self.day, used - estimate)
-            self.metrics.budget_spent.labels(self.lens.slug).set(total)
+            self.metrics.llm_budget_spent.labels(self.lens.slug).set(total)
         try:
             parsed = schema.model_validate_json(content if isinstance(content, str) else json.dumps(content))
         except ValidationError as exc:
-            self.metrics.calls.labels(model, "invalid").inc()
+            self.metrics.llm_calls.labels(model, "invalid").inc()
             raise Fallback("invalid") from exc
-        self.metrics.calls.labels(model, "ok").inc()
+        self.metrics.llm_calls.labels(model, "ok").inc()
         return parsed
 
 
-def _count_usage(metrics: LLMMetrics, model: str, usage: dict[str, Any], lens: str) -> int:
+def _count_usage(metrics: Metrics, model: str, usage: dict[str, Any], lens: str) -> int:
     prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
     total = int(usage.get("total_tokens") or prompt + completion)
-    metrics.tokens.labels(model, "prompt").inc(prompt)
-    metrics.tokens.labels(model, "completion").inc(max(completion, total - prompt))
+    metrics.llm_tokens.labels(model, "prompt").inc(prompt)
+    metrics.llm_tokens.labels(model, "completion").inc(max(completion, total - prompt))
     return total
 
 

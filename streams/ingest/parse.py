@@ -1,10 +1,10 @@
-"""Ingestion: JSON Lines files, RSS/Atom (feedparser) from files or URLs, and pushed JSON. Pure
-parsing plus two small readers; producing to Kafka is the caller's job.
+"""Parsing ingested items: JSON Lines, RSS/Atom/RDF documents (feedparser) and pushed JSON. Pure,
+apart from `read_jsonl`, which reads a local file line by line; producing to Kafka is the caller's job.
 
 Every parse error is an `IngestError` naming the source and the line or entry, so the caller can
 dead-letter it and carry on. XML documents declaring entities are refused before feedparser sees
-them (billion laughs, external entities); URLs are read through the guarded fetcher
-(`streams.ingest.fetch`). Polled sources of every type are in `streams.ingest.adapters` and `streams.ingest.poller`.
+them (billion laughs, external entities). Feeds at a URL are read by `streams.ingest.feed_source`;
+polled sources of every type are in `streams.ingest.adapters` and `streams.ingest.poller`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from calendar import timegm
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,6 @@ from pydantic import ValidationError
 
 from models.items import RawItem
 
-USER_AGENT = "Usul/0.1 (news brief pipeline)"
-MAX_FEED_BYTES = 10 * 1024 * 1024
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
@@ -52,15 +50,21 @@ def parse_json_item(data: bytes | str, where: str, observed: datetime) -> RawIte
     return item if item.observed_at else item.model_copy(update={"observed_at": observed})
 
 
+def parse_jsonl(lines: Iterable[bytes], where: str, observed: datetime) -> Iterator[RawItem | IngestError]:
+    """Yields items, and errors in place of bad lines (named `where:<line number>`), so one bad
+    line never stops a file; blank lines are skipped."""
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            try:
+                yield parse_json_item(line, f"{where}:{number}", observed)
+            except IngestError as exc:
+                yield exc
+
+
 def read_jsonl(path: Path, observed: datetime) -> Iterator[RawItem | IngestError]:
-    """Yields items, and errors in place of bad lines, so one bad line never stops a file."""
+    """A local JSON Lines file, parsed as it is read (`parse_jsonl`)."""
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                try:
-                    yield parse_json_item(line, f"{path.name}:{number}", observed)
-                except IngestError as exc:
-                    yield exc
+        yield from parse_jsonl(handle, path.name, observed)
 
 
 def parse_feed(document: bytes, feed_url: str, observed: datetime) -> list[RawItem]:
@@ -122,22 +126,6 @@ def _lang(entry: Any) -> str:
 
 def _strip_html(text: str) -> str:
     return " ".join(nh3.clean(text, tags=set()).split()) if "<" in text else text
-
-
-def read_feed_source(location: str, observed: datetime, timeout: float = 20.0) -> list[RawItem]:
-    """Read a feed from a local file or an http(s) URL (through the guarded, polite fetcher)."""
-    if location.startswith(("http://", "https://")):
-        return parse_feed(_fetch(location, timeout), location, observed)
-    return parse_feed(Path(location).read_bytes(), Path(location).name, observed)
-
-
-def _fetch(url: str, timeout: float) -> bytes:
-    from streams.ingest.fetch import FetchPolicy, fetch_blocking
-    from streams.settings import Settings
-
-    policy = FetchPolicy.from_settings(Settings())
-    policy = FetchPolicy(**{**policy.__dict__, "timeout": timeout, "max_bytes": min(policy.max_bytes, MAX_FEED_BYTES)})
-    return fetch_blocking(url, policy).body
 
 
 def parse_push(body: bytes, observed: datetime) -> list[RawItem | IngestError]:

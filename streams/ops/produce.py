@@ -12,7 +12,8 @@ from models import topics
 from models.codec import encode
 from models.items import RawItem
 from streams.flow import Origin, dead_letter
-from streams.ingest.parse import IngestError, read_feed_source, read_jsonl
+from streams.ingest.feed_source import read_feed_source
+from streams.ingest.parse import IngestError, read_jsonl
 from streams.kafka_security import client_kwargs
 from streams.ops.admin import partitions_of
 from streams.ops.dlq import headers

@@ -30,7 +30,7 @@ from models.lens import Lens
 from models.stories import Story, StoryMember
 from streams.brief.render import NO_TWEETS, SECTIONS, confidence_label, created_line, is_safe_url, one_line, utc_time
 from streams.lenses import available_lenses
-from streams.web.live import headline
+from streams.web.live_stories import headline
 
 CSP = "default-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",

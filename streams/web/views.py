@@ -1,6 +1,7 @@
 """The worker's web pages, registered on the faust app. Views are thin: they call `streams.web.pages`
-(pure answers from the briefs directory and the live stories), `streams.web.atom`, `streams.web.openapi`,
-or the topology's producers. Every response carries `pages.SECURITY_HEADERS` (CSP `default-src 'self'`).
+(pure answers from the briefs directory and the live stories), `streams.web.atom`,
+`streams.web.openapi`, `streams.web.sse`, or the worker (`streams.web.worker.Worker`, which the
+topology implements). Every response carries `pages.SECURITY_HEADERS` (CSP `default-src 'self'`).
 
 Routes are matched in the order they are registered: `/briefs/{lens}/feed.atom` comes before
 `/briefs/{lens}/{day}`. The OpenAPI document (`streams.web.openapi.PATHS`) lists exactly these routes.
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from time import monotonic
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import faust
 from aiohttp import web as aioweb
@@ -20,10 +21,9 @@ from faust.web import Request, Response, View
 from models.lens import Lens
 from streams.metrics import METRICS
 from streams.web import atom, openapi, pages
-from streams.web.live import event_stream, summary
-
-if TYPE_CHECKING:
-    from streams.topology import Topology
+from streams.web.live_stories import summary
+from streams.web.sse import event_stream
+from streams.web.worker import Worker
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -48,11 +48,11 @@ class Page(View):
         return self.bytes(body, status=status, headers=headers)
 
 
-def register_pages(app: faust.App, topology: Topology) -> None:
+def register_pages(app: faust.App, worker: Worker) -> None:
     app.web.web_app.on_response_prepare.append(_secure)  # aiohttp's own 404s and errors too
-    _register_operations(app, topology)
-    _register_pages(app, topology)
-    _register_api(app, topology)
+    _register_operations(app, worker)
+    _register_pages(app, worker)
+    _register_api(app, worker)
 
 
 async def _secure(request: Any, response: aioweb.StreamResponse) -> None:
@@ -60,19 +60,19 @@ async def _secure(request: Any, response: aioweb.StreamResponse) -> None:
         response.headers.setdefault(name, value)
 
 
-def _lens(topology: Topology, slug: str) -> Lens | None:
-    return next((lens for lens in topology.lenses if lens.slug == slug), None)
+def _lens(worker: Worker, slug: str) -> Lens | None:
+    return next((lens for lens in worker.lenses if lens.slug == slug), None)
 
 
-def _live_day(topology: Topology, slug: str, request: Request) -> tuple[Lens | None, str]:
+def _live_day(worker: Worker, slug: str, request: Request) -> tuple[Lens | None, str]:
     """The lens and the day a live view asks for (`?day=`, else today in the lens's zone);
     no lens when either is not valid."""
-    found = _lens(topology, slug)
+    found = _lens(worker, slug)
     day = request.query.get("day") or (pages.today(found, _now()) if found else "")
     return (found, day) if found is not None and pages.is_day(day) else (None, day)
 
 
-def _register_operations(app: faust.App, topology: Topology) -> None:
+def _register_operations(app: faust.App, worker: Worker) -> None:
     @app.page("/healthz")
     class Health(Page):
         async def get(self, request: Request) -> Response:
@@ -81,7 +81,7 @@ def _register_operations(app: faust.App, topology: Topology) -> None:
     @app.page("/livez")
     class Live(Page):
         async def get(self, request: Request) -> Response:
-            stalled = topology.stall.stalled(monotonic())
+            stalled = worker.stall.stalled(monotonic())
             return self.data({"live": not stalled, "stalled": stalled}, status=503 if stalled else 200)
 
     @app.page("/readyz")
@@ -99,24 +99,24 @@ def _register_operations(app: faust.App, topology: Topology) -> None:
     @app.page("/ingest")
     class Ingest(Page):
         async def post(self, request: Request) -> Response:
-            if not pages.authorised(request.headers.get("Authorization"), topology.settings.ingest_token):
+            if not pages.authorised(request.headers.get("Authorization"), worker.settings.ingest_token):
                 return self.data({"error": "a valid bearer token is required"}, status=401)
             body = await request.read()
-            accepted, rejected = await topology.ingest_push(body)
+            accepted, rejected = await worker.ingest_push(body)
             return self.data({"accepted": accepted, "rejected": rejected}, status=202)
 
     @app.page("/close/{lens}/{day}")
     class Close(Page):
         async def post(self, request: Request, lens: str, day: str) -> Response:
-            if not pages.authorised(request.headers.get("Authorization"), topology.settings.ingest_token):
+            if not pages.authorised(request.headers.get("Authorization"), worker.settings.ingest_token):
                 return self.data({"error": "a valid bearer token is required"}, status=401)
             close_id = f"manual-{_now():%Y%m%dT%H%M%S%f}"
-            await topology.close_day(lens, day, close_id)
+            await worker.close_day(lens, day, close_id)
             return self.data({"close_id": close_id}, status=202)
 
 
-def _register_pages(app: faust.App, topology: Topology) -> None:
-    root, lenses = topology.settings.output_dir, topology.lenses
+def _register_pages(app: faust.App, worker: Worker) -> None:
+    root, lenses = worker.settings.output_dir, worker.lenses
 
     def missing(view: Page, what: str) -> Response:
         return view.page(pages.not_found_page(what, lenses), status=404)
@@ -129,13 +129,13 @@ def _register_pages(app: faust.App, topology: Topology) -> None:
     @app.page("/briefs/{lens}")
     class LensArchive(Page):
         async def get(self, request: Request, lens: str) -> Response:
-            found = _lens(topology, lens)
+            found = _lens(worker, lens)
             return self.page(pages.lens_page(root, found, lenses)) if found else missing(self, "No such lens.")
 
     @app.page("/briefs/{lens}/feed.atom")
     class Feed(Page):
         async def get(self, request: Request, lens: str) -> Response:
-            found = _lens(topology, lens)
+            found = _lens(worker, lens)
             if found is None:
                 return missing(self, "No such lens.")
             days = pages.brief_days(root, lens)[:_FEED_DAYS]
@@ -146,7 +146,7 @@ def _register_pages(app: faust.App, topology: Topology) -> None:
     @app.page("/briefs/{lens}/{day}")
     class BriefPage(Page):
         async def get(self, request: Request, lens: str, day: str) -> Response:
-            found = _lens(topology, lens)
+            found = _lens(worker, lens)
             if found is not None and "." not in day and (brief := pages.load_brief(root, lens, day)):
                 return self.page(pages.brief_page(brief, found, lenses))
             stored = pages.brief_file(root, lens, day) if found is not None and "." in day else None
@@ -158,10 +158,10 @@ def _register_pages(app: faust.App, topology: Topology) -> None:
     @app.page("/live/{lens}")
     class Live(Page):
         async def get(self, request: Request, lens: str) -> Response:
-            found, day = _live_day(topology, lens, request)
+            found, day = _live_day(worker, lens, request)
             if found is None:
                 return missing(self, "No such lens or day.")
-            stories = [summary(s) for s in topology.live.stories(lens, day)]
+            stories = [summary(s) for s in worker.live.stories(lens, day)]
             is_today = day == pages.today(found, _now())
             has_brief = pages.load_brief(root, lens, day) is not None
             return self.page(pages.live_page(found, day, is_today, stories, lenses, has_brief))
@@ -169,8 +169,8 @@ def _register_pages(app: faust.App, topology: Topology) -> None:
     @app.page("/stories/{lens}/{day}/{story_id}")
     class StoryPage(Page):
         async def get(self, request: Request, lens: str, day: str, story_id: str) -> Response:
-            found = _lens(topology, lens)
-            view = _story(topology, lens, day, story_id) if found else None
+            found = _lens(worker, lens)
+            view = _story(worker, lens, day, story_id) if found else None
             if found is None or view is None:
                 return missing(self, "No such story.")
             has_brief = pages.load_brief(root, lens, day) is not None
@@ -187,18 +187,18 @@ def _register_pages(app: faust.App, topology: Topology) -> None:
             return self.payload(path.read_bytes(), headers)
 
 
-def _story(topology: Topology, lens: str, day: str, story_id: str) -> dict[str, Any] | None:
+def _story(worker: Worker, lens: str, day: str, story_id: str) -> dict[str, Any] | None:
     if not pages.is_day(day) or not pages.is_story_id(story_id):
         return None
-    brief = pages.load_brief(topology.settings.output_dir, lens, day)
-    story = topology.live.story(lens, day, story_id)
+    brief = pages.load_brief(worker.settings.output_dir, lens, day)
+    story = worker.live.story(lens, day, story_id)
     if story is None and brief is not None and (item := pages.brief_item(brief, story_id)) is not None:
-        story = topology.live.matching(lens, day, pages.item_ids(brief, item))
+        story = worker.live.matching(lens, day, pages.item_ids(brief, item))
     return pages.story_view(lens, day, story_id, story, brief)
 
 
-def _register_api(app: faust.App, topology: Topology) -> None:
-    root = topology.settings.output_dir
+def _register_api(app: faust.App, worker: Worker) -> None:
+    root = worker.settings.output_dir
 
     def missing(view: Page, what: str) -> Response:
         return view.data({"error": what}, status=404)
@@ -217,23 +217,23 @@ def _register_api(app: faust.App, topology: Topology) -> None:
         async def get(self, request: Request) -> Response:
             return self.data([{"slug": lens.slug, "name": lens.name, "timezone": lens.timezone,
                                "today": pages.today(lens, _now()), "briefs": f"/briefs/{lens.slug}",
-                               "live": f"/live/{lens.slug}"} for lens in topology.lenses])
+                               "live": f"/live/{lens.slug}"} for lens in worker.lenses])
 
     @app.page("/api/briefs")
     class Briefs(Page):
         async def get(self, request: Request) -> Response:
-            return self.data([archive(lens) for lens in topology.lenses])
+            return self.data([archive(lens) for lens in worker.lenses])
 
     @app.page("/api/briefs/{lens}")
     class LensBriefs(Page):
         async def get(self, request: Request, lens: str) -> Response:
-            found = _lens(topology, lens)
+            found = _lens(worker, lens)
             return self.data(archive(found)) if found else missing(self, f"no lens {lens!r}")
 
     @app.page("/api/briefs/{lens}/{day}")
     class OneBrief(Page):
         async def get(self, request: Request, lens: str, day: str) -> Response:
-            brief = pages.load_brief(root, lens, day) if _lens(topology, lens) else None
+            brief = pages.load_brief(root, lens, day) if _lens(worker, lens) else None
             if brief is None:
                 return missing(self, f"no brief for {lens!r} on {day!r}")
             return self.payload(brief.model_dump_json().encode(),
@@ -242,35 +242,35 @@ def _register_api(app: faust.App, topology: Topology) -> None:
     @app.page("/api/live/{lens}")
     class LiveDay(Page):
         async def get(self, request: Request, lens: str) -> Response:
-            found, day = _live_day(topology, lens, request)
+            found, day = _live_day(worker, lens, request)
             if found is None:
                 return missing(self, "no such lens or day")
-            stories = [summary(s) for s in topology.live.stories(lens, day)]
+            stories = [summary(s) for s in worker.live.stories(lens, day)]
             return self.data({"lens": lens, "day": day, "today": day == pages.today(found, _now()), "stories": stories})
 
     @app.page("/api/live/{lens}/events")
     class LiveEvents(Page):
         async def get(self, request: Request, lens: str) -> Any:
-            found, day = _live_day(topology, lens, request)
+            found, day = _live_day(worker, lens, request)
             if found is None:
                 return missing(self, "no such lens or day")
-            return await _stream(request, topology, lens, day)
+            return await _stream(request, worker, lens, day)
 
     @app.page("/api/stories/{lens}/{day}/{story_id}")
     class StoryApi(Page):
         async def get(self, request: Request, lens: str, day: str, story_id: str) -> Response:
-            view = _story(topology, lens, day, story_id) if _lens(topology, lens) else None
+            view = _story(worker, lens, day, story_id) if _lens(worker, lens) else None
             return self.data(view) if view else missing(self, "no such story")
 
 
-async def _stream(request: Any, topology: Topology, lens: str, day: str) -> aioweb.StreamResponse:
+async def _stream(request: Any, worker: Worker, lens: str, day: str) -> aioweb.StreamResponse:
     """Server-sent events straight on aiohttp (faust's web driver): the response stays open."""
     response = aioweb.StreamResponse(headers={
         **pages.SECURITY_HEADERS, "Content-Type": "text/event-stream", "Cache-Control": "no-cache",
         "X-Accel-Buffering": "no"})
     await response.prepare(request)
     try:
-        async for chunk in event_stream(topology.live, lens, day):
+        async for chunk in event_stream(worker.live, lens, day):
             await response.write(chunk)
     except (ConnectionResetError, RuntimeError):
         pass  # the browser went away (RuntimeError: aiohttp's "cannot write to closing transport")

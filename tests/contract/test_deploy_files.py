@@ -18,6 +18,7 @@ import yaml
 from jsonschema import Draft7Validator
 from prometheus_client import CollectorRegistry
 
+from streams.ingest.metrics import IngestMetrics
 from streams.metrics import Metrics
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,10 +33,7 @@ def exported_names() -> set[str]:
     """Every sample name a worker's registry exports: `streams.metrics` and ingestion's metrics."""
     registry = CollectorRegistry()
     metrics = Metrics(registry)
-    if importlib.util.find_spec("streams.ingest.metrics") is not None:
-        from streams.ingest.metrics import IngestMetrics
-
-        IngestMetrics(registry)
+    IngestMetrics(registry)
     return metrics.metric_names()
 
 

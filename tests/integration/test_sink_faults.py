@@ -155,7 +155,7 @@ def test_every_channel_gets_every_revision_once_across_injected_crashes(
         assert distinct == len(briefs), f"{channel} holds {distinct} of {len(briefs)} revisions"
         if channel in ("files", "s3", "postgres"):
             assert received == len(briefs), f"{channel} stores a revision twice"
-    # email is at-least-once (sinks/__init__.py): at most one extra copy per crash
+    # email is at-least-once (docs/DELIVERY.md): at most one extra copy per crash
     assert counts["email"][0] - len(briefs) <= len(crashes)
     assert Counter(m["X-Usul-Brief"] for m in stores.mail.messages).keys() == {
         f"{b.brief_id} r{b.revision}" for b in briefs}

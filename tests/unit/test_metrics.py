@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from faust.types import TP
 from prometheus_client import CollectorRegistry, generate_latest
 
-from streams.faust_sensor import PrometheusSensor, lag, sample_consumer_lag
+from streams.faust_metrics import PrometheusSensor, lag, sample_consumer_lag
 from streams.metrics import LATENCY_CLIP_SECONDS, Metrics, clipped_age
 from streams.stall import StallWatch
 

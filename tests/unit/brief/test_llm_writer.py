@@ -23,7 +23,6 @@ from models.briefs import Brief
 from models.stories import Story
 from streams.brief.assemble import assemble_brief
 from streams.brief.llm import MARK, WriterCache, datamark, rewrite_brief
-from streams.brief.llm_metrics import LLMMetrics
 from streams.metrics import Metrics
 from streams.settings import Settings
 from tests.builders import make_lens, make_member, make_story
@@ -135,15 +134,15 @@ def _settings(server: ModelServer, tmp_path: Path, **overrides: Any) -> Settings
 
 
 async def _rewrite(server: ModelServer, tmp_path: Path, story: Story, cache: WriterCache | None = None,
-                   **overrides: Any) -> tuple[Brief, Brief, LLMMetrics]:
-    metrics = LLMMetrics(Metrics(CollectorRegistry()))
+                   **overrides: Any) -> tuple[Brief, Brief, Metrics]:
+    metrics = Metrics(CollectorRegistry())
     offline = _brief(story)
     rewritten = await rewrite_brief(offline, [story], make_lens(), _settings(server, tmp_path, **overrides),
                                     cache or WriterCache(tmp_path / "llm-cache.json"), metrics=metrics, now=CREATED)
     return offline, rewritten, metrics
 
 
-def _value(metrics: LLMMetrics, name: str, **labels: str) -> float:
+def _value(metrics: Metrics, name: str, **labels: str) -> float:
     return metrics.registry.get_sample_value(name, labels) or 0.0
 
 

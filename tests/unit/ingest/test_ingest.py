@@ -64,8 +64,8 @@ def test_push_accepts_arrays_and_lines_and_reports_bad_records() -> None:
 def test_feed_urls_are_read_through_the_guarded_fetcher(monkeypatch: pytest.MonkeyPatch) -> None:
     from test_ingest_support import LocalServer
 
+    from streams.ingest.feed_source import read_feed_source
     from streams.ingest.fetch import BlockedAddress
-    from streams.ingest.parse import read_feed_source
 
     monkeypatch.delenv("USUL_ALLOW_PRIVATE_HOSTS", raising=False)
     with LocalServer() as server:

@@ -8,7 +8,8 @@ from datetime import timedelta
 import orjson
 import pytest
 
-from streams.web.live import LiveStories, event_stream, headline, sse, summary
+from streams.web.live_stories import LiveStories, headline, summary
+from streams.web.sse import event_stream, sse
 from tests.builders import DEFAULT_AT, make_member, make_story
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from models.briefs import BriefItem, KeyTweet, SourceRef
 from sinks.files import FileSink
 from streams.web import pages
-from streams.web.live import summary
+from streams.web.live_stories import summary
 from tests.builders import make_brief, make_lens, make_member, make_story
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'

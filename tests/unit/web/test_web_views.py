@@ -18,7 +18,7 @@ from sinks.files import FileSink
 from streams.lenses import load_lens
 from streams.settings import Settings
 from streams.web import openapi
-from streams.web.live import LiveStories
+from streams.web.live_stories import LiveStories
 from streams.web.views import register_pages
 from tests.builders import make_brief, make_member, make_story
 
