@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import signal
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from streams.settings import REPO_ROOT, Settings
@@ -45,13 +45,14 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--demo", action="store_true", help="replay the bundled sample day and print its brief")
     up.set_defaults(run=cmd_up)
     replay = commands.add_parser("replay", help="feed files through the pipeline and write the window's brief")
-    replay.add_argument("files", nargs="+", type=Path)
-    replay.add_argument("--lens", default="ai-safety-governance")
+    replay.add_argument("files", nargs="+", type=Path, help="JSON Lines files of raw items, one item a line")
+    _lens_option(replay)
     window = replay.add_mutually_exclusive_group(required=True)
-    window.add_argument("--day", help="a lens-day, YYYY-MM-DD")
-    window.add_argument("--since", type=datetime.fromisoformat, help="window start, ISO 8601")
-    replay.add_argument("--until", type=datetime.fromisoformat, help="window end, ISO 8601 (with --since)")
-    replay.add_argument("--out", type=Path, required=True)
+    window.add_argument("--day", type=_day, help="a lens-day, YYYY-MM-DD")
+    window.add_argument("--since", type=_moment, help="window start, ISO 8601 (2026-01-08T06:00+00:00)")
+    replay.add_argument("--until", type=_moment, help="window end, ISO 8601 (with --since)")
+    replay.add_argument("--out", type=Path, required=True, help="directory for brief.json, brief.md, "
+                        "stories.jsonl and items.jsonl")
     replay.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for each step")
     replay.set_defaults(run=cmd_replay)
     ingest = commands.add_parser("ingest", help="poll the configured sources, or produce items from files and URLs")
@@ -64,8 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--only", action="append", metavar="NAME", help="poll only this source (repeatable)")
     ingest.set_defaults(run=cmd_ingest)
     close = commands.add_parser("close", help="close a lens-day now (produces close markers)")
-    close.add_argument("--lens", default="ai-safety-governance")
-    close.add_argument("--day", required=True)
+    _lens_option(close)
+    close.add_argument("--day", type=_day, required=True, help="the lens-day to close, YYYY-MM-DD")
     close.set_defaults(run=cmd_close)
     dlq = commands.add_parser("dlq", help="list or replay the dead-letter topic").add_subparsers(dest="action",
                                                                                             required=True)
@@ -84,6 +85,30 @@ def _parser() -> argparse.ArgumentParser:
     schemas = commands.add_parser("schemas", help="write each topic's JSON Schema under models/schemas")
     schemas.set_defaults(run=cmd_schemas)
     return parser
+
+
+def _lens_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lens", default="ai-safety-governance",
+                        help="a lens of lenses/ by its file name (default: %(default)s)")
+
+
+def _day(value: str) -> str:
+    """A calendar day as YYYY-MM-DD; argparse names the flag when this refuses a value."""
+    try:
+        valid = len(value) == 10 and date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        valid = False
+    if not valid:
+        raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD, got {value!r}")
+    return value
+
+
+def _moment(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO 8601 time such as 2026-01-08T06:00+00:00, "
+                                         f"got {value!r}") from None
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
