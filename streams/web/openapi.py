@@ -45,6 +45,10 @@ def _ref(name: str) -> dict[str, str]:
 _HTML = "text/html; charset=utf-8"
 _AUTH = {"401": {"description": "USUL_INGEST_TOKEN is set and the bearer token is missing or wrong"}}
 
+def _ingest_result(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref("IngestResult")}}}
+
+
 PATHS: dict[str, dict[str, Any]] = {
     # operations --------------------------------------------------------------------------------
     "/healthz": _get("The process is up", _ok("always {\"status\": \"ok\"}")),
@@ -56,8 +60,12 @@ PATHS: dict[str, dict[str, Any]] = {
     "/ingest": {"post": {
         "summary": "Push items (JSON Lines or a JSON array in the archive format) onto the raw topic",
         "requestBody": {"required": True, "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
-        "responses": {"202": {"description": "how many were accepted, and why the others were refused",
-                              "content": {"application/json": {"schema": _ref("IngestResult")}}}, **_AUTH}}},
+        "description": "Bodies over 1 MiB are refused with 413. Refused lines are dead-lettered.",
+        "responses": {
+            "202": _ingest_result("some items were accepted; `rejected` says why the others were refused"),
+            "400": _ingest_result("the body was empty"),
+            "413": {"description": "the body is over 1 MiB (aiohttp's client_max_size): split it"},
+            "422": _ingest_result("no item was accepted; `rejected` says why each was refused"), **_AUTH}}},
     "/close/{lens}/{day}": {"post": {
         "summary": "Start a close round for a lens-day now", "parameters": [LENS, DAY],
         "responses": {"202": {"description": "the close round's id",
@@ -129,7 +137,8 @@ _SCHEMAS: dict[str, Any] = {
             "day": {"type": "string"}, "revision": {"type": "integer"}, "html": {"type": "string"},
             "markdown": {"type": "string"}, "json": {"type": "string"}, "api": {"type": "string"}}}}}},
     "IngestResult": {"type": "object", "properties": {
-        "accepted": {"type": "integer"}, "rejected": {"type": "array", "items": {"type": "string"}}}},
+        "accepted": {"type": "integer"}, "rejected": {"type": "array", "items": {"type": "string"}},
+        "error": {"type": "string"}}},
 }
 
 

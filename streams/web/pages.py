@@ -55,6 +55,17 @@ def authorised(header: str | None, token: SecretStr | None) -> bool:
     return header is not None and hmac.compare_digest(header.encode(), expected.encode())
 
 
+def ingest_answer(accepted: int, rejected: list[str]) -> tuple[int, dict[str, object]]:
+    """`POST /ingest`'s status and body: 202 when any item was taken, 400 for an empty body, 422 when
+    every line was refused (each refused line is also a dead letter, so nothing is lost)."""
+    if accepted:
+        return 202, {"accepted": accepted, "rejected": rejected}
+    if not rejected:
+        return 400, {"error": "empty body: send JSON Lines, one JSON item, or a JSON array of items",
+                     "accepted": 0, "rejected": []}
+    return 422, {"error": f"no item accepted: {len(rejected)} refused", "accepted": 0, "rejected": rejected}
+
+
 def is_day(text: str) -> bool:
     if not _DAY.match(text):
         return False

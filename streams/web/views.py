@@ -102,8 +102,8 @@ def _register_operations(app: faust.App, worker: Worker) -> None:
             if not pages.authorised(request.headers.get("Authorization"), worker.settings.ingest_token):
                 return self.data({"error": "a valid bearer token is required"}, status=401)
             body = await request.read()
-            accepted, rejected = await worker.ingest_push(body)
-            return self.data({"accepted": accepted, "rejected": rejected}, status=202)
+            status, answer = pages.ingest_answer(*await worker.ingest_push(body))
+            return self.data(answer, status=status)
 
     @app.page("/close/{lens}/{day}")
     class Close(Page):

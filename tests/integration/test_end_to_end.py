@@ -83,6 +83,10 @@ def test_pushed_items_enter_the_pipeline_and_bad_ones_are_refused(live: LiveUsul
     assert response.json()["accepted"] == 1 and len(response.json()["rejected"]) == 1
     metrics = _wait_for(live.url("/metrics"), contains='usul_items_normalised_total{lens="ai-safety-governance"} 1.0')
     assert 'usul_dead_letters_total{error="IngestError",stage="ingest"} 1.0' in metrics.text
+    refused = httpx.post(live.url("/ingest"), content=b'{"oops": 2}\n', timeout=10)
+    assert refused.status_code == 422 and len(refused.json()["rejected"]) == 1
+    assert httpx.post(live.url("/ingest"), content=b"  \n", timeout=10).status_code == 400
+    assert httpx.post(live.url("/ingest"), content=b"x" * (1024 * 1024 + 1), timeout=10).status_code == 413
 
 
 @pytest.mark.skipif(not all(p.exists() for p in REAL_DAY), reason=f"real data not found under {REAL_DATA}")

@@ -3,7 +3,7 @@ import json
 from pydantic import SecretStr
 
 from sinks.files import FileSink
-from streams.web.pages import archive_page, authorised, brief_file
+from streams.web.pages import archive_page, authorised, brief_file, ingest_answer
 from tests.builders import make_brief
 
 
@@ -37,3 +37,12 @@ def test_archive_lists_the_days_newest_first(tmp_path) -> None:
     FileSink(tmp_path).deliver(make_brief(day="2026-01-09", brief_id="ai-safety-governance:2026-01-09:r1"))
     page = archive_page(tmp_path)
     assert page.index("2026-01-09") < page.index("2026-01-08")
+
+
+def test_ingest_answers_202_only_when_something_was_taken() -> None:
+    assert ingest_answer(2, ["push:3: not JSON"]) == (202, {"accepted": 2, "rejected": ["push:3: not JSON"]})
+    status, body = ingest_answer(0, [])
+    assert status == 400 and "empty body" in body["error"]
+    status, body = ingest_answer(0, ["push:1: not JSON", "push:2: no title"])
+    assert status == 422 and body["rejected"] == ["push:1: not JSON", "push:2: no title"]
+    assert "2 refused" in body["error"]
