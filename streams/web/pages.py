@@ -66,6 +66,13 @@ def ingest_answer(accepted: int, rejected: list[str]) -> tuple[int, dict[str, ob
     return 422, {"error": f"no item accepted: {len(rejected)} refused", "accepted": 0, "rejected": rejected}
 
 
+def live_day(today: str, days_with_stories: Sequence[str]) -> str:
+    """The day "Today so far" opens: today once it has stories, else the newest day that has some
+    (a replayed or quiet stream would otherwise open on an empty page)."""
+    newest = max(days_with_stories, default=today)
+    return today if today in days_with_stories or not days_with_stories else newest
+
+
 def is_day(text: str) -> bool:
     if not _DAY.match(text):
         return False

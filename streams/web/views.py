@@ -65,10 +65,11 @@ def _lens(worker: Worker, slug: str) -> Lens | None:
 
 
 def _live_day(worker: Worker, slug: str, request: Request) -> tuple[Lens | None, str]:
-    """The lens and the day a live view asks for (`?day=`, else today in the lens's zone);
-    no lens when either is not valid."""
+    """The lens and the day a live view asks for (`?day=`, else today in the lens's zone, or the
+    newest day with stories when today has none yet); no lens when either is not valid."""
     found = _lens(worker, slug)
-    day = request.query.get("day") or (pages.today(found, _now()) if found else "")
+    today = pages.today(found, _now()) if found else ""
+    day = request.query.get("day") or pages.live_day(today, worker.live.days(slug))
     return (found, day) if found is not None and pages.is_day(day) else (None, day)
 
 

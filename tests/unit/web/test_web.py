@@ -3,7 +3,7 @@ import json
 from pydantic import SecretStr
 
 from sinks.files import FileSink
-from streams.web.pages import archive_page, authorised, brief_file, ingest_answer
+from streams.web.pages import archive_page, authorised, brief_file, ingest_answer, live_day
 from tests.builders import make_brief
 
 
@@ -46,3 +46,9 @@ def test_ingest_answers_202_only_when_something_was_taken() -> None:
     status, body = ingest_answer(0, ["push:1: not JSON", "push:2: no title"])
     assert status == 422 and body["rejected"] == ["push:1: not JSON", "push:2: no title"]
     assert "2 refused" in body["error"]
+
+
+def test_the_live_view_opens_today_once_it_has_stories_else_the_newest_day_that_has() -> None:
+    assert live_day("2026-12-03", []) == "2026-12-03"
+    assert live_day("2026-12-03", ["2026-01-09", "2026-01-08"]) == "2026-01-09"
+    assert live_day("2026-12-03", ["2026-12-03", "2026-01-09"]) == "2026-12-03"

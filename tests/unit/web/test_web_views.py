@@ -137,3 +137,9 @@ async def test_a_brief_story_shows_the_live_storys_reasons_when_their_ids_differ
     after = await (await client.get(f"/api/stories/{LENS}/2026-01-08/s-1")).json()
     assert after["origin"] == "live" and after["score_reasons"] == ["primary source speaks"]
     assert after["story_id"] == "s-1" and after["headline"] == "Lab ships model"
+
+
+@pytest.mark.asyncio
+async def test_today_so_far_opens_the_newest_day_with_stories_when_today_has_none(client) -> None:
+    page = await (await client.get(f"/live/{LENS}")).text()
+    assert "2026-01-08 as it developed" in page and "Regulator opens inquiry" in page
