@@ -60,7 +60,7 @@ __all__ = [
     "ranking_hits", "relevance_scores", "replay_day", "replay_files", "story_bcubed",
 ]
 
-DEFAULT_LABELS = REPO_ROOT / "tests" / "unit" / "eval_labels"
+DEFAULT_LABELS = REPO_ROOT / "tests" / "labels"
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "real"
 FIELDS = ("title", "text", "source", "url", "kind", "lang")
 
@@ -310,26 +310,17 @@ def _duplicates(brief_stories: Sequence[RankedStory], labels: DayLabels) -> int:
 
 
 def _days_report(labels_dir: Path, data: Path, lens: Lens, verbose: bool) -> list[str]:
-    lines = []
-    for path in sorted(labels_dir.glob("day-*.json")):
-        labels = DayLabels.read(path)
-        run = replay_day(labels, data, lens)
-        d = day_scores(labels, run, lens)
-        r, b = d.relevance, d.stories
-        lines += [
-            f"day {d.day}  items={len(run.inputs)}  relevant gold={r.tp + r.fn} usul={r.tp + r.fp}  "
-            f"stories in brief={len(run.brief.top_items) + len(run.brief.noteworthy)}/{len(run.stories)}  "
-            f"({d.seconds:.1f} s)",
-            f"    relevance   P={r.precision:.2f} R={r.recall:.2f} F1={r.f1:.2f}  (tp={r.tp} fp={r.fp} fn={r.fn})  "
-            f"category accuracy={r.category_accuracy:.2f}",
-            f"    stories     BCubed P={b.precision:.3f} R={b.recall:.3f} F1={b.f1:.3f}  "
-            f"(over the {r.tp} items both call relevant)",
-            f"    top         gold top stories in the brief's top {lens.top_items}+2: {d.top_found}/{d.top_wanted}",
-            f"    tiers       gold top+noteworthy found in the brief's top+noteworthy: {d.tier_recall:.2f}",
-            f"    duplicates  brief items repeating another brief item's story: {d.duplicates}",
-        ]
-        if verbose:
-            lines += _day_details(labels, run)
+    """Leave-one-day-out over the whole labeled days (`streams.ops.lodo`)."""
+    from streams.ops import lodo  # it builds on this module's day measures
+
+    days = [DayLabels.read(path) for path in sorted(labels_dir.glob("day-*.json"))]
+    began = time.monotonic()
+    scores = lodo.lodo(days, data, lens, None)
+    lines = ["leave-one-day-out (decider: the lens's term rules, nothing fitted)", *lodo.table(scores),
+             f"({time.monotonic() - began:.1f} s)"]
+    if verbose:
+        for labels in days:
+            lines += [f"day {labels.day}", *_day_details(labels, replay_day(labels, data, lens))]
     return lines
 
 
