@@ -309,15 +309,20 @@ def _duplicates(brief_stories: Sequence[RankedStory], labels: DayLabels) -> int:
 # ---------------------------------------------------------------- the command
 
 
-def _days_report(labels_dir: Path, data: Path, lens: Lens, verbose: bool) -> list[str]:
-    """Leave-one-day-out over the whole labeled days (`streams.ops.lodo`)."""
-    from streams.ops import lodo  # it builds on this module's day measures
+def _days_report(labels_dir: Path, data: Path, lens: Lens, verbose: bool, decider: str | None) -> list[str]:
+    """Leave-one-day-out over the whole labeled days (`streams.ops.lodo`), refitting the decider
+    (by default the lens's own: its model's kind, or the term rules) on every fold."""
+    from streams.ops import lodo, train  # they build on this module's day measures
 
+    decider = decider or (lens.relevance_model or {}).get("meta", {}).get("decider", "rules")
+    base = lens.model_copy(update={"relevance_model": None})
+    fit = None if decider == "rules" else train.fitter(train.Featuriser(base), *train.DECIDERS[decider])
     days = [DayLabels.read(path) for path in sorted(labels_dir.glob("day-*.json"))]
     began = time.monotonic()
-    scores = lodo.lodo(days, data, lens, None)
-    lines = ["leave-one-day-out (decider: the lens's term rules, nothing fitted)", *lodo.table(scores),
-             f"({time.monotonic() - began:.1f} s)"]
+    scores = lodo.lodo(days, data, base, fit)
+    lines = [f"leave-one-day-out, decider {decider}" + (" (nothing fitted)" if fit is None else
+                                                         " (fitted without the held-out day)"),
+             *lodo.table(scores), f"({time.monotonic() - began:.1f} s)"]
     if verbose:
         for labels in days:
             lines += [f"day {labels.day}", *_day_details(labels, replay_day(labels, data, lens))]
@@ -418,6 +423,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="directory of real item files")
     parser.add_argument("--lens", default=DEFAULT_LENS)
     parser.add_argument("--only", choices=("days", "relevance", "stories", "ranking"), action="append")
+    parser.add_argument("--decider", choices=("rules", "rules-lr", "hashed-lr", "static-lr"),
+                        help="what decides relevance, refitted per held-out day (default: the lens's own)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list misjudged items, top stories")
     parser.add_argument("--compare-lens", type=Path, metavar="FILE",
                         help="only list the items of all the data whose relevance FILE (another version "
@@ -433,7 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parts = args.only or ["days", "relevance", "stories", "ranking"]
     lines: list[str] = []
     if "days" in parts:
-        lines += _days_report(args.labels, args.data, lens, args.verbose)
+        lines += _days_report(args.labels, args.data, lens, args.verbose, args.decider)
     if "relevance" in parts:
         lines += _relevance_report(args.labels, files, lens, args.verbose)
     if "stories" in parts:
