@@ -7,6 +7,7 @@ so a second lens is a second file, not new code.
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
@@ -40,6 +41,10 @@ class Lens(BaseModel):
     )
     classifier: dict[str, object] = Field(
         default_factory=dict, description="settings owned by streams.stages.classify (terms, thresholds)"
+    )
+    relevance_model: dict[str, Any] | None = Field(
+        default=None, exclude=True, repr=False,
+        description="the fitted relevance model (lenses/<slug>.model.json, read by streams.stages.relevance)",
     )
 
     @field_validator("timezone")

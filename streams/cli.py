@@ -18,7 +18,7 @@ SAMPLE_DAY = "2026-01-08"
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "eval":  # only `usul eval` passes its options on (to streams.ops.evaluate)
+    if extra and args.command not in ("eval", "train"):  # these pass their options on (streams.ops)
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.rest = extra
     if args.command != "worker":  # faust handles its own signals; elsewhere SIGTERM must run cleanup
@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="relevance, clustering and ranking against labeled real days",
                                    add_help=False)
     evaluate.set_defaults(run=cmd_eval)
+    train = commands.add_parser("train", help="fit the lens's relevance model on the labeled days",
+                                add_help=False)
+    train.set_defaults(run=cmd_train)
     schemas = commands.add_parser("schemas", help="write each topic's JSON Schema under models/schemas")
     schemas.set_defaults(run=cmd_schemas)
     return parser
@@ -252,9 +255,15 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from streams.ops.evaluate import main as evaluate
+    from streams.ops.eval_command import main as evaluate
 
     return evaluate(args.rest)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from streams.ops.train import main as train
+
+    return train(args.rest)
 
 
 def cmd_schemas(args: argparse.Namespace) -> int:

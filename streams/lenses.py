@@ -7,6 +7,7 @@ A lens is data, not code: a second point of view over the stream is a second fil
 
 from __future__ import annotations
 
+import json
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -18,8 +19,9 @@ from streams.stages.classify import check_lens
 
 LENS_DIR = Path(__file__).resolve().parents[1] / "lenses"
 DEFAULT_LENS = "ai-safety-governance"
+MODEL_SUFFIX = ".model.json"  # next to the lens file: its fitted relevance model
 
-__all__ = ["DEFAULT_LENS", "LENS_DIR", "LensError", "available_lenses", "load_lens"]
+__all__ = ["DEFAULT_LENS", "LENS_DIR", "MODEL_SUFFIX", "LensError", "available_lenses", "load_lens"]
 
 
 class LensError(ValueError):
@@ -51,6 +53,12 @@ def _parse(slug: str, path: Path) -> Lens:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise LensError(f"lens {slug!r}: {path.name} is not valid TOML: {exc}") from exc
+    model = path.with_name(f"{slug}{MODEL_SUFFIX}")
+    if model.is_file():  # the fitted relevance model (`usul train`), judged by the classify stage
+        try:
+            data["relevance_model"] = json.loads(model.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise LensError(f"lens {slug!r}: {model.name} is not valid JSON: {exc}") from exc
     try:
         lens = Lens.model_validate(data)
     except (ValidationError, ValueError, KeyError) as exc:

@@ -29,7 +29,6 @@ on; in a day file it is the pipeline's: the item is in one of the closed day's s
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from collections import Counter
@@ -47,7 +46,6 @@ from models.items import EnrichedItem
 from models.lens import Lens
 from streams.ingest.parse import parse_json_item
 from streams.inprocess import InProcessPipeline
-from streams.lenses import DEFAULT_LENS, load_lens
 from streams.ops.bcubed import BCubed, bcubed
 from streams.ops.replay import day_window, read_window, stamp_observed
 from streams.settings import REPO_ROOT
@@ -56,11 +54,11 @@ from streams.stages.classify import Verdict, classify
 from streams.stages.enrich import enrich
 
 __all__ = [
-    "DEFAULT_DATA", "DEFAULT_LABELS", "ItemFiles", "RankingHits", "RelevanceScores", "load_rows", "main",
+    "DEFAULT_DATA", "DEFAULT_LABELS", "ItemFiles", "RankingHits", "RelevanceScores", "load_rows",
     "ranking_hits", "relevance_scores", "replay_day", "replay_files", "story_bcubed",
 ]
 
-DEFAULT_LABELS = REPO_ROOT / "tests" / "unit" / "eval_labels"
+DEFAULT_LABELS = REPO_ROOT / "tests" / "labels"
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "real"
 FIELDS = ("title", "text", "source", "url", "kind", "lang")
 
@@ -309,43 +307,7 @@ def _duplicates(brief_stories: Sequence[RankedStory], labels: DayLabels) -> int:
 # ---------------------------------------------------------------- the command
 
 
-def _days_report(labels_dir: Path, data: Path, lens: Lens, verbose: bool) -> list[str]:
-    lines = []
-    for path in sorted(labels_dir.glob("day-*.json")):
-        labels = DayLabels.read(path)
-        run = replay_day(labels, data, lens)
-        d = day_scores(labels, run, lens)
-        r, b = d.relevance, d.stories
-        lines += [
-            f"day {d.day}  items={len(run.inputs)}  relevant gold={r.tp + r.fn} usul={r.tp + r.fp}  "
-            f"stories in brief={len(run.brief.top_items) + len(run.brief.noteworthy)}/{len(run.stories)}  "
-            f"({d.seconds:.1f} s)",
-            f"    relevance   P={r.precision:.2f} R={r.recall:.2f} F1={r.f1:.2f}  (tp={r.tp} fp={r.fp} fn={r.fn})  "
-            f"category accuracy={r.category_accuracy:.2f}",
-            f"    stories     BCubed P={b.precision:.3f} R={b.recall:.3f} F1={b.f1:.3f}  "
-            f"(over the {r.tp} items both call relevant)",
-            f"    top         gold top stories in the brief's top {lens.top_items}+2: {d.top_found}/{d.top_wanted}",
-            f"    tiers       gold top+noteworthy found in the brief's top+noteworthy: {d.tier_recall:.2f}",
-            f"    duplicates  brief items repeating another brief item's story: {d.duplicates}",
-        ]
-        if verbose:
-            lines += _day_details(labels, run)
-    return lines
-
-
-def _day_details(labels: DayLabels, run: DayRun) -> list[str]:
-    said = {item for s in run.stories for item in s.items}
-    lines = [f"      fn {i} [{labels.category[i]}] {labels.story[i]} | {run.titles.get(i, '')[:80]}"
-             for i in sorted(labels.story.keys() - said)]
-    lines += [f"      fp {i} [{run.categories.get(i)}] {run.titles[i][:80]}"
-              for i in sorted(said - labels.story.keys())]
-    for s in run.stories[:16]:
-        gold = sorted({labels.story[i] for i in s.items if i in labels.story})
-        lines.append(f"    {s.rank:>2} {s.tier:<10} {s.score:5.2f} {s.headline[:70]} -> {', '.join(gold) or '-'}")
-    return lines
-
-
-def _relevance_report(labels_dir: Path, files: ItemFiles, lens: Lens, verbose: bool) -> list[str]:
+def relevance_report(labels_dir: Path, files: ItemFiles, lens: Lens, verbose: bool) -> list[str]:
     lines = []
     for path in sorted(labels_dir.glob("relevance-*.jsonl")):
         part = path.stem.removeprefix("relevance-")
@@ -358,7 +320,7 @@ def _relevance_report(labels_dir: Path, files: ItemFiles, lens: Lens, verbose: b
     return lines
 
 
-def _stories_report(labels_dir: Path, files: ItemFiles, lens: Lens) -> list[str]:
+def stories_report(labels_dir: Path, files: ItemFiles, lens: Lens) -> list[str]:
     lines = []
     for path in sorted(labels_dir.glob("stories-*.jsonl")):
         day = path.stem.removeprefix("stories-")
@@ -369,7 +331,7 @@ def _stories_report(labels_dir: Path, files: ItemFiles, lens: Lens) -> list[str]
     return lines
 
 
-def _ranking_report(labels_dir: Path, data: Path, lens: Lens, verbose: bool) -> list[str]:
+def ranking_report(labels_dir: Path, data: Path, lens: Lens, verbose: bool) -> list[str]:
     lines = []
     for path in sorted(labels_dir.glob("ranking-*.jsonl")):
         rows = load_rows(path)
@@ -411,7 +373,7 @@ def verdict_changes(data: Path, labels_dir: Path, old: Lens, new: Lens) -> tuple
     return judged, changes
 
 
-def _changes_report(data: Path, labels_dir: Path, old: Lens, new: Lens) -> list[str]:
+def changes_report(data: Path, labels_dir: Path, old: Lens, new: Lens) -> list[str]:
     judged, changes = verdict_changes(data, labels_dir, old, new)
     labeled = sum(c.labeled for c in changes)
     lines = [f"{'+' if c.relevant else '-'} {'labeled ' if c.labeled else 'unlabeled'} {c.file} "
@@ -419,39 +381,3 @@ def _changes_report(data: Path, labels_dir: Path, old: Lens, new: Lens) -> list[
              for c in changes]
     return [*lines, f"{judged} items judged by both lenses: {len(changes)} change their verdict, "
                     f"{labeled} of them labeled, {len(changes) - labeled} not"]
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="usul eval", description=__doc__.split("\n")[0])
-    parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS, help="directory of label files")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="directory of real item files")
-    parser.add_argument("--lens", default=DEFAULT_LENS)
-    parser.add_argument("--only", choices=("days", "relevance", "stories", "ranking"), action="append")
-    parser.add_argument("-v", "--verbose", action="store_true", help="list misjudged items, top stories")
-    parser.add_argument("--compare-lens", type=Path, metavar="FILE",
-                        help="only list the items of all the data whose relevance FILE (another version "
-                             "of the lens) judges otherwise")
-    args = parser.parse_args(argv)
-    if not args.data.is_dir():
-        parser.error(f"no item directory {args.data}")
-    lens, files = load_lens(args.lens), ItemFiles(args.data)
-    if args.compare_lens:
-        other = load_lens(args.compare_lens.stem, args.compare_lens.parent)
-        print("\n".join(_changes_report(args.data, args.labels, other, lens)))
-        return 0
-    parts = args.only or ["days", "relevance", "stories", "ranking"]
-    lines: list[str] = []
-    if "days" in parts:
-        lines += _days_report(args.labels, args.data, lens, args.verbose)
-    if "relevance" in parts:
-        lines += _relevance_report(args.labels, files, lens, args.verbose)
-    if "stories" in parts:
-        lines += _stories_report(args.labels, files, lens)
-    if "ranking" in parts:
-        lines += _ranking_report(args.labels, args.data, lens, args.verbose)
-    print("\n".join(lines))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

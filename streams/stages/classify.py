@@ -33,10 +33,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from models.lens import Lens
-from streams.stages.outlets import name_matches, tier_of
+from streams.stages.outlets import UNLISTED, name_matches, tier_of
+from streams.stages.relevance import RelevanceModel, model_text
 
 __all__ = ["BIG_MONEY", "RELEVANCE_BAR", "Verdict", "associable", "check_lens", "classify", "corroborable",
-           "corroborated"]
+           "corroborated", "feature_names", "rule_features"]
 
 RELEVANCE_BAR = 0.5  # an item is relevant from this relevance up
 _UNDER_BAR = RELEVANCE_BAR - 0.001
@@ -149,6 +150,9 @@ class _Compiled:
     never_opens: frozenset[str]  # the reasons of the noise groups that never open a story
     ai_desks: tuple[str, ...]  # source names of feeds that only carry AI news
     index: _Index
+    tier_names: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    model: RelevanceModel | None
     desk_memo: dict[str, bool] = field(default_factory=dict, compare=False)
 
 
@@ -187,38 +191,136 @@ def corroborated(news_outlets: int, lens: Lens) -> bool:
 
 
 def classify(title: str, text: str, source: str, url: str, kind: str, lang: str, lens: Lens) -> Verdict:
-    """Judge one item for `lens`: relevant or not, best category, relevance score and reasons."""
+    """Judge one item for `lens`: relevant or not, best category, relevance score and reasons.
+
+    With a fitted relevance model (`lens.relevance_model`), the model decides, reading the rule
+    evidence below and the text; without one, the rule evidence decides alone."""
     c = _compiled(lens)
+    e = _evidence(c, title, text, source, url, kind, lang, lens)
+    if e is None:
+        return Verdict(False, None, 0.0, ("no ai anchor",))
+    verdict = _rules_verdict(c, e)
+    if c.model is None:
+        return verdict
+    return _model_verdict(c, e, verdict, model_text(title, text))
+
+
+def rule_features(title: str, text: str, source: str, url: str, kind: str, lang: str,
+                  lens: Lens) -> list[float] | None:
+    """The rule evidence as the relevance model reads it (`feature_names`), or None for an item
+    that names no AI at all: such an item is never relevant, so no model is asked about it."""
+    c = _compiled(lens)
+    e = _evidence(c, title, text, source, url, kind, lang, lens)
+    return None if e is None else _features(c, e, _rules_verdict(c, e))
+
+
+def feature_names(lens: Lens) -> tuple[str, ...]:
+    return _compiled(lens).feature_names
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """Everything the rules read about one item, before any decision."""
+
+    anchor: float
+    reasons: tuple[str, ...]  # in the order the rules found them
+    gate_reasons: int  # how many reasons there were when a paper failed its gate (0: it did not)
+    tier: str | None
+    kind: str
+    is_paper: bool
+    chatter: bool
+    zh: bool
+    asks: bool
+    scores: dict[str, float]
+    stakes: float
+    tier_adjust: float
+    scale: float
+    actor: float
+    penalty: float
+    lead_penalty: float  # noise found in the lead only
+    lead_reasons: tuple[str, ...]
+
+
+def _evidence(c: _Compiled, title: str, text: str, source: str, url: str, kind: str, lang: str,
+              lens: Lens) -> _Evidence | None:
     s = c.settings
     zh = lang.lower().startswith("zh") or bool(_CJK.search(title))
-    body = text[: s.text_chars]
-    t_field, x_field = _prepare(c.index, title, zh), _prepare(c.index, body, zh, split_glued=True)
+    t_field, x_field = _prepare(c.index, title, zh), _prepare(c.index, text[: s.text_chars], zh, split_glued=True)
     tier = tier_of(lens, (source,), (url,))
     anchor, reasons = _anchor(c, t_field, x_field, _ai_desk(c, source, tier))
     if anchor == 0.0:
-        return Verdict(False, None, 0.0, ("no ai anchor",))
+        return None
     is_paper = kind == "paper" or tier == "research" or _links_a_paper(url, text)
-    if is_paper and not _paper_gate(c, t_field, x_field, reasons):
-        return Verdict(False, None, 0.0, tuple(reasons))
+    gated = is_paper and not _paper_gate(c, t_field, x_field, reasons)
+    gate_reasons = len(reasons) if gated else 0
     chatter = tier == "social" and not _is_link_post(text)
     text_weight = s.text_weight * (s.social_text_factor if chatter else 1.0)
     anchors = _hits(c.anchors, t_field)
     scores = _category_scores(c, t_field, x_field, text_weight, reasons, anchors)
     if is_paper and c.paper_categories:  # a paper is filed by its angle, not by "language model"
         scores = {name: v for name, v in scores.items() if name in c.paper_categories}
-    adjust = _tier_adjust(c, tier, title, text, reasons) + _scale(c, title, t_field, reasons)
-    adjust += _actor_bonus(c, t_field, tier, reasons)
+    tier_adjust, scale = _tier_adjust(c, tier, title, text, reasons), _scale(c, title, t_field, reasons)
+    actor = _actor_bonus(c, t_field, tier, reasons)
     penalty = _noise_penalty(c, t_field, "title", tier, reasons)
     stakes = _stakes(c, t_field, x_field, text_weight, reasons, anchors)
-    verdict = _decide(c, anchor, scores, stakes, penalty, adjust, reasons)
+    lead_reasons = list(reasons)
+    lead_penalty = _noise_penalty(c, _prepare(c.index, text[:_LEAD_CHARS], zh), "lead", tier, lead_reasons)
+    return _Evidence(anchor, tuple(reasons), gate_reasons, tier, kind, is_paper, chatter, zh,
+                     title.rstrip().endswith(("?", "？")), scores, stakes, tier_adjust, scale, actor,
+                     penalty, lead_penalty, tuple(lead_reasons[len(reasons):]))
+
+
+def _rules_verdict(c: _Compiled, e: _Evidence) -> Verdict:
+    if e.gate_reasons:
+        return Verdict(False, None, 0.0, e.reasons[: e.gate_reasons])
+    adjust = e.tier_adjust + e.scale + e.actor
+    verdict = _decide(c, e.anchor, e.scores, e.stakes, e.penalty, adjust, list(e.reasons))
     if not verdict.relevant:
         return verdict
-    # The lead is read only for items that would pass: it can only take relevance away.
-    lead = _prepare(c.index, text[:_LEAD_CHARS], zh)
-    extra = _noise_penalty(c, lead, "lead", tier, reasons)
-    if extra:
-        verdict = _decide(c, anchor, scores, stakes, penalty + extra, adjust, reasons)
+    # The lead counts only for items that would pass: it can only take relevance away.
+    if e.lead_penalty:
+        verdict = _decide(c, e.anchor, e.scores, e.stakes, e.penalty + e.lead_penalty, adjust,
+                          [*e.reasons, *e.lead_reasons])
     return _opened_by_opinion(c, verdict)
+
+
+def _model_verdict(c: _Compiled, e: _Evidence, rules: Verdict, text: str) -> Verdict:
+    """The fitted model's verdict; the category is still the rules' best (or the stakes')."""
+    assert c.model is not None
+    p = c.model.probability(_features(c, e, rules), text)
+    category = rules.category or _best(c, e.scores) or (c.settings.stakes_category if e.stakes else None)
+    reasons = (*e.reasons, *e.lead_reasons, f"model: p={p:.2f} (bar {c.model.threshold:.2f})")
+    if category is None:  # about AI, yet about nothing the lens follows: never relevant on its own
+        return Verdict(False, None, round(min(c.model.relevance(p), _UNDER_BAR), 3), (*reasons, "no category evidence"))
+    verdict = Verdict(p >= c.model.threshold, category, round(c.model.relevance(p), 3), reasons)
+    return _opened_by_opinion(c, verdict)
+
+
+def _features(c: _Compiled, e: _Evidence, rules: Verdict) -> list[float]:
+    """One number per name of `_feature_names`, in its order."""
+    best = max(e.scores.values(), default=0.0)
+    noise = set(e.reasons) | set(e.lead_reasons)
+    values = [
+        e.anchor, float(e.anchor == c.settings.title_anchor), float(e.is_paper), float(e.gate_reasons > 0),
+        float(e.chatter), float(e.zh), float(e.asks), best, sum(e.scores.values()) - best, e.stakes,
+        e.tier_adjust, e.scale, e.actor, e.penalty, e.lead_penalty, rules.relevance, float(rules.relevant),
+        *(float(e.tier == t) for t in (*c.tier_names, UNLISTED)),
+        *(float(e.kind == k) for k in _KINDS),
+        *(e.scores.get(name, 0.0) for name, _ in c.categories),
+        *(float(f"{NOISE}{g.label}" in noise) for g in c.noise),
+    ]
+    return values
+
+
+_KINDS = ("article", "post", "paper", "release", "tweet")
+
+
+def _feature_names(tiers: Sequence[str], categories: Sequence[str], noise: Sequence[str]) -> tuple[str, ...]:
+    return ("anchor", "anchor in title", "paper", "paper without angle", "social chatter", "chinese",
+            "headline asks", "best category", "other categories", "stakes", "tier adjust", "billions",
+            "key actor", "noise title", "noise lead", "rule relevance", "rule verdict",
+            *(f"tier {t}" for t in tiers), "tier none", *(f"kind {k}" for k in _KINDS),
+            *(f"category {n}" for n in categories), *(f"noise {n}" for n in noise))
 
 
 # ---------------------------------------------------------------- decision steps
@@ -526,6 +628,7 @@ def _compile(lens: Lens) -> _Compiled:
     lists.update({f"category:{n}": (list(cat.terms), weights) for n, cat in lens.categories.items()})
     lists.update({f"noise:{n}": (_list(_as_dict(spec), "terms"), {}) for n, spec in noise_specs.items()})
     noise = tuple(_noise(label, spec) for label, spec in noise_specs.items())
+    names = _feature_names(tuple(lens.source_tiers), tuple(lens.categories), tuple(g.label for g in noise))
     return _Compiled(
         lens=lens,
         settings=_settings(cfg),
@@ -541,7 +644,20 @@ def _compile(lens: Lens) -> _Compiled:
         never_opens=frozenset(f"{NOISE}{g.label}" for g in noise if g.never_opens),
         ai_desks=tuple(str(d).strip().lower() for d in _list(cfg, "ai_sources")),
         index=_build_index(lists, _list(cfg, "masked_names")),
+        tier_names=tuple(lens.source_tiers),
+        feature_names=names,
+        model=_model(lens, names),
     )
+
+
+def _model(lens: Lens, names: tuple[str, ...]) -> RelevanceModel | None:
+    if lens.relevance_model is None:
+        return None
+    model = RelevanceModel.from_dict(lens.relevance_model)
+    if model.features != names:  # fitted for another version of the lens's terms or groups
+        raise ValueError("the relevance model was fitted on other rule features than this lens gives; "
+                         "run `usul train` again")
+    return model
 
 
 def _build_index(lists: dict[str, tuple[list[object], dict[str, float]]], masked: list[object]) -> _Index:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from streams import cli
-from streams.ops import evaluate
+from streams.ops import eval_command
 
 
 def test_eval_passes_its_options_on_even_when_the_first_is_a_flag(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[list[str]] = []
-    monkeypatch.setattr(evaluate, "main", lambda argv: seen.append(list(argv)) or 0)
+    monkeypatch.setattr(eval_command, "main", lambda argv: seen.append(list(argv)) or 0)
     assert cli.main(["eval", "-v", "--only", "days"]) == 0
     assert seen == [["-v", "--only", "days"]]
 

@@ -9,22 +9,14 @@ import pytest
 
 from models.control import RankedStory
 from streams.lenses import DEFAULT_LENS, load_lens
+from streams.ops.eval_command import main
 from streams.ops.evaluate import (
     DEFAULT_DATA,
-    DEFAULT_LABELS,
     ItemFiles,
     RelevanceScores,
-    load_rows,
-    main,
     ranking_hits,
     relevance_scores,
-    replay_files,
 )
-
-# Analyst top-4 stories found by Usul, measured on each labelled day (top 4 / top 16).
-# Before the ranking changes: 1/4 and 3/4 on every day; now 2/4 and 4/4.
-TOP16_FLOOR = 3
-TOP4_FLOOR = 1
 
 
 def test_relevance_scores_count_the_confusion_matrix() -> None:
@@ -60,16 +52,6 @@ real = pytest.mark.skipif(not DEFAULT_DATA.is_dir(), reason="shared real data is
 
 
 @real
-@pytest.mark.parametrize("path", sorted(DEFAULT_LABELS.glob("ranking-*.jsonl")), ids=lambda p: p.stem)
-def test_analyst_top_stories_rank_high_on_real_days(path: Path) -> None:
-    rows = load_rows(path)
-    run = replay_files(rows[0]["files"], rows[0]["day"], DEFAULT_DATA, load_lens(DEFAULT_LENS))
-    hits = ranking_hits(run.stories, [r["items"] for r in rows], rows[0]["day"])
-    assert hits.in_top16 >= TOP16_FLOOR and hits.in_top4 >= TOP4_FLOOR, hits
-
-
-@real
 def test_main_prints_every_measure(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--only", "relevance", "--only", "stories"]) == 0
-    out = capsys.readouterr().out
-    assert "relevance tune" in out and "relevance holdout" in out and "BCubed" in out
+    assert main(["--only", "stories"]) == 0
+    assert "BCubed" in capsys.readouterr().out

@@ -1,0 +1,85 @@
+"""The fitted relevance model of a lens: logistic regression over the classify stage's rule
+features and, optionally, an embedding of the item's title and lead. Pure: no faust, no I/O.
+
+The model is data, not code: `usul train` fits it on the labeled days and writes it next to the
+lens (`lenses/<slug>.model.json`, coefficients as numbers, no pickle), the lens loader reads it,
+and the classify stage asks it for every item that names AI at all. Its threshold is fitted with
+it, on the training days alone, so a held-out day never chooses its own bar.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from streams.stages.embedding import EMBEDDINGS, dimensions, embed
+
+__all__ = ["FORMAT", "LEAD_CHARS", "RelevanceModel", "model_text"]
+
+FORMAT = "usul-relevance-logistic-1"
+LEAD_CHARS = 300  # the lead the embedding reads: headlines and first lines carry the subject
+
+
+def model_text(title: str, text: str) -> str:
+    return f"{title}. {text[:LEAD_CHARS]}"
+
+
+@dataclass(frozen=True)
+class RelevanceModel:
+    features: tuple[str, ...]  # names of the rule features, in the order the classify stage gives them
+    mean: np.ndarray  # standardisation of the rule features
+    scale: np.ndarray
+    coef: np.ndarray  # rule features (standardised), then the embedding
+    bias: float
+    threshold: float  # an item is relevant from this probability up
+    embedding: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        width = len(self.features) + (dimensions(self.embedding) if self.embedding else 0)
+        if self.embedding is not None and self.embedding not in EMBEDDINGS:
+            raise ValueError(f"unknown embedding {self.embedding!r}")
+        if len(self.coef) != width or not len(self.mean) == len(self.features) == len(self.scale):
+            raise ValueError(f"model shape: {len(self.coef)} coefficients for {width} inputs")
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError(f"threshold {self.threshold} is not a probability")
+
+    def inputs(self, rules: Sequence[float], text: str) -> np.ndarray:
+        """The model's input row: standardised rule features, then the text's embedding."""
+        row = (np.asarray(rules, dtype=np.float64) - self.mean) / self.scale
+        if self.embedding is None:
+            return row
+        return np.concatenate([row, embed(self.embedding, text)])
+
+    def probability(self, rules: Sequence[float], text: str) -> float:
+        z = float(self.inputs(rules, text) @ self.coef) + self.bias
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def relevance(self, probability: float) -> float:
+        """The probability on the stages' relevance scale, where 0.5 is the bar: the threshold maps
+        to 0.5, below and above it linearly."""
+        t = self.threshold
+        return 0.5 * probability / t if probability < t else 0.5 + 0.5 * (probability - t) / (1.0 - t)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": FORMAT, "embedding": self.embedding, "threshold": round(self.threshold, 6),
+                "bias": round(self.bias, 8), "features": list(self.features),
+                "mean": _rounded(self.mean), "scale": _rounded(self.scale), "coef": _rounded(self.coef),
+                "meta": self.meta}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RelevanceModel:
+        if data.get("format") != FORMAT:
+            raise ValueError(f"relevance model format {data.get('format')!r}, expected {FORMAT!r}")
+        return cls(tuple(map(str, data["features"])), np.asarray(data["mean"], dtype=np.float64),
+                   np.asarray(data["scale"], dtype=np.float64), np.asarray(data["coef"], dtype=np.float64),
+                   float(data["bias"]), float(data["threshold"]), data.get("embedding"), dict(data.get("meta", {})))
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    # 8 significant digits: a diff of the model file shows real changes, not float noise
+    return [float(f"{v:.8g}") for v in values.tolist()]
