@@ -24,7 +24,6 @@ from pydantic import ValidationError
 
 from models.items import RawItem
 
-USER_AGENT = "Usul/0.1 (news brief pipeline)"
 MAX_FEED_BYTES = 10 * 1024 * 1024
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
