@@ -37,10 +37,9 @@ from streams.lenses import load_lens
 from streams.metrics import METRICS
 from streams.ops import dlq
 from streams.ops.brokers import FAUST_SETTINGS
-from streams.ops.produce import raw_key
 from streams.settings import Settings
 from streams.stages import dayclose
-from streams.stages.normalise import close_deadline
+from streams.stages.normalise import close_deadline, raw_key
 from streams.stall import StallWatch
 from streams.state import PartitionView
 from streams.web.live import LiveStories, StoryFeed
@@ -303,7 +302,7 @@ class Topology:
     async def produce_raw(self, items: list[Any]) -> None:
         topic = self.topics[topics.RAW_ITEMS.name]
         for item in items:
-            await topic.send(key=raw_key(item), value=encode(item))
+            await topic.send(key=raw_key(item).encode(), value=encode(item))
             METRICS.items_ingested.labels(item.source or "push").inc()
 
     async def ingest_push(self, body: bytes) -> tuple[int, list[str]]:

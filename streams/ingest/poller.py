@@ -42,7 +42,7 @@ from streams.ingest.metrics import INGEST_METRICS, IngestMetrics
 from streams.ingest.parse import IngestError, read_jsonl
 from streams.ingest.sources import DEFAULT_SOURCES, Source, SourcesError, enabled_sources
 from streams.ingest.state import IngestState, SourceState
-from streams.stages.normalise import canonical_url, url_key
+from streams.stages.normalise import raw_key
 
 if TYPE_CHECKING:  # streams.flow pulls in the clustering stack: only dead letters need it
     from streams.flow import Out
@@ -66,11 +66,6 @@ class SourceOutcome:
 
 class Skip(IngestError):
     """The source was deliberately not called (X without a token or over its cap)."""
-
-
-def item_key(item: RawItem) -> str:
-    """The same key the raw topic uses: one per canonical URL (or per id for URL-less items)."""
-    return url_key(canonical_url(item.url) if item.url else "", item.id)
 
 
 class Poller:
@@ -149,7 +144,7 @@ class Poller:
         fresh = await self._full_text(source, fresh)
         if fresh:
             await self.emit_items(fresh)
-        self.state.mark_seen((item_key(i) for i in fresh), now)
+        self.state.mark_seen((raw_key(i) for i in fresh), now)
         if validators is not None:
             self.state.set_validators(await self._endpoint(source), *validators)
         return self._succeeded(source, state, fresh, repeated, now, "new" if fresh else "unchanged")
@@ -189,7 +184,8 @@ class Poller:
     async def _read_hn(self, source: Source, observed: datetime) -> Any:
         listing = await self.fetcher.get(source.url)
         ids = await asyncio.to_thread(hackernews.story_ids, listing.body, source)
-        keys = {i: url_key(canonical_url(hackernews.DISCUSSION.format(id=i)), "") for i in ids}
+        # the raw key each story's item will have: known before its page is fetched
+        keys = {i: raw_key(RawItem(id=f"hn:{i}", url=hackernews.DISCUSSION.format(id=i))) for i in ids}
         unseen = self.state.unseen(keys.values())
         items: list[RawItem] = []
         errors: list[IngestError] = []
@@ -226,7 +222,7 @@ class Poller:
     def _fresh(self, items: list[RawItem]) -> tuple[list[RawItem], int]:
         keyed: dict[str, RawItem] = {}
         for item in items:
-            keyed.setdefault(item_key(item), item)
+            keyed.setdefault(raw_key(item), item)
         unseen = self.state.unseen(keyed)
         return [item for key, item in keyed.items() if key in unseen], len(items) - len(unseen)
 
@@ -459,7 +455,7 @@ async def run_ingest(settings: Any, path: Path | None = None, *, loop: bool = Fa
 
     async def emit_items(items: list[RawItem]) -> None:
         for item in items:
-            await producer.send(topics.RAW_ITEMS.name, key=item_key(item).encode(), value=encode(item))
+            await producer.send(topics.RAW_ITEMS.name, key=raw_key(item).encode(), value=encode(item))
         await producer.flush()
 
     async def emit_dead(outs: list[Out]) -> None:

@@ -18,11 +18,7 @@ from streams.ops.admin import partitions_of
 from streams.ops.dlq import headers
 from streams.settings import Settings
 from streams.stages import dayclose
-from streams.stages.normalise import canonical_url, url_key
-
-
-def raw_key(item: RawItem) -> bytes:
-    return url_key(canonical_url(item.url) if item.url else "", item.id).encode()
+from streams.stages.normalise import raw_key
 
 
 def read_location(location: str, observed: datetime) -> list[RawItem | IngestError]:
@@ -47,7 +43,7 @@ async def produce_locations(settings: Settings, locations: list[str], observed: 
                                         headers=headers(letter.value))
                     rejected += 1
                 else:
-                    await producer.send(topics.RAW_ITEMS.name, key=raw_key(parsed), value=encode(parsed))
+                    await producer.send(topics.RAW_ITEMS.name, key=raw_key(parsed).encode(), value=encode(parsed))
                     sent += 1
         await producer.flush()
     finally:

@@ -30,7 +30,7 @@ from streams.flow import Origin, dead_letter
 from streams.ingest.parse import IngestError, read_jsonl
 from streams.ops.dlq import headers
 from streams.stages import dayclose
-from streams.stages.normalise import aware, canonical_url, url_key
+from streams.stages.normalise import aware, raw_key
 
 CLOSE_ROUND_SECONDS = 90.0
 
@@ -164,8 +164,7 @@ class Replay:
                              rejected: list[IngestError]) -> None:
         progress = Progress("produced", len(items))
         for item in items:
-            key = url_key(canonical_url(item.url) if item.url else "", item.id)
-            await producer.send(topics.RAW_ITEMS.name, key=key.encode(), value=encode(item))
+            await producer.send(topics.RAW_ITEMS.name, key=raw_key(item).encode(), value=encode(item))
             progress.step()
         for error in rejected:  # nothing is lost: unreadable lines go to the dead letters
             letter = dead_letter("replay", error, error.payload, Origin(topic=f"file:{error.where}"),
