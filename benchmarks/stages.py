@@ -17,7 +17,8 @@ from prometheus_client import CollectorRegistry
 
 from benchmarks import dataset
 from models.codec import encode
-from streams.flow import Flow, JudgedTally, Origin
+from models.dead_letters import Origin
+from streams.flow import Flow, JudgedTally
 from streams.lenses import load_lens
 from streams.metrics import Metrics
 from streams.topology import BATCH_RECORDS

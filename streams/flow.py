@@ -8,7 +8,6 @@ instead of raising.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import functools
 import hashlib
@@ -25,7 +24,7 @@ from models import topics
 from models.briefs import Brief
 from models.codec import DecodeError, decode
 from models.control import DayClose, DayClosed, DayPart, RankedStory
-from models.dead_letters import DeadLetter
+from models.dead_letters import Origin, dead_letter
 from models.items import EnrichedItem, ItemsJudged, Judgement, RawItem
 from models.lens import Lens
 from models.stories import Story
@@ -52,27 +51,6 @@ class Out:
     topic: topics.TopicSpec
     key: str
     value: BaseModel
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a record came from, for dead letters."""
-
-    topic: str
-    partition: int | None = None
-    offset: int | None = None
-    key: str | None = None
-
-
-def dead_letter(stage: str, error: Exception, payload: bytes | None, origin: Origin, now: datetime) -> Out:
-    data = payload or b""
-    text = data.decode("utf-8", errors="replace")
-    exact = None if text.encode() == data else base64.b64encode(data).decode()
-    message = str(error).encode("utf-8", errors="replace").decode()  # no lone surrogates: it must encode
-    letter = DeadLetter(stage=stage, error_class=type(error).__name__, message=message[:2000],
-                        original_topic=origin.topic, partition=origin.partition, offset=origin.offset,
-                        key=origin.key, payload=text[:100_000], payload_b64=exact, failed_at=now)
-    return Out(topics.DEAD_LETTERS, stage, letter)
 
 
 def guarded(stage: str) -> Callable[[Handler], Handler]:
@@ -393,7 +371,7 @@ class Flow:
 
     def dead(self, stage: str, exc: Exception, payload: bytes | None, origin: Origin, now: datetime) -> Out:
         self.metrics.dead_letters.labels(stage, type(exc).__name__).inc()
-        return dead_letter(stage, exc, payload, origin, now)
+        return Out(topics.DEAD_LETTERS, stage, dead_letter(stage, exc, payload, origin, now))
 
 
 def _keys_of_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> dict[str, list[str]]:

@@ -16,8 +16,9 @@ from pydantic import BaseModel
 
 from models import topics
 from models.codec import encode
+from models.dead_letters import Origin
 from models.lens import Lens
-from streams.flow import Flow, Origin, Out
+from streams.flow import Flow, Out
 from streams.metrics import Metrics
 from streams.stages import dayclose
 

@@ -26,16 +26,16 @@ import faust.streams
 
 from models import topics
 from models.codec import encode
+from models.dead_letters import DeadLetter, Origin, kafka_headers
 from models.lens import Lens
 from sinks.dispatch import Dispatcher, fault_from_env
 from sinks.registry import build_channels
 from streams.faust_sensor import PrometheusSensor, sample_consumer_lag
-from streams.flow import Flow, HandOver, JudgedTally, Origin, Out
+from streams.flow import Flow, HandOver, JudgedTally, Out
 from streams.ingest.parse import IngestError, parse_push
 from streams.kafka_security import broker_credentials
 from streams.lenses import load_lens
 from streams.metrics import METRICS
-from streams.ops import dlq
 from streams.ops.brokers import FAUST_SETTINGS
 from streams.settings import Settings
 from streams.stages import dayclose
@@ -140,7 +140,7 @@ class Topology:
             METRICS.faust_messages_sent.labels(name).inc(count)
 
     async def _produce(self, producer: Any, out: Out, value: bytes) -> None:
-        headers = dlq.headers(out.value) if out.topic is topics.DEAD_LETTERS else None
+        headers = kafka_headers(out.value) if out.topic is topics.DEAD_LETTERS else None
         delivery = await producer.send(out.topic.name, out.key.encode(), value, partition=None,
                                        timestamp=None, headers=headers)
         delivery.add_done_callback(functools.partial(self._delivered, out, value))
@@ -242,7 +242,10 @@ class Topology:
             await self.app.tables.recovery.completed.wait()
             ledger = PartitionView(self.ledger, event.message.partition)
             letters = await self.sink.on_brief(event.value, ledger, _origin(event), now(), self.app.producer.flush)
-            await self.send([Out(topics.DEAD_LETTERS, letter.stage, letter) for letter in letters])
+            await self.send_letters(letters)
+
+    async def send_letters(self, letters: list[DeadLetter]) -> None:
+        await self.send([Out(topics.DEAD_LETTERS, letter.stage, letter) for letter in letters])
 
     # timers --------------------------------------------------------------------------------------
     def _timers(self) -> None:
@@ -295,7 +298,7 @@ class Topology:
         from streams.ingest.poller import SourceList, build_poller
 
         if getattr(self, "_poller", None) is None:
-            self._poller = build_poller(self.settings, self.produce_raw, self.send)
+            self._poller = build_poller(self.settings, self.produce_raw, self.send_letters)
             self._source_list = SourceList(self.settings)
         await self._poller.poll_due(await self._source_list.current())
 

@@ -29,9 +29,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
+from models.dead_letters import DeadLetter, Origin, dead_letter
 from models.items import RawItem
 from streams.ingest import adapters
 from streams.ingest.adapters import hackernews, mastodon
@@ -44,13 +45,10 @@ from streams.ingest.sources import DEFAULT_SOURCES, Source, SourcesError, enable
 from streams.ingest.state import IngestState, SourceState
 from streams.stages.normalise import raw_key
 
-if TYPE_CHECKING:  # streams.flow pulls in the clustering stack: only dead letters need it
-    from streams.flow import Out
-
 log = logging.getLogger(__name__)
 
 EmitItems = Callable[[list[RawItem]], Awaitable[None]]
-EmitDead = Callable[[list["Out"]], Awaitable[None]]
+EmitDead = Callable[[list[DeadLetter]], Awaitable[None]]
 Progress = Callable[["SourceOutcome"], None]
 
 
@@ -287,8 +285,6 @@ class Poller:
     async def _dead_letters(self, source: Source, errors: list[IngestError], now: float) -> None:
         if not errors:
             return
-        from streams.flow import Origin, dead_letter
-
         moment = datetime.fromtimestamp(now, tz=UTC)
         origin = Origin(topic=f"source:{source.name}", key=source.url[:500])
         try:
@@ -447,8 +443,8 @@ async def run_ingest(settings: Any, path: Path | None = None, *, loop: bool = Fa
 
     from models import topics
     from models.codec import encode
+    from models.dead_letters import kafka_headers
     from streams.kafka_security import client_kwargs
-    from streams.ops.dlq import headers
 
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20, **client_kwargs(settings))
     await producer.start()
@@ -458,10 +454,10 @@ async def run_ingest(settings: Any, path: Path | None = None, *, loop: bool = Fa
             await producer.send(topics.RAW_ITEMS.name, key=raw_key(item).encode(), value=encode(item))
         await producer.flush()
 
-    async def emit_dead(outs: list[Out]) -> None:
-        for letter in outs:
-            await producer.send(letter.topic.name, key=letter.key.encode(), value=encode(letter.value),
-                                headers=headers(letter.value))  # type: ignore[arg-type]
+    async def emit_dead(letters: list[DeadLetter]) -> None:
+        for letter in letters:
+            await producer.send(topics.DEAD_LETTERS.name, key=letter.stage.encode(), value=encode(letter),
+                                headers=kafka_headers(letter))
         await producer.flush()
 
     poller = build_poller(settings, emit_items, emit_dead)

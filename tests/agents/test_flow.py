@@ -12,9 +12,9 @@ from prometheus_client import CollectorRegistry
 from models import topics
 from models.codec import decode, encode
 from models.control import DayClosed
-from models.dead_letters import DeadLetter
+from models.dead_letters import DeadLetter, Origin
 from models.items import EnrichedItem, ItemsJudged
-from streams.flow import RETAINED_DAYS, Flow, HandOver, Origin
+from streams.flow import RETAINED_DAYS, Flow, HandOver
 from streams.ingest.parse import IngestError, read_jsonl
 from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens

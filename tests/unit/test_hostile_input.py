@@ -27,9 +27,9 @@ from prometheus_client import CollectorRegistry
 from models import topics
 from models.codec import DecodeError, decode, encode
 from models.control import DayPart
-from models.dead_letters import DeadLetter
+from models.dead_letters import DeadLetter, Origin
 from models.items import EnrichedItem, ItemsJudged
-from streams.flow import Flow, Origin, Out
+from streams.flow import Flow, Out
 from streams.ingest.parse import IngestError, read_jsonl
 from streams.lenses import load_lens
 from streams.metrics import Metrics

@@ -24,9 +24,10 @@ from pydantic import SecretStr, ValidationError
 from models import topics
 from models.briefs import Brief, BriefItem, KeyTweet, SourceRef
 from models.codec import encode
+from models.dead_letters import Origin
 from sinks.files import FileSink
 from streams.brief.render import render_html, render_markdown
-from streams.flow import Flow, Origin
+from streams.flow import Flow
 from streams.ingest.parse import IngestError, read_jsonl
 from streams.kafka_security import KafkaSecurityError, broker_credentials, client_kwargs
 from streams.lenses import load_lens
