@@ -31,12 +31,12 @@ from models.stories import Story
 from streams.brief.assemble import assemble_brief, brief_content_hash
 from streams.metrics import Metrics
 from streams.stages import cluster, dayclose
-from streams.stages.classify import associable, corroborable, corroborated
+from streams.stages.classify import associable
 from streams.stages.dedup import check_and_remember
 from streams.stages.enrich import enrich
 from streams.stages.normalise import close_deadline, observed_or_now
-from streams.stages.score import news_outlets, rank_stories, score_story
-from streams.state import DayOverlay
+from streams.stages.recluster import rebuilt_day
+from streams.stages.score import rank_stories, score_story
 
 log = logging.getLogger(__name__)
 # A close drops its lens's state of days older than this: cross-day links look back
@@ -294,7 +294,7 @@ class Flow:
     def _hand_over(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin, now: datetime,
                    job: HandOver) -> list[Out]:
         marker, lens = job.marker, job.lens
-        stories, associated = _rebuilt_day(state, lens, marker.day, job.keys)
+        stories, associated = rebuilt_day(state, lens, marker.day, job.keys["item"], job.keys["near"])
         seen, relevant = _day_counts(state, lens, marker.day, job.keys["seen"])
         parts = dayclose.part_chunks(marker, stories, seen, relevant + associated)
         return [Out(topics.DAY_PARTS, f"{marker.lens}:{marker.day}", part) for part in parts]
@@ -337,7 +337,7 @@ class Flow:
     def draft_brief(self, day: DayRound, now: datetime) -> Draft:
         """Rank and write the round's brief. Pure computation over the round: no state is read or
         written, so it may run off the event loop."""
-        stories = rank_stories(_merge(day.parts), day.lens)
+        stories = rank_stories(dayclose.round_stories(day.parts), day.lens)
         seen = sum(p.items_seen for p in day.parts if p.chunk == 0)
         relevant = sum(p.items_relevant for p in day.parts if p.chunk == 0)
         brief = assemble_brief(day.lens, day.part.day, 1, stories, now, seen, relevant)
@@ -406,55 +406,9 @@ def _day_counts(state: MutableMapping[str, Any], lens: Lens, day: str, seen_keys
     return len(marks), sum(marks.values())
 
 
-def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str,
-                 keys: dict[str, list[str]]) -> tuple[list[Story], int]:
-    """The day's stories clustered again from its items in canonical order (event time, id), then
-    the near-relevant items: each joins the story it reports, and those that report a development
-    no relevant item did (and that match no noise group) form stories of their own when enough news
-    outlets carry them. Returns the stories and how many near-relevant items they took in.
-
-    Live stories depend on arrival order, which differs between runs, workers and restarts; the
-    closed day must not, so the brief is a function of the day's items alone.
-    """
-    scratch = DayOverlay(state, lens.slug, day)
-    for item in _day_items(state, keys["item"]):
-        cluster.place(scratch, item)
-    near = _day_items(state, keys["near"])
-    unattached = [item for item in near if cluster.attach(scratch, item) is None]
-    promoted = _corroborated(unattached, lens, day)
-    for item in promoted:
-        cluster.place(scratch, item)
-    associated = len(near) - len(unattached) + len(promoted)
-    # unscored: the assembler ranks the joined parts, scoring every story once
-    return cluster.stories_of_day(scratch, lens.slug, day), associated
-
-
-def _corroborated(items: list[EnrichedItem], lens: Lens, day: str) -> list[EnrichedItem]:
-    """The items (canonical order kept) of the developments that enough news outlets report;
-    items that matched a noise group never qualify, however widely covered."""
-    items = [item for item in items if corroborable(item.relevant, item.reasons)]
-    trial: dict[str, Any] = {}  # a throwaway clustering of these items alone
-    for item in items:
-        cluster.place(trial, item)
-    # a story has no more outlets than members: the many too small to qualify are never read
-    candidates = cluster.stories_of_day(trial, lens.slug, day, sized=lambda members: corroborated(members, lens))
-    keep = {m.id for story in candidates if corroborated(news_outlets(story, lens), lens) for m in story.members}
-    return [item for item in items if item.id in keep]
-
-
-def _day_items(state: MutableMapping[str, Any], keys: list[str]) -> list[EnrichedItem]:
-    items = [EnrichedItem.model_validate(state[k]) for k in keys]
-    return sorted(items, key=lambda i: (i.event_at, i.id))
-
-
 def _scored(story: Story, lens: Lens) -> Story:
     score, confidence, reasons = score_story(story, lens)
     return story.model_copy(update={"score": score, "confidence": confidence, "score_reasons": reasons})
-
-
-def _merge(parts: list[DayPart]) -> list[Story]:
-    by_id = {story.story_id: story for part in parts for story in part.stories}
-    return [by_id[key] for key in sorted(by_id)]
 
 
 def _numbered(draft: Brief, lens: Lens, day: str, revision: int, content: str) -> Brief:
