@@ -1,8 +1,8 @@
 """What each agent does with one record, as plain functions over plain mappings. Pure.
 
-The faust agents in `streams.topology` only decode nothing, call these, and send what they
-return; tests call the same functions with dicts for state. Every function returns `Out`
-records (topic, key, model) instead of sending, and turns a bad record into a dead letter
+The faust agents in `streams.topology` call these and send what they return; `streams.inprocess`
+makes the same calls in the same order over dicts, and the tests drive it. Every function returns
+`Out` records (topic, key, model) instead of sending, and turns a bad record into a dead letter
 instead of raising.
 """
 
@@ -162,11 +162,6 @@ class Flow:
         self.metrics = metrics
 
     # raw -> enriched ---------------------------------------------------------------------------
-    def on_raw(self, payload: bytes | None, seen: MutableMapping[str, Any], origin: Origin, now: datetime) -> list[Out]:
-        """One raw record on its own: the items it only needs counted go in a record of their own."""
-        judged = JudgedTally()
-        return self.on_raw_record(payload, seen, origin, now, judged) + judged.records()
-
     @guarded("normalise")
     def on_raw_record(self, payload: bytes | None, seen: MutableMapping[str, Any], origin: Origin, now: datetime,
                       judged: JudgedTally) -> list[Out]:
@@ -210,22 +205,11 @@ class Flow:
         return Out(topics.LATE_ITEMS, lens.slug, item)
 
     # enriched -> stories, and day parts on a close marker --------------------------------------
-    def on_enriched(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
-                    now: datetime) -> list[Out]:
-        return self.on_enriched_run([(payload, origin)], state, now)
-
-    def on_enriched_run(self, records: Iterable[tuple[bytes | None, Origin]], state: MutableMapping[str, Any],
-                        now: datetime) -> list[Out]:
-        """Enriched records of one partition, in order, with one `SeenTally` for the run."""
-        outs: list[Out] = []
-        for step in self.enriched_steps(records, state, now):
-            outs += self.hand_over(step) if isinstance(step, HandOver) else step
-        return outs
-
     def enriched_steps(self, records: Iterable[tuple[bytes | None, Origin]], state: MutableMapping[str, Any],
                        now: datetime) -> Iterator[list[Out] | HandOver]:
-        """`on_enriched_run` step by step: each record's outputs, and a close marker's hand-over
-        as a `HandOver` for the caller to compute with `hand_over` before taking the next step.
+        """Enriched records of one partition, in order, with one `SeenTally` for the run: each
+        record's outputs, and a close marker's hand-over as a `HandOver` for the caller to compute
+        with `hand_over` before taking the next step.
 
         The state is not touched until the caller resumes, so the worker computes the hand-over
         (reads only, seconds on a large day) in an executor while its event loop goes on
@@ -313,16 +297,6 @@ class Flow:
         self.metrics.state_keys_expired.labels(lens.slug).inc(len(keys))
 
     # day parts -> brief --------------------------------------------------------------------------
-    @guarded("assemble")
-    def on_day_part(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
-                    now: datetime) -> list[Out]:
-        """The three steps below in one call. The assembler agent runs them apart: `draft_brief`
-        in an executor (CPU only), and the language-model rewrite between publish and send."""
-        taken = self.take_day_part(payload, state, origin, now)
-        if not isinstance(taken, DayRound):
-            return taken
-        return self.publish_draft(taken, self.draft_brief(taken, now), state, now)
-
     def take_day_part(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
                       now: datetime) -> DayRound | list[Out]:
         """Keep one chunk (a table write: inside stream iteration); a completed round comes back."""

@@ -31,7 +31,7 @@ from models.lens import Lens
 from sinks.dispatch import Dispatcher, fault_from_env
 from sinks.registry import build_channels
 from streams.faust_sensor import PrometheusSensor, sample_consumer_lag
-from streams.flow import Flow, HandOver, JudgedTally, Out
+from streams.flow import DayRound, Flow, HandOver, JudgedTally, Out
 from streams.ingest.parse import IngestError, parse_push
 from streams.kafka_security import broker_credentials
 from streams.lenses import load_lens
@@ -161,7 +161,7 @@ class Topology:
             self._pending.add(task)  # held until done: the loop keeps only weak references to tasks
             task.add_done_callback(self._pending.discard)
 
-    # agents ------------------------------------------------------------------------------------
+    # agents: `streams.inprocess` makes the same `Flow` calls in the same order, without faust ---
     def _agents(self) -> None:
         self.app.agent(self.topics[topics.RAW_ITEMS.name], name="normalise")(self._normalise)
         self.app.agent(self.topics[topics.ENRICHED.name], name="cluster")(self._cluster)
@@ -206,7 +206,6 @@ class Topology:
         language-model rewrite comes after the revision is decided on the offline draft's hash.
         """
         from streams.brief.llm import default_cache, rewrite_brief
-        from streams.flow import DayRound
 
         loop = asyncio.get_running_loop()
         cache = default_cache(self.settings) if self.settings.llm_enabled else None

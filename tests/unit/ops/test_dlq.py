@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from prometheus_client import CollectorRegistry
-
 from models import topics
 from models.codec import decode, encode
 from models.dead_letters import DeadLetter, Origin
 from models.items import RawItem
-from streams.flow import Flow
+from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens
-from streams.metrics import Metrics
 from streams.ops import dlq
 
 NOW = datetime(2026, 1, 9, 6, 0, tzinfo=UTC)
@@ -32,13 +29,13 @@ def entry(letter: DeadLetter, offset: int = 0) -> dlq.Letter:
 
 
 def test_an_exception_inside_a_stage_becomes_a_dead_letter_not_a_crash(monkeypatch) -> None:  # noqa: ANN001
-    flow = Flow([load_lens("ai-safety-governance")], Metrics(CollectorRegistry()))
+    pipeline = InProcessPipeline([load_lens("ai-safety-governance")], NOW)
 
     def explode(*args: object) -> None:
         raise RuntimeError("classifier fell over")
 
     monkeypatch.setattr("streams.flow.enrich", explode)
-    (out,) = flow.on_raw(GOOD_RAW, {}, Origin(topics.RAW_ITEMS.name, 1, 7, "k"), NOW)
+    (out,) = pipeline.normalise([(GOOD_RAW, Origin(topics.RAW_ITEMS.name, 1, 7, "k"))])
     assert out.topic is topics.DEAD_LETTERS
     assert (out.value.stage, out.value.error_class, out.value.offset) == ("normalise", "RuntimeError", 7)
     assert decode(topics.DEAD_LETTERS, encode(out.value)).message == "classifier fell over"
