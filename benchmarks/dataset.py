@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from streams.stages.normalise import canonical_url, url_key
+from models.items import RawItem
+from streams.stages.normalise import raw_key
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_DATA = REPO.parent / "shared" / "data" / "real"
@@ -120,5 +121,4 @@ def _record(item: dict[str, Any], copy: int, published: datetime, observed: date
         "kind": item.get("kind") or "article", "lang": item.get("lang") or "en",
         "observed_at": observed.isoformat(timespec="milliseconds"),
     }
-    key = url_key(canonical_url(url) if url else "", new_id).encode()
-    return Record(new_id, key, orjson.dumps(value))
+    return Record(new_id, raw_key(RawItem.model_validate(value)).encode(), orjson.dumps(value))

@@ -31,7 +31,7 @@ CENTRES: tuple[tuple[str, str], ...] = (
     ("      classify (streams/stages/classify.py)", _f("classify", r"streams/classify\.py")),
     ("    dedup check_and_remember (seen table)", _f("check_and_remember", r"streams/dedup\.py")),
     ("cluster agent body (Topology._cluster)", _f("_cluster", r"streams/topology\.py")),
-    ("  flow.on_enriched_run", _f("on_enriched_run", r"streams/flow\.py")),
+    ("  flow.enriched_steps", _f("enriched_steps", r"streams/flow\.py")),
     ("    SeenTally.write (one table write per lens-day and batch)", _f(r"SeenTally\.write", r"streams/flow\.py")),
     ("    cluster.assign (streams/stages/cluster.py)", _f("assign", r"streams/cluster\.py")),
     ("    score_story (streams/stages/score.py)", _f("score_story", r"streams/score\.py")),

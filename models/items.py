@@ -7,7 +7,6 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-ItemKind = Literal["article", "post", "paper", "release", "tweet"]
 TimeBasis = Literal["published", "date", "observed"]
 
 

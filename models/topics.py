@@ -58,10 +58,3 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     RAW_ITEMS, ENRICHED, LATE_ITEMS, STORIES, DAY_PARTS, DAY_CLOSED, BRIEFS, DEAD_LETTERS,
 )
 
-
-def spec_for(name: str) -> TopicSpec:
-    for spec in CATALOGUE:
-        if spec.name == name:
-            return spec
-    raise KeyError(f"no topic named {name!r} in the catalogue")
-

@@ -25,7 +25,6 @@ fault-injection tests set it; never set it in a deployment.
 from __future__ import annotations
 
 import asyncio
-import base64
 import inspect
 import logging
 import os
@@ -41,7 +40,7 @@ from prometheus_client import Counter
 from models import topics
 from models.briefs import Brief
 from models.codec import DecodeError, decode
-from models.dead_letters import DeadLetter
+from models.dead_letters import DeadLetter, Origin, dead_letter
 from sinks.base import AsyncBriefSink, BriefSink, DeliveryResult, PermanentSinkError, RetryableSinkError, SinkError
 from sinks.ledger import Ledger, Plan, ledger_key
 from sinks.retry import RetryPolicy, with_retries
@@ -57,25 +56,6 @@ class DeliveryMetrics(Protocol):
 
     dead_letters: Counter  # labels: stage, error class
     sink_deliveries: Counter  # labels: sink, outcome
-
-
-class Origin(Protocol):
-    """Where the record came from (`streams.flow.Origin` fits)."""
-
-    topic: str
-    partition: int | None
-    offset: int | None
-    key: str | None
-
-
-def dead_letter(stage: str, error: Exception, payload: bytes | None, origin: Origin, now: datetime) -> DeadLetter:
-    data = payload or b""
-    text = data.decode("utf-8", errors="replace")
-    exact = None if text.encode() == data else base64.b64encode(data).decode()
-    message = error.reason if isinstance(error, SinkError) else str(error)
-    return DeadLetter(stage=stage, error_class=type(error).__name__, message=message[:2000],
-                      original_topic=origin.topic, partition=origin.partition, offset=origin.offset,
-                      key=origin.key, payload=text, payload_b64=exact, failed_at=now)
 
 
 @dataclass(frozen=True)
@@ -185,7 +165,7 @@ class Dispatcher:
         self._count(channel, "dead_lettered")
         kind = "retryable, gave up" if isinstance(exc, RetryableSinkError) else "permanent"
         log.warning("%s: brief %s r%d dead-lettered (%s): %s", stage, brief.brief_id, brief.revision, kind, exc.reason)
-        return dead_letter(stage, exc, brief.model_dump_json().encode(), origin, now)
+        return dead_letter(stage, exc, brief.model_dump_json().encode(), origin, now, message=exc.reason)
 
     def _count(self, channel: Channel, outcome: str) -> None:
         self.metrics.sink_deliveries.labels(channel.name, outcome).inc()

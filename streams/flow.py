@@ -1,14 +1,13 @@
 """What each agent does with one record, as plain functions over plain mappings. Pure.
 
-The faust agents in `streams.topology` only decode nothing, call these, and send what they
-return; tests call the same functions with dicts for state. Every function returns `Out`
-records (topic, key, model) instead of sending, and turns a bad record into a dead letter
+The faust agents in `streams.topology` call these and send what they return; `streams.inprocess`
+makes the same calls in the same order over dicts, and the tests drive it. Every function returns
+`Out` records (topic, key, model) instead of sending, and turns a bad record into a dead letter
 instead of raising.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import functools
 import hashlib
@@ -25,19 +24,19 @@ from models import topics
 from models.briefs import Brief
 from models.codec import DecodeError, decode
 from models.control import DayClose, DayClosed, DayPart, RankedStory
-from models.dead_letters import DeadLetter
+from models.dead_letters import Origin, dead_letter
 from models.items import EnrichedItem, ItemsJudged, Judgement, RawItem
 from models.lens import Lens
 from models.stories import Story
 from streams.brief.assemble import assemble_brief, brief_content_hash
 from streams.metrics import Metrics
 from streams.stages import cluster, dayclose
-from streams.stages.classify import associable, corroborable, corroborated
+from streams.stages.classify import associable
 from streams.stages.dedup import check_and_remember
 from streams.stages.enrich import enrich
 from streams.stages.normalise import close_deadline, observed_or_now
-from streams.stages.score import news_outlets, rank_stories, score_story
-from streams.state import DayOverlay
+from streams.stages.recluster import rebuilt_day
+from streams.stages.score import rank_stories, score_story
 
 log = logging.getLogger(__name__)
 # A close drops its lens's state of days older than this: cross-day links look back
@@ -52,27 +51,6 @@ class Out:
     topic: topics.TopicSpec
     key: str
     value: BaseModel
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a record came from, for dead letters."""
-
-    topic: str
-    partition: int | None = None
-    offset: int | None = None
-    key: str | None = None
-
-
-def dead_letter(stage: str, error: Exception, payload: bytes | None, origin: Origin, now: datetime) -> Out:
-    data = payload or b""
-    text = data.decode("utf-8", errors="replace")
-    exact = None if text.encode() == data else base64.b64encode(data).decode()
-    message = str(error).encode("utf-8", errors="replace").decode()  # no lone surrogates: it must encode
-    letter = DeadLetter(stage=stage, error_class=type(error).__name__, message=message[:2000],
-                        original_topic=origin.topic, partition=origin.partition, offset=origin.offset,
-                        key=origin.key, payload=text[:100_000], payload_b64=exact, failed_at=now)
-    return Out(topics.DEAD_LETTERS, stage, letter)
 
 
 def guarded(stage: str) -> Callable[[Handler], Handler]:
@@ -184,11 +162,6 @@ class Flow:
         self.metrics = metrics
 
     # raw -> enriched ---------------------------------------------------------------------------
-    def on_raw(self, payload: bytes | None, seen: MutableMapping[str, Any], origin: Origin, now: datetime) -> list[Out]:
-        """One raw record on its own: the items it only needs counted go in a record of their own."""
-        judged = JudgedTally()
-        return self.on_raw_record(payload, seen, origin, now, judged) + judged.records()
-
     @guarded("normalise")
     def on_raw_record(self, payload: bytes | None, seen: MutableMapping[str, Any], origin: Origin, now: datetime,
                       judged: JudgedTally) -> list[Out]:
@@ -232,22 +205,11 @@ class Flow:
         return Out(topics.LATE_ITEMS, lens.slug, item)
 
     # enriched -> stories, and day parts on a close marker --------------------------------------
-    def on_enriched(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
-                    now: datetime) -> list[Out]:
-        return self.on_enriched_run([(payload, origin)], state, now)
-
-    def on_enriched_run(self, records: Iterable[tuple[bytes | None, Origin]], state: MutableMapping[str, Any],
-                        now: datetime) -> list[Out]:
-        """Enriched records of one partition, in order, with one `SeenTally` for the run."""
-        outs: list[Out] = []
-        for step in self.enriched_steps(records, state, now):
-            outs += self.hand_over(step) if isinstance(step, HandOver) else step
-        return outs
-
     def enriched_steps(self, records: Iterable[tuple[bytes | None, Origin]], state: MutableMapping[str, Any],
                        now: datetime) -> Iterator[list[Out] | HandOver]:
-        """`on_enriched_run` step by step: each record's outputs, and a close marker's hand-over
-        as a `HandOver` for the caller to compute with `hand_over` before taking the next step.
+        """Enriched records of one partition, in order, with one `SeenTally` for the run: each
+        record's outputs, and a close marker's hand-over as a `HandOver` for the caller to compute
+        with `hand_over` before taking the next step.
 
         The state is not touched until the caller resumes, so the worker computes the hand-over
         (reads only, seconds on a large day) in an executor while its event loop goes on
@@ -316,7 +278,7 @@ class Flow:
     def _hand_over(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin, now: datetime,
                    job: HandOver) -> list[Out]:
         marker, lens = job.marker, job.lens
-        stories, associated = _rebuilt_day(state, lens, marker.day, job.keys)
+        stories, associated = rebuilt_day(state, lens, marker.day, job.keys["item"], job.keys["near"])
         seen, relevant = _day_counts(state, lens, marker.day, job.keys["seen"])
         parts = dayclose.part_chunks(marker, stories, seen, relevant + associated)
         return [Out(topics.DAY_PARTS, f"{marker.lens}:{marker.day}", part) for part in parts]
@@ -335,16 +297,6 @@ class Flow:
         self.metrics.state_keys_expired.labels(lens.slug).inc(len(keys))
 
     # day parts -> brief --------------------------------------------------------------------------
-    @guarded("assemble")
-    def on_day_part(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
-                    now: datetime) -> list[Out]:
-        """The three steps below in one call. The assembler agent runs them apart: `draft_brief`
-        in an executor (CPU only), and the language-model rewrite between publish and send."""
-        taken = self.take_day_part(payload, state, origin, now)
-        if not isinstance(taken, DayRound):
-            return taken
-        return self.publish_draft(taken, self.draft_brief(taken, now), state, now)
-
     def take_day_part(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin,
                       now: datetime) -> DayRound | list[Out]:
         """Keep one chunk (a table write: inside stream iteration); a completed round comes back."""
@@ -359,7 +311,7 @@ class Flow:
     def draft_brief(self, day: DayRound, now: datetime) -> Draft:
         """Rank and write the round's brief. Pure computation over the round: no state is read or
         written, so it may run off the event loop."""
-        stories = rank_stories(_merge(day.parts), day.lens)
+        stories = rank_stories(dayclose.round_stories(day.parts), day.lens)
         seen = sum(p.items_seen for p in day.parts if p.chunk == 0)
         relevant = sum(p.items_relevant for p in day.parts if p.chunk == 0)
         brief = assemble_brief(day.lens, day.part.day, 1, stories, now, seen, relevant)
@@ -393,7 +345,7 @@ class Flow:
 
     def dead(self, stage: str, exc: Exception, payload: bytes | None, origin: Origin, now: datetime) -> Out:
         self.metrics.dead_letters.labels(stage, type(exc).__name__).inc()
-        return dead_letter(stage, exc, payload, origin, now)
+        return Out(topics.DEAD_LETTERS, stage, dead_letter(stage, exc, payload, origin, now))
 
 
 def _keys_of_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> dict[str, list[str]]:
@@ -428,55 +380,9 @@ def _day_counts(state: MutableMapping[str, Any], lens: Lens, day: str, seen_keys
     return len(marks), sum(marks.values())
 
 
-def _rebuilt_day(state: MutableMapping[str, Any], lens: Lens, day: str,
-                 keys: dict[str, list[str]]) -> tuple[list[Story], int]:
-    """The day's stories clustered again from its items in canonical order (event time, id), then
-    the near-relevant items: each joins the story it reports, and those that report a development
-    no relevant item did (and that match no noise group) form stories of their own when enough news
-    outlets carry them. Returns the stories and how many near-relevant items they took in.
-
-    Live stories depend on arrival order, which differs between runs, workers and restarts; the
-    closed day must not, so the brief is a function of the day's items alone.
-    """
-    scratch = DayOverlay(state, lens.slug, day)
-    for item in _day_items(state, keys["item"]):
-        cluster.place(scratch, item)
-    near = _day_items(state, keys["near"])
-    unattached = [item for item in near if cluster.attach(scratch, item) is None]
-    promoted = _corroborated(unattached, lens, day)
-    for item in promoted:
-        cluster.place(scratch, item)
-    associated = len(near) - len(unattached) + len(promoted)
-    # unscored: the assembler ranks the joined parts, scoring every story once
-    return cluster.stories_of_day(scratch, lens.slug, day), associated
-
-
-def _corroborated(items: list[EnrichedItem], lens: Lens, day: str) -> list[EnrichedItem]:
-    """The items (canonical order kept) of the developments that enough news outlets report;
-    items that matched a noise group never qualify, however widely covered."""
-    items = [item for item in items if corroborable(item.relevant, item.reasons)]
-    trial: dict[str, Any] = {}  # a throwaway clustering of these items alone
-    for item in items:
-        cluster.place(trial, item)
-    # a story has no more outlets than members: the many too small to qualify are never read
-    candidates = cluster.stories_of_day(trial, lens.slug, day, sized=lambda members: corroborated(members, lens))
-    keep = {m.id for story in candidates if corroborated(news_outlets(story, lens), lens) for m in story.members}
-    return [item for item in items if item.id in keep]
-
-
-def _day_items(state: MutableMapping[str, Any], keys: list[str]) -> list[EnrichedItem]:
-    items = [EnrichedItem.model_validate(state[k]) for k in keys]
-    return sorted(items, key=lambda i: (i.event_at, i.id))
-
-
 def _scored(story: Story, lens: Lens) -> Story:
     score, confidence, reasons = score_story(story, lens)
     return story.model_copy(update={"score": score, "confidence": confidence, "score_reasons": reasons})
-
-
-def _merge(parts: list[DayPart]) -> list[Story]:
-    by_id = {story.story_id: story for part in parts for story in part.stories}
-    return [by_id[key] for key in sorted(by_id)]
 
 
 def _numbered(draft: Brief, lens: Lens, day: str, revision: int, content: str) -> Brief:

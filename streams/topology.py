@@ -26,21 +26,20 @@ import faust.streams
 
 from models import topics
 from models.codec import encode
+from models.dead_letters import DeadLetter, Origin, kafka_headers
 from models.lens import Lens
 from sinks.dispatch import Dispatcher, fault_from_env
 from sinks.registry import build_channels
 from streams.faust_metrics import PrometheusSensor, sample_consumer_lag
 from streams.faust_settings import FAUST_SETTINGS
-from streams.flow import Flow, HandOver, JudgedTally, Origin, Out
+from streams.flow import DayRound, Flow, HandOver, JudgedTally, Out
 from streams.ingest.parse import IngestError, parse_push
 from streams.kafka_security import broker_credentials
 from streams.lenses import load_lens
 from streams.metrics import METRICS
-from streams.ops import dlq
-from streams.ops.produce import raw_key
 from streams.settings import Settings
 from streams.stages import dayclose
-from streams.stages.normalise import close_deadline
+from streams.stages.normalise import close_deadline, raw_key
 from streams.stall import StallWatch
 from streams.state import PartitionView
 from streams.web.live_stories import LiveStories
@@ -139,7 +138,7 @@ class Topology:
             METRICS.faust_messages_sent.labels(name).inc(count)
 
     async def _produce(self, producer: Any, out: Out, value: bytes) -> None:
-        headers = dlq.headers(out.value) if out.topic is topics.DEAD_LETTERS else None
+        headers = kafka_headers(out.value) if out.topic is topics.DEAD_LETTERS else None
         delivery = await producer.send(out.topic.name, out.key.encode(), value, partition=None,
                                        timestamp=None, headers=headers)
         delivery.add_done_callback(functools.partial(self._delivered, out, value))
@@ -160,7 +159,7 @@ class Topology:
             self._pending.add(task)  # held until done: the loop keeps only weak references to tasks
             task.add_done_callback(self._pending.discard)
 
-    # agents ------------------------------------------------------------------------------------
+    # agents: `streams.inprocess` makes the same `Flow` calls in the same order, without faust ---
     def _agents(self) -> None:
         self.app.agent(self.topics[topics.RAW_ITEMS.name], name="normalise")(self._normalise)
         self.app.agent(self.topics[topics.ENRICHED.name], name="cluster")(self._cluster)
@@ -205,7 +204,6 @@ class Topology:
         language-model rewrite comes after the revision is decided on the offline draft's hash.
         """
         from streams.brief.llm import default_cache, rewrite_brief
-        from streams.flow import DayRound
 
         loop = asyncio.get_running_loop()
         cache = default_cache(self.settings) if self.settings.llm_enabled else None
@@ -241,7 +239,10 @@ class Topology:
             await self.app.tables.recovery.completed.wait()
             ledger = PartitionView(self.ledger, event.message.partition)
             letters = await self.sink.on_brief(event.value, ledger, _origin(event), now(), self.app.producer.flush)
-            await self.send([Out(topics.DEAD_LETTERS, letter.stage, letter) for letter in letters])
+            await self.send_letters(letters)
+
+    async def send_letters(self, letters: list[DeadLetter]) -> None:
+        await self.send([Out(topics.DEAD_LETTERS, letter.stage, letter) for letter in letters])
 
     # timers --------------------------------------------------------------------------------------
     def _timers(self) -> None:
@@ -294,14 +295,14 @@ class Topology:
         from streams.ingest.poller import SourceList, build_poller
 
         if getattr(self, "_poller", None) is None:
-            self._poller = build_poller(self.settings, self.produce_raw, self.send)
+            self._poller = build_poller(self.settings, self.produce_raw, self.send_letters)
             self._source_list = SourceList(self.settings)
         await self._poller.poll_due(await self._source_list.current())
 
     async def produce_raw(self, items: list[Any]) -> None:
         topic = self.topics[topics.RAW_ITEMS.name]
         for item in items:
-            await topic.send(key=raw_key(item), value=encode(item))
+            await topic.send(key=raw_key(item).encode(), value=encode(item))
             METRICS.items_ingested.labels(item.source or "push").inc()
 
     async def ingest_push(self, body: bytes) -> tuple[int, list[str]]:

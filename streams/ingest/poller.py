@@ -29,9 +29,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
+from models.dead_letters import DeadLetter, Origin, dead_letter
 from models.items import RawItem
 from streams.ingest import adapters
 from streams.ingest.adapters import hackernews, mastodon
@@ -42,15 +43,12 @@ from streams.ingest.metrics import INGEST_METRICS, IngestMetrics
 from streams.ingest.parse import IngestError, parse_jsonl, read_jsonl
 from streams.ingest.sources import DEFAULT_SOURCES, Source, SourcesError, enabled_sources
 from streams.ingest.state import IngestState, SourceState
-from streams.stages.normalise import canonical_url, url_key
-
-if TYPE_CHECKING:  # streams.flow pulls in the clustering stack: only dead letters need it
-    from streams.flow import Out
+from streams.stages.normalise import raw_key
 
 log = logging.getLogger(__name__)
 
 EmitItems = Callable[[list[RawItem]], Awaitable[None]]
-EmitDead = Callable[[list["Out"]], Awaitable[None]]
+EmitDead = Callable[[list[DeadLetter]], Awaitable[None]]
 Progress = Callable[["SourceOutcome"], None]
 
 
@@ -66,11 +64,6 @@ class SourceOutcome:
 
 class Skip(IngestError):
     """The source was deliberately not called (X without a token or over its cap)."""
-
-
-def item_key(item: RawItem) -> str:
-    """The same key the raw topic uses: one per canonical URL (or per id for URL-less items)."""
-    return url_key(canonical_url(item.url) if item.url else "", item.id)
 
 
 class Poller:
@@ -149,7 +142,7 @@ class Poller:
         fresh = await self._full_text(source, fresh)
         if fresh:
             await self.emit_items(fresh)
-        self.state.mark_seen((item_key(i) for i in fresh), now)
+        self.state.mark_seen((raw_key(i) for i in fresh), now)
         if validators is not None:
             self.state.set_validators(await self._endpoint(source), *validators)
         return self._succeeded(source, state, fresh, repeated, now, "new" if fresh else "unchanged")
@@ -189,7 +182,8 @@ class Poller:
     async def _read_hn(self, source: Source, observed: datetime) -> Any:
         listing = await self.fetcher.get(source.url)
         ids = await asyncio.to_thread(hackernews.story_ids, listing.body, source)
-        keys = {i: url_key(canonical_url(hackernews.DISCUSSION.format(id=i)), "") for i in ids}
+        # the raw key each story's item will have: known before its page is fetched
+        keys = {i: raw_key(RawItem(id=f"hn:{i}", url=hackernews.DISCUSSION.format(id=i))) for i in ids}
         unseen = self.state.unseen(keys.values())
         items: list[RawItem] = []
         errors: list[IngestError] = []
@@ -226,7 +220,7 @@ class Poller:
     def _fresh(self, items: list[RawItem]) -> tuple[list[RawItem], int]:
         keyed: dict[str, RawItem] = {}
         for item in items:
-            keyed.setdefault(item_key(item), item)
+            keyed.setdefault(raw_key(item), item)
         unseen = self.state.unseen(keyed)
         return [item for key, item in keyed.items() if key in unseen], len(items) - len(unseen)
 
@@ -291,8 +285,6 @@ class Poller:
     async def _dead_letters(self, source: Source, errors: list[IngestError], now: float) -> None:
         if not errors:
             return
-        from streams.flow import Origin, dead_letter
-
         moment = datetime.fromtimestamp(now, tz=UTC)
         origin = Origin(topic=f"source:{source.name}", key=source.url[:500])
         try:
@@ -442,21 +434,21 @@ async def run_ingest(settings: Any, path: Path | None = None, *, loop: bool = Fa
 
     from models import topics
     from models.codec import encode
+    from models.dead_letters import kafka_headers
     from streams.kafka_security import client_kwargs
-    from streams.ops.dlq import headers
 
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20, **client_kwargs(settings))
     await producer.start()
 
     async def emit_items(items: list[RawItem]) -> None:
         for item in items:
-            await producer.send(topics.RAW_ITEMS.name, key=item_key(item).encode(), value=encode(item))
+            await producer.send(topics.RAW_ITEMS.name, key=raw_key(item).encode(), value=encode(item))
         await producer.flush()
 
-    async def emit_dead(outs: list[Out]) -> None:
-        for letter in outs:
-            await producer.send(letter.topic.name, key=letter.key.encode(), value=encode(letter.value),
-                                headers=headers(letter.value))  # type: ignore[arg-type]
+    async def emit_dead(letters: list[DeadLetter]) -> None:
+        for letter in letters:
+            await producer.send(topics.DEAD_LETTERS.name, key=letter.stage.encode(), value=encode(letter),
+                                headers=kafka_headers(letter))
         await producer.flush()
 
     poller = build_poller(settings, emit_items, emit_dead)

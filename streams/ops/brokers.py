@@ -51,16 +51,6 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
-def wait_for_port(host: str, port: int, timeout: float) -> None:
-    """Block until ``host:port`` accepts TCP connections, or raise BrokerError."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if port_open(host, port):
-            return
-        time.sleep(0.1)
-    raise BrokerError(f"nothing answered on {host}:{port} within {timeout:.0f}s")
-
-
 class Broker(Protocol):
     """What callers may rely on, whichever broker runs."""
 

@@ -2,8 +2,7 @@
 letters, and replaying the ones whose failure was transient.
 
 A dead letter (`models.dead_letters.DeadLetter`) carries the failed record's bytes and where it came
-from. The same facts travel as Kafka headers (`usul-stage`, `usul-error`, `usul-original-topic`,
-`usul-partition`, `usul-offset`) so tools can route and filter without decoding the value.
+from; the same facts travel as Kafka headers (`models.dead_letters.kafka_headers`).
 
 Replay re-produces a letter's original payload to its original topic (raw items or enriched) with
 its original key, and for the enriched topic its original partition (close markers are addressed
@@ -25,19 +24,10 @@ from models import topics
 from models.codec import DecodeError, decode
 from models.dead_letters import DeadLetter
 
-HEADER_NAMES = ("usul-stage", "usul-error", "usul-original-topic", "usul-partition", "usul-offset")
 # Failures that depend only on the record's bytes: the same bytes fail the same way every time.
 PERMANENT_ERRORS = frozenset({"DecodeError", "IngestError", "ValidationError", "JSONDecodeError",
                               "UnicodeDecodeError"})
 REPLAYABLE_TOPICS = {spec.name: spec for spec in (topics.RAW_ITEMS, topics.ENRICHED)}
-
-
-def headers(letter: DeadLetter) -> list[tuple[str, bytes]]:
-    """The dead letter's routing facts as Kafka headers (empty value when unknown)."""
-    values = (letter.stage, letter.error_class, letter.original_topic,
-              "" if letter.partition is None else str(letter.partition),
-              "" if letter.offset is None else str(letter.offset))
-    return [(name, value.encode("utf-8", errors="replace")) for name, value in zip(HEADER_NAMES, values, strict=True)]
 
 
 def header_map(raw: Iterable[tuple[str, bytes]] | None) -> dict[str, str]:

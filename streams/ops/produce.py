@@ -10,20 +10,15 @@ from aiokafka import AIOKafkaProducer
 
 from models import topics
 from models.codec import encode
+from models.dead_letters import Origin, dead_letter, kafka_headers
 from models.items import RawItem
-from streams.flow import Origin, dead_letter
 from streams.ingest.feed_source import read_feed_source
 from streams.ingest.parse import IngestError, read_jsonl
 from streams.kafka_security import client_kwargs
 from streams.ops.admin import partitions_of
-from streams.ops.dlq import headers
 from streams.settings import Settings
 from streams.stages import dayclose
-from streams.stages.normalise import canonical_url, url_key
-
-
-def raw_key(item: RawItem) -> bytes:
-    return url_key(canonical_url(item.url) if item.url else "", item.id).encode()
+from streams.stages.normalise import raw_key
 
 
 def read_location(location: str, observed: datetime) -> list[RawItem | IngestError]:
@@ -44,11 +39,11 @@ async def produce_locations(settings: Settings, locations: list[str], observed: 
             for parsed in read_location(location, observed):
                 if isinstance(parsed, IngestError):
                     letter = dead_letter("ingest", parsed, parsed.payload, Origin(topic=location), observed)
-                    await producer.send(topics.DEAD_LETTERS.name, key=b"ingest", value=encode(letter.value),
-                                        headers=headers(letter.value))
+                    await producer.send(topics.DEAD_LETTERS.name, key=b"ingest", value=encode(letter),
+                                        headers=kafka_headers(letter))
                     rejected += 1
                 else:
-                    await producer.send(topics.RAW_ITEMS.name, key=raw_key(parsed), value=encode(parsed))
+                    await producer.send(topics.RAW_ITEMS.name, key=raw_key(parsed).encode(), value=encode(parsed))
                     sent += 1
         await producer.flush()
     finally:

@@ -23,14 +23,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from models import topics
 from models.codec import decode, encode
 from models.control import DayClose, DayClosed
+from models.dead_letters import Origin, dead_letter, kafka_headers
 from models.items import EnrichedItem, ItemsJudged, Judgement, RawItem
 from models.lens import Lens
 from streams.brief.render import render_markdown
-from streams.flow import Origin, dead_letter
 from streams.ingest.parse import IngestError, read_jsonl
-from streams.ops.dlq import headers
 from streams.stages import dayclose
-from streams.stages.normalise import aware, canonical_url, url_key
+from streams.stages.normalise import aware, raw_key
 
 CLOSE_ROUND_SECONDS = 90.0
 
@@ -164,14 +163,13 @@ class Replay:
                              rejected: list[IngestError]) -> None:
         progress = Progress("produced", len(items))
         for item in items:
-            key = url_key(canonical_url(item.url) if item.url else "", item.id)
-            await producer.send(topics.RAW_ITEMS.name, key=key.encode(), value=encode(item))
+            await producer.send(topics.RAW_ITEMS.name, key=raw_key(item).encode(), value=encode(item))
             progress.step()
         for error in rejected:  # nothing is lost: unreadable lines go to the dead letters
             letter = dead_letter("replay", error, error.payload, Origin(topic=f"file:{error.where}"),
                                  self.window.end)
-            await producer.send(topics.DEAD_LETTERS.name, key=b"replay", value=encode(letter.value),
-                                headers=headers(letter.value))
+            await producer.send(topics.DEAD_LETTERS.name, key=b"replay", value=encode(letter),
+                                headers=kafka_headers(letter))
         await producer.flush()
 
     async def _await_verdicts(self, reader: Reader, start: dict[TopicPartition, int],

@@ -94,25 +94,6 @@ RARE_STORIES = 3.0  # a token indexed by more stories than this counts proportio
 
 
 
-@dataclass
-class ClusterStats:
-    """Counters that let tests prove candidate retrieval stays bounded (no quadratic scans)."""
-
-    items: int = 0
-    comparisons: int = 0
-    max_comparisons: int = 0
-
-    def record(self, comparisons: int) -> None:
-        self.items += 1
-        self.comparisons += comparisons
-        self.max_comparisons = max(self.max_comparisons, comparisons)
-
-    def reset(self) -> None:
-        self.items = self.comparisons = self.max_comparisons = 0
-
-
-STATS = ClusterStats()
-
 _POINTS = {"e": 1.0, "g": 0.25, "n": 1.5, "w": 0.5, "c": 0.15}
 GENERIC_POINTS_CAP = 0.75  # many shared generic names still never make a story on their own
 MIN_SPECIFIC_POINTS = 1.0
@@ -336,32 +317,31 @@ def _reweighted(vec: dict[str, float], rare: dict[str, float]) -> dict[str, floa
 
 
 def _best(st: StoryStore, lens: str, day: str, vec: dict[str, float], event_at: datetime,
-          min_score: float, min_points: float, roles: dict[str, Any] | None = None) -> tuple[str | None, int]:
+          min_score: float, min_points: float, roles: dict[str, Any] | None = None) -> str | None:
     rare = rarity(st, lens, day, vec)
     probe = Probe.of(_reweighted(vec, rare), rare, event_at, roles)
-    best, best_score, compared = None, min_score, 0
+    best, best_score = None, min_score
     for sid in _candidates(st, lens, day, query_tokens(probe.vec)):
         head = st.get("story", lens, day, sid)
         if head is None or head.get("paper"):  # a paper's story holds that paper only
             continue
-        compared += 1
         score = match_score(probe, head, min_points)
         if score is not None and score >= best_score:
             best, best_score = sid, score
-    return best, compared
+    return best
 
 
-def _near_duplicate(st: StoryStore, item: EnrichedItem, text: Prepared) -> tuple[str | None, int]:
+def _near_duplicate(st: StoryStore, item: EnrichedItem, text: Prepared) -> str | None:
     if text.sig is None:
-        return None, 0
+        return None
     seen: set[str] = set()
     for band in text.bands:
         seen.update(st.get("lsh", item.lens, item.day, band) or [])
     for other in sorted(seen):
         entry = st.get("member", item.lens, item.day, other)
         if entry and entry.get("sig") and _jaccard(text.sig, entry["sig"]) >= NEAR_DUP_JACCARD:
-            return str(entry["story"]), len(seen)
-    return None, len(seen)
+            return str(entry["story"])
+    return None
 
 
 # ---------------------------------------------------------------- assignment
@@ -435,40 +415,38 @@ def _seen_before(st: StoryStore, item: EnrichedItem, day: str, text: Prepared) -
     return False
 
 
-def _developing_since(st: StoryStore, item: EnrichedItem, text: Prepared) -> tuple[str | None, int]:
+def _developing_since(st: StoryStore, item: EnrichedItem, text: Prepared) -> str | None:
     """The earliest linked day among strong matches in the previous days, through their indexes.
 
     Only a new report continues a story: an article already seen on an earlier day (a feed
     collecting it again) is the same item, not a development, and links nothing.
     """
-    compared, linked = 0, None
+    linked = None
     if _is_paper(item):
-        return None, 0
+        return None
     for day in _previous_days(item.day):
         if _seen_before(st, item, day, text):
-            return None, compared
-        sid, n = _best(st, item.lens, day, text.vec, item.event_at, CROSS_DAY_SCORE, CROSS_DAY_POINTS, text.roles)
-        compared += n
+            return None
+        sid = _best(st, item.lens, day, text.vec, item.event_at, CROSS_DAY_SCORE, CROSS_DAY_POINTS, text.roles)
         if sid is not None:
             head = st.get("story", item.lens, day, sid)
             linked = head.get("developing_since") or day
-    return linked, compared
+    return linked
 
 
 def _is_paper(item: EnrichedItem) -> bool:
     return item.kind == "paper" or "arxiv.org/" in item.canonical_url
 
 
-def _find_story(st: StoryStore, item: EnrichedItem, text: Prepared, join_score: float) -> tuple[str | None, int]:
+def _find_story(st: StoryStore, item: EnrichedItem, text: Prepared, join_score: float) -> str | None:
     if item.canonical_url:
         sid = st.get("url", item.lens, item.day, item.canonical_url)
         if sid is not None:
-            return str(sid), 0
-    sid, n_dup = _near_duplicate(st, item, text)
+            return str(sid)
+    sid = _near_duplicate(st, item, text)
     if sid is not None or _is_paper(item):  # a paper joins only copies of itself
-        return sid, n_dup
-    sid, n_sim = _best(st, item.lens, item.day, text.vec, item.event_at, join_score, JOIN_POINTS, text.roles)
-    return sid, n_dup + n_sim
+        return sid
+    return _best(st, item.lens, item.day, text.vec, item.event_at, join_score, JOIN_POINTS, text.roles)
 
 
 def _index(st: StoryStore, item: EnrichedItem, sid: str, text: Prepared) -> None:
@@ -543,18 +521,15 @@ def _place(st: StoryStore, item: EnrichedItem, may_open: bool) -> tuple[str | No
     if entry is not None:
         return str(entry["story"]), False
     text = _prepared(item.title, item.text)
-    sid, compared = _find_story(st, item, text, JOIN_SCORE if item.relevant else association_bar(item.relevance))
+    sid = _find_story(st, item, text, JOIN_SCORE if item.relevant else association_bar(item.relevance))
     if sid is None and not may_open:
-        STATS.record(compared)
         return None, False
     if sid is None:
-        since, n_prev = _developing_since(st, item, text)
-        compared += n_prev
+        since = _developing_since(st, item, text)
         sid = story_id(item.lens, item.day, item)
         head = st.get("story", item.lens, item.day, sid) or _new_head(sid, item, since, _copied(text.roles))
     else:
         head = st.get("story", item.lens, item.day, sid)
-    STATS.record(compared)
     sig = list(text.sig) if text.sig else None
     st.put("member", item.lens, item.day, item.id,
            {"story": sid, "member": _member(item).model_dump(mode="json"), "sig": sig})

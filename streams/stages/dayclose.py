@@ -60,6 +60,12 @@ def part_chunks(marker: DayClose, stories: list[Story], seen: int, relevant: int
     ]
 
 
+def round_stories(parts: list[DayPart]) -> list[Story]:
+    """Every story of a completed round's chunks, once each, by story id."""
+    by_id = {story.story_id: story for part in parts for story in part.stories}
+    return [by_id[key] for key in sorted(by_id)]
+
+
 def fitted(story: Story) -> tuple[Story, int]:
     """The story as it can travel in one record, and its encoded size. Only a story that alone is
     over CHUNK_BYTES (hundreds of reports of one development) changes: its members' texts are cut

@@ -64,9 +64,14 @@ def _is_tracking(name: str) -> bool:
 
 
 def url_key(canonical: str, item_id: str) -> str:
-    """The raw topic's key: a hash of the canonical URL, or of the id for items without a URL."""
+    """A hash of the canonical URL, or of the id for items without a URL."""
     basis = canonical if canonical else f"id:{item_id}"
     return hashlib.sha1(basis.encode()).hexdigest()
+
+
+def raw_key(item: RawItem) -> str:
+    """The raw topic's key (`models.topics.RAW_ITEMS`): one per page, so copies of it share a partition."""
+    return url_key(canonical_url(item.url) if item.url else "", item.id)
 
 
 def outlet_of(source: str, url: str) -> str:

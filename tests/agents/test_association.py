@@ -1,4 +1,4 @@
-"""Relevance by association at day close (`streams.flow._rebuilt_day`): an AI item under the
+"""Relevance by association at day close (`streams.stages.recluster.rebuilt_day`): an AI item under the
 lens's bar joins the story it reports, and AI items under the bar form a story of their own
 only when enough news outlets report them."""
 

@@ -12,9 +12,9 @@ from prometheus_client import CollectorRegistry
 from models import topics
 from models.codec import decode, encode
 from models.control import DayClosed
-from models.dead_letters import DeadLetter
+from models.dead_letters import DeadLetter, Origin
 from models.items import EnrichedItem, ItemsJudged
-from streams.flow import RETAINED_DAYS, Flow, HandOver, Origin
+from streams.flow import RETAINED_DAYS, Flow, HandOver
 from streams.ingest.parse import IngestError, read_jsonl
 from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens
@@ -126,17 +126,23 @@ def test_bad_records_become_dead_letters_and_the_flow_carries_on() -> None:
 
 
 def _handed_over(runs: list[list[bytes]]) -> list:
-    """The day parts of one partition fed to `on_enriched_run` in the given runs of records."""
-    flow, state = Flow([LENS], Metrics(CollectorRegistry())), {}
-    outs = [out for run in runs for out in flow.on_enriched_run([(p, Origin("enriched", 0)) for p in run], state, NOW)]
+    """The day parts of one partition that the cluster agent sends for the given runs of records."""
+    pipeline = InProcessPipeline([LENS], NOW, 1)
+    outs = [out for run in runs for out in pipeline.cluster([(p, Origin("enriched", 0)) for p in run], 0)]
     return [out.value for out in outs if out.topic is topics.DAY_PARTS]
+
+
+def _normalised(payloads: list[bytes]) -> list[bytes]:
+    """The enriched records the normalise agent sends for the payloads, one batch each."""
+    pipeline = InProcessPipeline([LENS], NOW, 1)
+    return [encode(out.value) for p in payloads for out in pipeline.normalise([(p, Origin("raw"))])]
 
 
 def test_a_close_in_a_run_is_handed_to_the_caller_before_the_records_after_it() -> None:
     """The worker computes a hand-over off its event loop: the step comes back before any later
     record of the run touches the state, and the parts are those of a run done in one call."""
     flow = Flow([LENS], Metrics(CollectorRegistry()))
-    enriched = [encode(out.value) for p in _sample_payloads() for out in flow.on_raw(p, {}, Origin("raw"), NOW)]
+    enriched = _normalised(_sample_payloads())
     (marker,) = dayclose.close_markers(LENS.slug, "2026-01-08", "round-1", 1, NOW)
     run = [(p, Origin("enriched", 0)) for p in enriched[:-3] + [encode(marker)] + enriched[-3:]]
     state: dict[str, object] = {}
@@ -165,8 +171,7 @@ def test_a_hand_over_that_fails_is_the_markers_dead_letter() -> None:
 def test_runs_of_records_count_and_cluster_as_single_records_do() -> None:
     """The cluster agent hands over batches: how records (and a redelivery) are cut into runs, and
     a close marker in the middle of a run, change neither the counts nor the stories."""
-    flow = Flow([LENS], Metrics(CollectorRegistry()))
-    enriched = [encode(out.value) for p in _sample_payloads() for out in flow.on_raw(p, {}, Origin("raw"), NOW)]
+    enriched = _normalised(_sample_payloads())
     (marker,) = dayclose.close_markers(LENS.slug, "2026-01-08", "round-1", 1, NOW)
     single = _handed_over([[p] for p in enriched + [encode(marker)]])
     early = enriched[:-5] + enriched[3:11]  # a redelivery, cut into runs differently

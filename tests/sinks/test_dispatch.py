@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import random
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
 from models.codec import encode
+from models.dead_letters import Origin
 from sinks.dispatch import Channel, Dispatcher, fault_from_env
 from sinks.files import FileSink
 from sinks.ledger import Ledger, ledger_key
@@ -28,12 +28,7 @@ NOW = datetime(2026, 1, 8, 6, 5, tzinfo=UTC)
 SECRET = SecretStr("whsec_" + base64.b64encode(b"w" * 32).decode())
 
 
-@dataclass(frozen=True)
-class Origin:
-    topic: str = "usul.briefs.v1"
-    partition: int | None = 0
-    offset: int | None = 7
-    key: str | None = "ai-safety-governance:2026-01-08:1"
+ORIGIN = Origin("usul.briefs.v1", 0, 7, "ai-safety-governance:2026-01-08:1")
 
 
 class Waits:
@@ -63,7 +58,7 @@ async def test_every_channel_gets_each_revision_once(tmp_path: Path, receiver: R
     dispatcher, metrics = _dispatcher(channels)
     ledger: dict[str, object] = {}
     for _ in range(3):  # the same record consumed again after restarts
-        assert await dispatcher.on_brief(encode(brief()), ledger, Origin(), NOW, _persist) == []
+        assert await dispatcher.on_brief(encode(brief()), ledger, ORIGIN, NOW, _persist) == []
     assert len(receiver.received) == 1 and (tmp_path / "ai-safety-governance/2026-01-08/r1/brief.json").exists()
     assert _count(metrics, "usul_sink_deliveries_total", sink="hook", outcome="skipped") == 2
     assert Ledger(ledger).state(ledger_key(brief().brief_id, 1, "hook")) == "done"
@@ -79,14 +74,14 @@ async def test_a_channel_that_stays_down_is_dead_lettered_without_holding_up_the
                     Channel(WebhookSink("hook", SecretStr(receiver.url), SECRET))]
         dispatcher, metrics = _dispatcher(channels, waits)
         ledger: dict[str, object] = {}
-        [letter] = await dispatcher.on_brief(encode(brief()), ledger, Origin(), NOW, _persist)
+        [letter] = await dispatcher.on_brief(encode(brief()), ledger, ORIGIN, NOW, _persist)
     assert len(down.received) == 4 and waits.seconds == [2.0, 2.0, 2.0]  # Retry-After beats the tiny backoff
     assert letter.stage == "sink:slack" and letter.error_class == "GaveUp" and "HTTP 503" in letter.message
     assert "secret-path" not in letter.message and letter.offset == 7 and brief().brief_id in letter.payload
     assert len(receiver.received) == 1
     assert _count(metrics, "usul_dead_letters_total", stage="sink:slack", error="GaveUp") == 1
     assert Ledger(ledger).state(ledger_key(brief().brief_id, 1, "slack")) == "dead"
-    assert await dispatcher.on_brief(encode(brief()), ledger, Origin(), NOW, _persist) == []  # never again
+    assert await dispatcher.on_brief(encode(brief()), ledger, ORIGIN, NOW, _persist) == []  # never again
 
 
 @pytest.mark.asyncio
@@ -107,7 +102,7 @@ async def test_channels_are_delivered_concurrently(receiver: RecordingServer) ->
             return DeliveryResult(self.name, b.brief_id, "delivered", "memory")
 
     dispatcher, _ = _dispatcher([Channel(Slow("a")), Channel(Slow("b"))])
-    assert await dispatcher.on_brief(encode(brief()), {}, Origin(), NOW, _persist) == []
+    assert await dispatcher.on_brief(encode(brief()), {}, ORIGIN, NOW, _persist) == []
     assert sorted(started) == ["a", "b"]
 
 
@@ -119,7 +114,7 @@ async def test_in_flight_entries_follow_each_channels_crash_policy(receiver: Rec
     channels = [Channel(SlackSink("again", SecretStr(receiver.url + "/again")), redeliver_uncertain=True),
                 Channel(SlackSink("once", SecretStr(receiver.url + "/once")), redeliver_uncertain=False)]
     dispatcher, metrics = _dispatcher(channels)
-    await dispatcher.on_brief(encode(brief()), ledger, Origin(), NOW, _persist)
+    await dispatcher.on_brief(encode(brief()), ledger, ORIGIN, NOW, _persist)
     assert [r.path for r in receiver.received] == ["/again"]
     assert Ledger(ledger).state(ledger_key(brief().brief_id, 1, "once")) == "uncertain"
     assert _count(metrics, "usul_sink_deliveries_total", sink="once", outcome="abandoned_uncertain") == 1
@@ -130,9 +125,9 @@ async def test_in_flight_entries_follow_each_channels_crash_policy(receiver: Rec
 async def test_lenses_select_channels_and_bad_records_are_dead_lettered(receiver: RecordingServer) -> None:
     hook = Channel(WebhookSink("hook", SecretStr(receiver.url), SECRET), lenses=frozenset({"other-lens"}))
     dispatcher, _ = _dispatcher([hook])
-    assert await dispatcher.on_brief(encode(brief()), {}, Origin(), NOW, _persist) == []
+    assert await dispatcher.on_brief(encode(brief()), {}, ORIGIN, NOW, _persist) == []
     assert receiver.received == []
-    [letter] = await dispatcher.on_brief(b"not json", {}, Origin(), NOW, _persist)
+    [letter] = await dispatcher.on_brief(b"not json", {}, ORIGIN, NOW, _persist)
     assert letter.stage == "sink" and letter.payload == "not json"
 
 
@@ -145,7 +140,7 @@ async def test_the_ledger_is_made_durable_before_sending(receiver: RecordingServ
         seen.append(Ledger(ledger).state(ledger_key(brief().brief_id, 1, "hook")))
 
     dispatcher, _ = _dispatcher([Channel(WebhookSink("hook", SecretStr(receiver.url), SECRET))])
-    await dispatcher.on_brief(encode(brief()), ledger, Origin(), NOW, persist)
+    await dispatcher.on_brief(encode(brief()), ledger, ORIGIN, NOW, persist)
     assert seen == ["in_flight", "done"]
 
 

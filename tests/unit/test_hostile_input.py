@@ -22,17 +22,16 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from prometheus_client import CollectorRegistry
 
 from models import topics
 from models.codec import DecodeError, decode, encode
 from models.control import DayPart
-from models.dead_letters import DeadLetter
+from models.dead_letters import DeadLetter, Origin
 from models.items import EnrichedItem, ItemsJudged
-from streams.flow import Flow, Origin, Out
+from streams.flow import Out
 from streams.ingest.parse import IngestError, read_jsonl
+from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens
-from streams.metrics import Metrics
 from streams.ops.replay import day_window, stamp_observed
 from streams.stages import dayclose
 from streams.stages.enrich import enrich
@@ -55,8 +54,9 @@ def _quiet_and_report() -> Iterator[None]:
         print(f"| {name} | {FIGURES[name]} |")
 
 
-def _flow() -> Flow:
-    return Flow([LENS], Metrics(CollectorRegistry()))
+def _pipeline() -> InProcessPipeline:
+    """The agents' calls over fresh state: each test feeds a stage directly and reads what it sends."""
+    return InProcessPipeline([LENS], NOW, 1)
 
 
 def _good_dicts() -> list[dict[str, Any]]:
@@ -217,26 +217,26 @@ def test_every_decoder_raises_only_decode_error_on_malformed_bytes() -> None:
 
 
 def test_normalise_dead_letters_every_bad_record_and_processes_every_good_one() -> None:
-    rng, flow, seen = random.Random(7), _flow(), {}
+    rng, pipeline = random.Random(7), _pipeline()
     good_ids: list[str] = []
     for n in range(6600):
         origin = Origin(topics.RAW_ITEMS.name, n % 4, n)
         if n % 11 == 0:
             payload = _good(rng, n)
-            outs = _call(flow.on_raw, payload, seen, origin, NOW)
+            outs = _call(pipeline.normalise, [(payload, origin)])
             letters, enriched = _route(outs)
             assert not letters and _ids(enriched) == [orjson.loads(payload)["id"]]
             good_ids += _ids(enriched)
             FIGURES["good inputs"] += 1
         elif n % 11 == 5:
-            outs = _call(flow.on_raw, _odd(rng, rng.choice(GOOD), n), seen, origin, NOW)
+            outs = _call(pipeline.normalise, [(_odd(rng, rng.choice(GOOD), n), origin)])
             letters, enriched = _route(outs)
             assert (len(letters) == 1 and not enriched) or (not letters and len(enriched) == 1)
             FIGURES["malformed inputs"] += 1
             FIGURES["dead letters"] += len(letters)
         else:
             maker = BAD_RAW[n % len(BAD_RAW)]
-            _assert_one_letter(_call(flow.on_raw, maker(rng, rng.choice(GOOD)), seen, origin, NOW), "normalise",
+            _assert_one_letter(_call(pipeline.normalise, [(maker(rng, rng.choice(GOOD)), origin)]), "normalise",
                                maker.__name__)
             FIGURES["malformed inputs"] += 1
     assert len(good_ids) == 600 == len(set(good_ids))
@@ -247,7 +247,7 @@ def _ids(enriched: list[Out]) -> list[str]:
     return [i.id for o in enriched for i in (o.value.items if isinstance(o.value, ItemsJudged) else [o.value])]
 
 
-def _enriched_items(flow: Flow, count: int) -> list[EnrichedItem]:
+def _enriched_items(count: int) -> list[EnrichedItem]:
     """Good items as the cluster stage gets them, relevant or not (the latter are sent on as
     judgements, but a cluster stage must cope with them as whole items too)."""
     rng = random.Random(3)
@@ -286,13 +286,12 @@ def _bad_enriched(rng: random.Random, item: dict, n: int) -> bytes:
 
 
 def test_cluster_and_assemble_dead_letter_bad_records_and_still_publish_the_brief() -> None:
-    rng, flow = random.Random(11), _flow()
-    items = _enriched_items(flow, 300)
-    state: dict[str, Any] = {}
+    rng, pipeline = random.Random(11), _pipeline()
+    items = _enriched_items(300)
     for n, item in enumerate(items):  # 9 bad records around every good one
         for k in range(9):
             payload = _bad_enriched(rng, item.model_dump(mode="json"), n * 9 + k)
-            outs = _call(flow.on_enriched, payload, state, Origin(topics.ENRICHED.name, 0, n), NOW)
+            outs = _call(pipeline.cluster, [(payload, Origin(topics.ENRICHED.name, 0, n))], 0)
             FIGURES["malformed inputs"] += 1
             if k in ODD_ENRICHED:  # a valid record with an absurd day: late or dead-lettered, never a crash
                 letters, others = _route(outs)
@@ -300,20 +299,19 @@ def test_cluster_and_assemble_dead_letter_bad_records_and_still_publish_the_brie
                 FIGURES["dead letters"] += len(letters)
                 continue
             _assert_one_letter(outs, "cluster", f"enriched {n}/{k}")
-        letters, _ = _route(_call(flow.on_enriched, encode(item), state, Origin(topics.ENRICHED.name, 0, n), NOW))
+        letters, _ = _route(_call(pipeline.cluster, [(encode(item), Origin(topics.ENRICHED.name, 0, n))], 0))
         assert not letters, letters
         FIGURES["good inputs"] += 1
     (marker,) = dayclose.close_markers(LENS.slug, DAY, "round-1", 1, NOW)
-    parts = [o.value for o in _call(flow.on_enriched, encode(marker), state, Origin("enriched", 0), NOW)]
+    parts = [o.value for o in _call(pipeline.cluster, [(encode(marker), Origin("enriched", 0))], 0)]
     assert parts and all(isinstance(p, DayPart) for p in parts)
-    assembly: dict[str, Any] = {}
     published: list[Out] = []
     for n, part in enumerate(parts):
         for k in range(5):
-            _assert_one_letter(_call(flow.on_day_part, _bad_part(rng, part, n * 5 + k), assembly,
-                                     Origin(topics.DAY_PARTS.name, 0, n), NOW), "assemble", f"part {n}/{k}")
+            _assert_one_letter(_call(pipeline.assemble, _bad_part(rng, part, n * 5 + k),
+                                     Origin(topics.DAY_PARTS.name, 0, n)), "assemble", f"part {n}/{k}")
             FIGURES["malformed inputs"] += 1
-        published += _call(flow.on_day_part, encode(part), assembly, Origin(topics.DAY_PARTS.name, 0, n), NOW)
+        published += _call(pipeline.assemble, encode(part), Origin(topics.DAY_PARTS.name, 0, n))
         FIGURES["good inputs"] += 1
     (brief,) = [o.value for o in published if o.topic is topics.BRIEFS]
     assert brief.items_seen == len({i.id for i in items}) and brief.top_items
@@ -359,7 +357,7 @@ def test_decoders_raise_only_decode_error_on_any_bytes(blob: bytes, spec: topics
 def test_normalise_never_raises_on_any_json_object(record: dict[str, Any]) -> None:
     payload = json.dumps(record, default=str).encode("utf-8", errors="surrogatepass")  # NaN stays NaN
     FIGURES["malformed inputs"] += 1
-    letters, enriched = _route(_call(_flow().on_raw, payload, {}, Origin(topics.RAW_ITEMS.name), NOW))
+    letters, enriched = _route(_call(_pipeline().normalise, [(payload, Origin(topics.RAW_ITEMS.name))]))
     assert (len(letters) == 1 and not enriched) or (not letters and len(enriched) == 1)
 
 
@@ -369,6 +367,5 @@ def test_normalise_never_raises_on_any_json_object(record: dict[str, Any]) -> No
 def test_cluster_and_assemble_never_raise_on_any_json_object(record: dict[str, Any]) -> None:
     payload = json.dumps({"record": "item", "lens": LENS.slug, **record}, default=str).encode(errors="surrogatepass")
     FIGURES["malformed inputs"] += 2
-    flow = _flow()
-    _route(_call(flow.on_enriched, payload, {}, Origin(topics.ENRICHED.name, 0), NOW))
-    _route(_call(flow.on_day_part, payload, {}, Origin(topics.DAY_PARTS.name, 0), NOW))
+    _route(_call(_pipeline().cluster, [(payload, Origin(topics.ENRICHED.name, 0))], 0))
+    _route(_call(_pipeline().assemble, payload, Origin(topics.DAY_PARTS.name, 0)))

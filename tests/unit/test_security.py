@@ -18,22 +18,18 @@ from typing import Any
 import certifi
 import orjson
 import pytest
-from prometheus_client import CollectorRegistry
 from pydantic import SecretStr, ValidationError
 
 from models import topics
 from models.briefs import Brief, BriefItem, KeyTweet, SourceRef
-from models.codec import encode
 from sinks.files import FileSink
 from streams.brief.render import render_html, render_markdown
-from streams.flow import Flow, Origin
 from streams.ingest.parse import IngestError, read_jsonl
+from streams.inprocess import InProcessPipeline
 from streams.kafka_security import KafkaSecurityError, broker_credentials, client_kwargs
 from streams.lenses import load_lens
-from streams.metrics import Metrics
 from streams.ops.replay import Reader, Replay, day_window, stamp_observed
 from streams.settings import Settings
-from streams.stages import dayclose
 from streams.web.pages import archive_page, authorised, brief_file
 from tests.builders import make_brief
 
@@ -170,20 +166,15 @@ def _sample_items() -> list[dict[str, Any]]:
 def test_hostile_articles_through_the_real_pipeline_render_inert_briefs(tmp_path: Path) -> None:
     """Titles, texts and URLs of real items carry the corpus; the brief the flow builds from them
     is rendered by the file sink and served by the web module."""
-    flow, seen, state, assembly = Flow([LENS], Metrics(CollectorRegistry())), {}, {}, {}
+    pipeline = InProcessPipeline([LENS], NOW, 1)
     for n, item in enumerate(_sample_items()):
         attack, url = XSS[n % len(XSS)], XSS_URLS[n % len(XSS_URLS)]
         hostile = {**item, "title": f"{item['title']} {attack}", "text": f"{attack} {item['text']} {attack}"}
         if n % 3 == 0:
             hostile["url"] = url
-        for out in flow.on_raw(orjson.dumps(hostile), seen, Origin("raw"), NOW):
-            flow.on_enriched(encode(out.value), state, Origin("enriched", 0), NOW)
-    briefs = []
-    for marker in dayclose.close_markers(LENS.slug, "2026-01-08", "xss", 1, NOW):
-        for part in flow.on_enriched(encode(marker), state, Origin("enriched", 0), NOW):
-            briefs += [o.value for o in flow.on_day_part(encode(part.value), assembly, Origin("p"), NOW)
-                       if o.topic is topics.BRIEFS]
-    (brief,) = briefs
+        pipeline.raw(orjson.dumps(hostile))
+    pipeline.close(LENS.slug, "2026-01-08", "xss")
+    (brief,) = pipeline.on(topics.BRIEFS)
     assert brief.top_items and any("<" in i.headline for i in brief.top_items), "the attack reached the brief"
     FileSink(tmp_path).deliver(brief)
     served, kind = brief_file(tmp_path, LENS.slug, "2026-01-08") or (b"", "")

@@ -16,7 +16,6 @@ from test_ingest_support import SOURCES, LocalServer, Reply, Seen, local_server
 
 from models.dead_letters import DeadLetter
 from models.items import RawItem
-from streams.flow import Out
 from streams.ingest.fetch import Fetcher, FetchPolicy
 from streams.ingest.metrics import IngestMetrics
 from streams.ingest.poller import Poller, SourceList, describe
@@ -59,8 +58,8 @@ class Harness:
             raise RuntimeError("broker unavailable")
         self.items.extend(items)
 
-    async def emit_dead(self, outs: list[Out]) -> None:
-        self.dead.extend(out.value for out in outs)  # type: ignore[misc]
+    async def emit_dead(self, letters: list[DeadLetter]) -> None:
+        self.dead.extend(letters)
 
     def metric(self, name: str, source: str) -> float | None:
         return self.metrics.registry.get_sample_value(name, {"source": source})

@@ -1,19 +1,15 @@
-"""Dead letters: headers, the generic stage guard, and which letters `usul dlq replay` re-produces."""
+"""Dead letters: the generic stage guard, and which letters `usul dlq replay` re-produces."""
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime
-
-from prometheus_client import CollectorRegistry
 
 from models import topics
 from models.codec import decode, encode
-from models.dead_letters import DeadLetter
+from models.dead_letters import DeadLetter, Origin
 from models.items import RawItem
-from streams.flow import Flow, Origin, dead_letter
+from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens
-from streams.metrics import Metrics
 from streams.ops import dlq
 
 NOW = datetime(2026, 1, 9, 6, 0, tzinfo=UTC)
@@ -32,38 +28,17 @@ def entry(letter: DeadLetter, offset: int = 0) -> dlq.Letter:
     return dlq.Letter(0, offset, {}, letter)
 
 
-def test_dead_letter_headers_name_stage_error_origin_partition_and_offset() -> None:
-    found = dict(dlq.headers(make_letter()))
-    assert found == {"usul-stage": b"normalise", "usul-error": b"TimeoutError",
-                     "usul-original-topic": topics.RAW_ITEMS.name.encode(), "usul-partition": b"2",
-                     "usul-offset": b"41"}
-    unknown = dict(dlq.headers(make_letter(partition=None, offset=None, original_topic="http:/ingest")))
-    assert unknown["usul-partition"] == b"" and unknown["usul-offset"] == b""
-
-
-def test_a_letter_keeps_non_utf8_bytes_exactly() -> None:
-    payload = b"\xff\xfe{not json"
-    letter = dead_letter("normalise", ValueError("bad"), payload, Origin("t"), NOW).value
-    assert dlq.original_bytes(letter) == payload
-    assert base64.b64decode(letter.payload_b64 or "") == payload
-
-
 def test_an_exception_inside_a_stage_becomes_a_dead_letter_not_a_crash(monkeypatch) -> None:  # noqa: ANN001
-    flow = Flow([load_lens("ai-safety-governance")], Metrics(CollectorRegistry()))
+    pipeline = InProcessPipeline([load_lens("ai-safety-governance")], NOW)
 
     def explode(*args: object) -> None:
         raise RuntimeError("classifier fell over")
 
     monkeypatch.setattr("streams.flow.enrich", explode)
-    (out,) = flow.on_raw(GOOD_RAW, {}, Origin(topics.RAW_ITEMS.name, 1, 7, "k"), NOW)
+    (out,) = pipeline.normalise([(GOOD_RAW, Origin(topics.RAW_ITEMS.name, 1, 7, "k"))])
     assert out.topic is topics.DEAD_LETTERS
     assert (out.value.stage, out.value.error_class, out.value.offset) == ("normalise", "RuntimeError", 7)
     assert decode(topics.DEAD_LETTERS, encode(out.value)).message == "classifier fell over"
-
-
-def test_a_message_with_lone_surrogates_still_encodes() -> None:
-    letter = dead_letter("cluster", KeyError("lens '\ud800' is not configured"), b"{}", Origin("t"), NOW).value
-    assert decode(topics.DEAD_LETTERS, encode(letter)).stage == "cluster"
 
 
 def test_transient_failures_of_valid_records_are_replayed() -> None:

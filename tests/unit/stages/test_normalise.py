@@ -2,8 +2,17 @@ from datetime import UTC, datetime, time, timedelta, timezone
 
 import pytest
 
+from models.items import RawItem
 from models.lens import Category, Lens
-from streams.stages.normalise import canonical_url, clean_text, close_deadline, outlet_of, resolve_timing, url_key
+from streams.stages.normalise import (
+    canonical_url,
+    clean_text,
+    close_deadline,
+    outlet_of,
+    raw_key,
+    resolve_timing,
+    url_key,
+)
 
 LENS = Lens(slug="t", name="T", description="", timezone="Europe/London", publish_time=time(6, 0),
             allowed_lateness_hours=6, categories={"c": Category(description="c")})
@@ -23,6 +32,12 @@ def test_spellings_of_one_page_share_a_canonical_url(url: str, canonical: str) -
 def test_url_key_falls_back_to_the_id_without_a_url() -> None:
     assert url_key("", "a") != url_key("", "b")
     assert url_key("https://x.org/1", "a") == url_key("https://x.org/1", "b")
+
+
+def test_the_raw_key_is_one_per_page_or_per_id_without_a_url() -> None:
+    one = raw_key(RawItem(id="a", url="http://www.example.com/p?utm_source=rss"))
+    assert one == raw_key(RawItem(id="b", url="https://example.com/p")) == url_key("https://example.com/p", "")
+    assert raw_key(RawItem(id="a")) != raw_key(RawItem(id="b"))
 
 
 def test_outlet_is_the_source_label_or_the_host() -> None:
