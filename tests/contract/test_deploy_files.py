@@ -61,6 +61,7 @@ def alert_rules() -> list[dict[str, Any]]:
 
 # dashboard --------------------------------------------------------------------------------------
 def test_dashboard_is_what_its_generator_writes() -> None:
+    pytest.importorskip("grafana_foundation_sdk", reason="the dashboard generator needs the `deploy` extra")
     spec = importlib.util.spec_from_file_location("usul_dashboard", DEPLOY / "grafana" / "dashboard.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -85,6 +86,12 @@ def test_dashboard_panels_have_unique_ids_and_the_provisioned_datasource() -> No
     assert all(p["datasource"]["uid"] == uid for p in panels())
     titles = {p["title"] for p in every if p["type"] == "row"}
     assert {"Throughput", "Lag", "Latency", "Errors and dead letters", "Briefs", "Sinks", "Feeds"} <= titles
+
+
+def test_lag_and_throughput_are_shown_per_partition_and_worker() -> None:
+    exprs = [t["expr"] for p in panels() for t in p["targets"]]
+    for metric in ("usul_consumer_lag_messages", "usul_faust_messages_in_total"):
+        assert any(metric in e and re.search(r"by \(instance, topic, partition\)", e) for e in exprs), metric
 
 
 def test_latency_panels_show_p50_p95_p99_from_histograms() -> None:
