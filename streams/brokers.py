@@ -258,6 +258,21 @@ class ApacheKafka(_ContextManaged):
             self._run("stop")
 
 
+# Usul's own clients (replay, ingestion, close markers, dead-letter replay, the live pages).
+# Producers: a write counts once every in-sync replica has it (with replication 3 and
+# min.insync.replicas 2 a broker may die without losing it), and on Apache Kafka a send retried
+# after a lost answer is not written twice (idempotence). Tansu 0.6 answers the InitProducerId
+# request idempotence needs with an unknown error, so the embedded broker gets acks only.
+# Consumers: only records of committed transactions (Usul writes none, so this costs nothing
+# today; a transactional writer upstream would not leak aborted records into a replay). Every
+# Kafka consumer only ever sees records below the high watermark, which the in-sync replicas hold.
+ACKS_ALL: dict[str, object] = {"acks": "all"}
+PRODUCER_SETTINGS: dict[str, dict[str, object]] = {
+    "kafka": {**ACKS_ALL, "enable_idempotence": True},
+    "tansu": ACKS_ALL,
+}
+COMMITTED_READS: dict[str, object] = {"isolation_level": "read_committed"}
+
 _FAUST_COMMON: dict[str, object] = {
     "broker_session_timeout": 10.0,
     "broker_heartbeat_interval": 1.0,
@@ -267,6 +282,10 @@ _FAUST_COMMON: dict[str, object] = {
     "table_standby_replicas": 0,
     "consumer_auto_offset_reset": "earliest",
     "stream_wait_empty": False,
+    # faust's default already, stated: acks from every in-sync replica. faust turns idempotence
+    # on only inside transactions (exactly_once, which Usul does not use: DESIGN.md); the worker's
+    # effects are idempotent instead, so a producer retry's duplicate changes nothing.
+    "producer_acks": -1,
 }
 
 FAUST_SETTINGS: dict[str, dict[str, object]] = {

@@ -451,10 +451,13 @@ async def run_ingest(settings: Any, path: Path | None = None, *, loop: bool = Fa
 
     from models import topics
     from models.codec import encode
+    from streams.brokers import PRODUCER_SETTINGS
     from streams.dlq import headers
     from streams.kafka_security import client_kwargs
 
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20, **client_kwargs(settings))
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20,
+                                **PRODUCER_SETTINGS[settings.broker_flavour],
+                                **client_kwargs(settings))
     await producer.start()
 
     async def emit_items(items: list[RawItem]) -> None:

@@ -13,6 +13,7 @@ from models.codec import encode
 from models.items import RawItem
 from streams import dayclose
 from streams.admin import partitions_of
+from streams.brokers import PRODUCER_SETTINGS
 from streams.dlq import headers
 from streams.flow import Origin, dead_letter
 from streams.ingest import IngestError, read_feed_source, read_jsonl
@@ -35,7 +36,9 @@ def read_location(location: str, observed: datetime) -> list[RawItem | IngestErr
 
 
 async def produce_locations(settings: Settings, locations: list[str], observed: datetime) -> tuple[int, int]:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20, **client_kwargs(settings))
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20,
+                                **PRODUCER_SETTINGS[settings.broker_flavour],
+                                **client_kwargs(settings))
     await producer.start()
     sent = rejected = 0
     try:
@@ -58,7 +61,9 @@ async def produce_locations(settings: Settings, locations: list[str], observed: 
 async def produce_close(settings: Settings, lens: str, day: str) -> str:
     close_id = f"manual-{uuid.uuid4().hex[:12]}"
     partitions = partitions_of(topics.ENRICHED, settings)
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, **client_kwargs(settings))
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers,
+                                **PRODUCER_SETTINGS[settings.broker_flavour],
+                                **client_kwargs(settings))
     await producer.start()
     try:
         for marker in dayclose.close_markers(lens, day, close_id, partitions, datetime.now(UTC)):

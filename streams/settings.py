@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     lenses: list[str] = ["ai-safety-governance"]
     partitions: int = Field(default=4, ge=1)
     replication_factor: int = Field(default=1, ge=1)
+    min_insync_replicas: int | None = Field(
+        default=None, ge=1, description="set on the topics `usul topics` creates; unset: the brokers' default "
+        "(production: 2 with replication 3, deploy/README.md)")
     store: str = Field(default="memory://", description="faust table store: memory:// or rocksdb://")
     data_dir: Path = REPO_ROOT / "var"
     briefs_dir: Path | None = None
