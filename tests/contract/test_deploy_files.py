@@ -210,6 +210,9 @@ def test_statefulset_keeps_tables_on_a_volume_and_probes_health_and_readiness() 
     claim = spec["volumeClaimTemplates"][0]["metadata"]["name"]
     assert any(m["name"] == claim for m in container["volumeMounts"])
     assert by_kind["ConfigMap"]["data"]["USUL_STORE"] == "rocksdb://"
+    # three brokers: one may die without losing an acknowledged write (deploy/README.md)
+    assert by_kind["ConfigMap"]["data"]["USUL_REPLICATION_FACTOR"] == "3"
+    assert by_kind["ConfigMap"]["data"]["USUL_MIN_INSYNC_REPLICAS"] == "2"
     services = [doc for doc in manifests() if doc["kind"] == "Service"]
     assert any(s["spec"].get("clusterIP") == "None" for s in services), "a headless Service for the StatefulSet"
 
@@ -217,3 +220,11 @@ def test_statefulset_keeps_tables_on_a_volume_and_probes_health_and_readiness() 
 def test_validate_script_is_valid_bash() -> None:
     result = run("bash", "-n", "deploy/validate.sh")
     assert result.returncode == 0, result.stderr
+
+
+def test_kafka_launchers_are_valid_bash_and_the_cluster_replicates_3_with_min_insync_2() -> None:
+    for script in ("deploy/kafka/kafka.sh", "deploy/kafka/cluster.sh"):
+        result = run("bash", "-n", script)
+        assert result.returncode == 0, result.stderr
+    text = (DEPLOY / "kafka" / "cluster.sh").read_text(encoding="utf-8")
+    assert "USUL_KAFKA_REPLICATION=3" in text and "USUL_KAFKA_MIN_ISR=2" in text
