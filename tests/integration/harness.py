@@ -274,15 +274,13 @@ def _free(port: int) -> bool:
 
 
 async def partition_leaders(bootstrap: str, topic: str) -> dict[int, dict[str, Any]]:
-    """Each partition of `topic`: its leader's node id and its in-sync replicas, from fresh metadata."""
-    from aiokafka import AIOKafkaClient
-    from aiokafka.protocol.metadata import MetadataRequest
+    """Each partition of `topic`: its leader's node id and its in-sync replicas, as the brokers say now."""
+    from aiokafka.admin import AIOKafkaAdminClient
 
-    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
-    await client.bootstrap()
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    await admin.start()
     try:
-        node = client.get_random_node()
-        answer = await client.send(node, MetadataRequest[0]([topic]))
-        return {p[1]: {"leader": p[2], "isr": sorted(p[4])} for t in answer.topics if t[1] == topic for p in t[2]}
+        [described] = await admin.describe_topics([topic])
+        return {p["partition"]: {"leader": p["leader"], "isr": sorted(p["isr"])} for p in described["partitions"]}
     finally:
-        await client.close()
+        await admin.close()
