@@ -21,7 +21,7 @@ import faust
 import orjson
 from faust.web import Request, Response, View
 
-from streams.faust_settings import FAUST_SETTINGS
+from streams.kafka_settings import FAUST_SETTINGS
 from streams.topology import BATCH_RECORDS, BATCH_SECONDS
 
 

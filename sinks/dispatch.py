@@ -133,7 +133,7 @@ class Dispatcher:
         self._maybe_fault("in-flight", channel.name)
         try:
             result = await with_retries(lambda: self._call(channel, brief), channel.retry, self.sleep, self.rng,
-                                        on_retry=lambda exc, wait: self._count(channel, "retried"))
+                                        on_retry=lambda exc, wait: self._retrying(channel))
         except SinkError as exc:
             return await self._dead(channel, brief, ledger, key, exc, origin, now, persist)
         except Exception as exc:  # a bug in a channel must not stop the others, nor the partition
@@ -162,10 +162,17 @@ class Dispatcher:
         await persist()
         stage = f"sink:{channel.name}"
         self.metrics.dead_letters.labels(stage, type(exc).__name__).inc()
+        self.metrics.sink_failures.labels(channel.name, str(isinstance(exc, RetryableSinkError)).lower()).inc()
         self._count(channel, "dead_lettered")
         kind = "retryable, gave up" if isinstance(exc, RetryableSinkError) else "permanent"
         log.warning("%s: brief %s r%d dead-lettered (%s): %s", stage, brief.brief_id, brief.revision, kind, exc.reason)
         return dead_letter(stage, exc, brief.model_dump_json().encode(), origin, now, message=exc.reason)
+
+    def _retrying(self, channel: Channel) -> None:
+        """A retryable attempt failed and another follows (the last failure is counted in `_dead`)."""
+        self.metrics.sink_failures.labels(channel.name, "true").inc()
+        self.metrics.sink_retries.labels(channel.name).inc()
+        self._count(channel, "retried")
 
     def _count(self, channel: Channel, outcome: str) -> None:
         self.metrics.sink_deliveries.labels(channel.name, outcome).inc()

@@ -178,7 +178,8 @@ def _replay(settings: Settings, bootstrap: str, files: list[Path], lens_slug: st
     window = day_window(lens, day) if day else span_window(lens, since, until)  # type: ignore[arg-type]
     from streams.kafka_security import client_kwargs
 
-    result = asyncio.run(Replay(bootstrap, lens, window, timeout, client_kwargs(settings)).run(files))
+    flavour = settings.broker_flavour if settings.bootstrap_servers else "tansu"
+    result = asyncio.run(Replay(bootstrap, lens, window, timeout, client_kwargs(settings), flavour).run(files))
     write_outputs(result, out)
     for closed in result.closed:
         top = [s for s in closed.stories if s.tier == "top"]

@@ -32,7 +32,7 @@ class PrometheusSensor(Sensor):
         self.metrics = metrics
 
     def on_message_in(self, tp: Any, offset: int, message: Any) -> None:
-        self.metrics.faust_messages_in.labels(tp.topic).inc()
+        self.metrics.faust_messages_in.labels(tp.topic, str(tp.partition)).inc()
 
     def on_message_out(self, tp: Any, offset: int, message: Any) -> None:
         self.metrics.faust_messages_out.labels(tp.topic).inc()

@@ -132,9 +132,10 @@ class Metrics:
         self.consumer_stalled = Gauge(
             "usul_consumer_stalled", "1 while records wait and no read position has moved for the stall time "
             "(streams.stall)", registry=registry)
+        # per partition too: the dashboard's throughput per partition shows which worker falls behind
         self.faust_messages_in = Counter(
-            "usul_faust_messages_in_total", "Messages the consumer handed to streams, per topic", ["topic"],
-            registry=registry)
+            "usul_faust_messages_in_total", "Messages the consumer handed to streams, per topic and partition",
+            ["topic", "partition"], registry=registry)
         self.faust_messages_out = Counter(
             "usul_faust_messages_out_total", "Messages every stream finished with (ready to commit), per topic",
             ["topic"], registry=registry)

@@ -18,11 +18,14 @@ class Settings(BaseSettings):
         default=None, description="Kafka bootstrap servers; unset starts the embedded broker")
     embedded_port: int = 9092
     broker_flavour: Literal["kafka", "tansu"] = Field(
-        default="kafka", description="tansu turns on the embedded broker's workarounds (streams.faust_settings)")
+        default="kafka", description="tansu turns on the embedded broker's workarounds (streams.kafka_settings)")
     app_id: str = "usul"
     lenses: list[str] = ["ai-safety-governance"]
     partitions: int = Field(default=4, ge=1)
     replication_factor: int = Field(default=1, ge=1)
+    min_insync_replicas: int | None = Field(
+        default=None, ge=1, description="set on the topics `usul topics` creates; unset: the brokers' default "
+        "(production: 2 with replication 3, deploy/README.md)")
     store: str = Field(default="memory://", description="faust table store: memory:// or rocksdb://")
     data_dir: Path = REPO_ROOT / "var"
     briefs_dir: Path | None = None
@@ -57,7 +60,7 @@ class Settings(BaseSettings):
     sink_retry_budget_seconds: float = Field(
         default=300.0, gt=0, description="after this long a channel that stays down is dead-lettered")
 
-    # ingestion from real sources (streams.ingest.fetch, streams.ingest.poller) ---------------------------------
+    # ingestion from real sources (streams.ingest.fetch, streams.ingest.poller) ---------------------------
     contact_url: str | None = Field(
         default=None, description="a URL naming who runs this Usul, sent in the User-Agent of every fetch")
     poll_default_sources: bool = Field(

@@ -31,10 +31,10 @@ from models.lens import Lens
 from sinks.dispatch import Dispatcher, fault_from_env
 from sinks.registry import build_channels
 from streams.faust_metrics import PrometheusSensor, sample_consumer_lag
-from streams.faust_settings import FAUST_SETTINGS
 from streams.flow import DayRound, Flow, HandOver, JudgedTally, Out
 from streams.ingest.parse import IngestError, parse_push
 from streams.kafka_security import broker_credentials
+from streams.kafka_settings import FAUST_SETTINGS
 from streams.lenses import load_lens
 from streams.metrics import METRICS
 from streams.settings import Settings

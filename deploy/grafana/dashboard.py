@@ -1,8 +1,11 @@
-"""Usul's Grafana dashboard as code: `python deploy/grafana/dashboard.py` writes dashboards/usul.json.
+"""Usul's Grafana dashboard as code, built with Grafana's own Python SDK (`grafana-foundation-sdk`,
+the `deploy` extra): `python deploy/grafana/dashboard.py` writes dashboards/usul.json.
 
 Edit the panels here, run it, and commit both files; tests/contract/test_deploy_files.py checks
 that the JSON is what this script writes and that every expression names only metrics Usul
-exports. Rows: throughput, lag, latency, errors, briefs, sinks, feeds, language model.
+exports, and tests/integration/test_dashboard_prometheus.py runs every expression against a real
+Prometheus scraping a live worker. Rows: throughput, lag, latency, errors, briefs, sinks, feeds,
+language model.
 """
 
 from __future__ import annotations
@@ -12,8 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from grafana_foundation_sdk.builders import common, dashboard, prometheus, stat, timeseries
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import common as kinds
+from grafana_foundation_sdk.models.dashboard import DataSourceRef
+
 OUT = Path(__file__).resolve().parent / "dashboards" / "usul.json"
-DATASOURCE = {"type": "prometheus", "uid": "usul-prometheus"}
+DATASOURCE = DataSourceRef(type_val="prometheus", uid="usul-prometheus")
 QUANTILES = (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
 
 
@@ -46,8 +54,15 @@ ROWS: list[tuple[str, list[tuple[str, str, list[tuple[str, str]], str]]]] = [
     ("Lag", [
         ("Consumer lag per topic", "short", [
             ("{{topic}}", "sum by (topic) (usul_consumer_lag_messages)")], "timeseries"),
-        ("Consumer lag per partition", "short", [
-            ("{{topic}} [{{partition}}]", "max by (topic, partition) (usul_consumer_lag_messages)")], "timeseries"),
+        # per partition and worker: when a worker dies, its partitions' lag climbs under its name
+        # until the rebalance hands them over, and their reads go on under another worker's name
+        ("Consumer lag per partition and worker", "short", [
+            ("{{topic}} [{{partition}}] {{instance}}",
+             "max by (instance, topic, partition) (usul_consumer_lag_messages)")], "timeseries"),
+        ("Messages read per partition and worker", "ops", [
+            ("{{topic}} [{{partition}}] {{instance}}",
+             "sum by (instance, topic, partition) (rate(usul_faust_messages_in_total[$__rate_interval]))")],
+         "timeseries"),
         ("Rebalances and commit time", "s", [
             ("rebalances per hour", "sum(increase(usul_faust_rebalances_total[1h]))"),
             *quantiles("usul_faust_commit_seconds")[1:2],
@@ -111,39 +126,41 @@ ROWS: list[tuple[str, list[tuple[str, str, list[tuple[str, str]], str]]]] = [
 ]
 
 
-def panel(panel_id: int, title: str, unit: str, targets: list[tuple[str, str]], kind: str,
-          grid: dict[str, int]) -> dict[str, Any]:
-    return {
-        "id": panel_id, "type": kind, "title": title, "datasource": DATASOURCE, "gridPos": grid,
-        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
-        "options": {"legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
-                    "tooltip": {"mode": "multi", "sort": "desc"}} if kind == "timeseries" else
-                   {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}},
-        "targets": [{"refId": chr(ord("A") + n), "datasource": DATASOURCE, "expr": expr, "legendFormat": legend}
-                    for n, (legend, expr) in enumerate(targets)],
-    }
+def panel(panel_id: int, title: str, unit: str, targets: list[tuple[str, str]], kind: str) -> Any:
+    """One panel, three to a row (the SDK places it); a stat shows each series' last value."""
+    built = (timeseries.Panel().legend(common.VizLegendOptions().display_mode(kinds.LegendDisplayMode.LIST)
+                                       .placement(kinds.LegendPlacement.BOTTOM).show_legend(True))
+             .tooltip(common.VizTooltipOptions().mode(kinds.TooltipDisplayMode.MULTI)
+                      .sort(kinds.SortOrder.DESCENDING))
+             if kind == "timeseries" else
+             stat.Panel().reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False)))
+    built = built.id(panel_id).title(title).unit(unit).datasource(DATASOURCE).height(8).span(8)
+    for n, (legend, expr) in enumerate(targets):
+        built = built.with_target(prometheus.Dataquery().ref_id(chr(ord("A") + n)).datasource(DATASOURCE)
+                                  .expr(expr).legend_format(legend))
+    return built
 
 
-def dashboard() -> dict[str, Any]:
-    panels: list[dict[str, Any]] = []
-    y = 0
+def dashboard_builder() -> dashboard.Dashboard:
+    board = (dashboard.Dashboard("Usul").uid("usul-overview").tags(["usul"]).timezone("browser").readonly()
+             .refresh("30s").time("now-6h", "now").version(1))
+    panel_id = 0
     for row_title, row_panels in ROWS:
-        panels.append({"id": len(panels) + 1, "type": "row", "title": row_title, "collapsed": False,
-                       "gridPos": {"h": 1, "w": 24, "x": 0, "y": y}, "panels": []})
-        y += 1
-        for n, (title, unit, targets, kind) in enumerate(row_panels):
-            grid = {"h": 8, "w": 8, "x": (n % 3) * 8, "y": y + (n // 3) * 8}
-            panels.append(panel(len(panels) + 1, title, unit, targets, kind, grid))
-        y += 8 * ((len(row_panels) + 2) // 3)
-    return {
-        "uid": "usul-overview", "title": "Usul", "tags": ["usul"], "timezone": "browser", "editable": False,
-        "schemaVersion": 39, "version": 1, "refresh": "30s", "time": {"from": "now-6h", "to": "now"},
-        "templating": {"list": []}, "annotations": {"list": []}, "panels": panels,
-    }
+        panel_id += 1
+        board = board.with_row(dashboard.Row(row_title).id(panel_id))
+        for title, unit, targets, kind in row_panels:
+            panel_id += 1
+            board = board.with_panel(panel(panel_id, title, unit, targets, kind))
+    return board
+
+
+def dashboard_json() -> dict[str, Any]:
+    """The dashboard as Grafana reads it (what the provisioning loads)."""
+    return json.loads(json.dumps(dashboard_builder().build(), cls=JSONEncoder))
 
 
 def render() -> str:
-    return json.dumps(dashboard(), indent=2) + "\n"
+    return json.dumps(dashboard_json(), indent=2) + "\n"
 
 
 def main(argv: list[str]) -> int:

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Single-node Apache Kafka (KRaft) for local runs and integration tests.
+# Apache Kafka (KRaft) for local runs and integration tests: a single node by default, or one
+# node of a cluster (deploy/kafka/cluster.sh starts three through this script).
 #
-#   deploy/kafka/kafka.sh fetch            resolve the broker jars from Maven Central
-#   deploy/kafka/kafka.sh start [--clean]  fetch if needed, format storage, start, wait
-#   deploy/kafka/kafka.sh stop             stop the broker started by `start`
-#   deploy/kafka/kafka.sh status           exit 0 if that broker is running
+#   deploy/kafka/kafka.sh fetch                        resolve the broker jars from Maven Central
+#   deploy/kafka/kafka.sh start [--clean] [--no-wait]  fetch if needed, format storage, start, wait
+#   deploy/kafka/kafka.sh wait                         wait until the started broker answers
+#   deploy/kafka/kafka.sh stop                         stop the broker started by `start`
+#   deploy/kafka/kafka.sh status                       exit 0 if that broker is running
+#
+# A node of a cluster cannot answer until a majority of the controllers runs, so cluster.sh starts
+# every node with --no-wait, then waits for each.
 #
 # Environment (all optional):
 #   USUL_KAFKA_HOME             jar cache + default data root   (<repo>/.cache/kafka)
@@ -14,6 +19,13 @@
 #   USUL_KAFKA_DATA             data dir: config, pidfile, logs (<home>/data-<port>)
 #   USUL_KAFKA_START_TIMEOUT    seconds to wait for the broker to answer         (60)
 #   USUL_KAFKA_HEAP             JVM heap options                 (-Xms256m -Xmx512m)
+# For one node of a cluster (all optional for a single node):
+#   USUL_KAFKA_NODE_ID          this node's id                                    (1)
+#   USUL_KAFKA_VOTERS           controller.quorum.voters        (NODE_ID@127.0.0.1:CONTROLLER_PORT)
+#   USUL_KAFKA_CLUSTER_ID       the id every node of a cluster is formatted with        (random)
+#   USUL_KAFKA_REPLICATION      replication of internal topics, default for new topics    (1)
+#   USUL_KAFKA_MIN_ISR          min.insync.replicas, broker default and internal topics   (1)
+#   USUL_KAFKA_EXPECT_BROKERS   ready once metadata lists this many brokers               (1)
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -29,6 +41,12 @@ PIDFILE="$DATA_DIR/kafka.pid"
 LOGFILE="$DATA_DIR/kafka.log"
 START_TIMEOUT="${USUL_KAFKA_START_TIMEOUT:-60}"
 HEAP="${USUL_KAFKA_HEAP:--Xms256m -Xmx512m}"
+NODE_ID="${USUL_KAFKA_NODE_ID:-1}"
+VOTERS="${USUL_KAFKA_VOTERS:-$NODE_ID@127.0.0.1:$CONTROLLER_PORT}"
+CLUSTER_ID="${USUL_KAFKA_CLUSTER_ID:-}"
+REPLICATION="${USUL_KAFKA_REPLICATION:-1}"
+MIN_ISR="${USUL_KAFKA_MIN_ISR:-1}"
+EXPECT_BROKERS="${USUL_KAFKA_EXPECT_BROKERS:-1}"
 
 die() { echo "kafka.sh: $*" >&2; exit 1; }
 log() { echo "kafka.sh: $*" >&2; }
@@ -99,8 +117,8 @@ EOF
 write_server_properties() {
   cat >"$DATA_DIR/server.properties" <<EOF
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
+node.id=$NODE_ID
+controller.quorum.voters=$VOTERS
 listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
 advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
@@ -109,12 +127,14 @@ inter.broker.listener.name=PLAINTEXT
 log.dirs=$DATA_DIR/kafka-logs
 num.partitions=1
 auto.create.topics.enable=true
-offsets.topic.replication.factor=1
+default.replication.factor=$REPLICATION
+min.insync.replicas=$MIN_ISR
+offsets.topic.replication.factor=$REPLICATION
 offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor=$REPLICATION
+transaction.state.log.min.isr=$MIN_ISR
+share.coordinator.state.topic.replication.factor=$REPLICATION
+share.coordinator.state.topic.min.isr=$MIN_ISR
 group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 EOF
@@ -131,9 +151,11 @@ format_storage() {
   if [[ -f "$DATA_DIR/kafka-logs/meta.properties" ]]; then
     return 0
   fi
-  local cluster_id
-  cluster_id="$("${JAVA_CMD[@]}" kafka.tools.StorageTool random-uuid 2>>"$LOGFILE" | tail -n 1)"
-  "${JAVA_CMD[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
+  local cluster_id="$CLUSTER_ID"
+  if [[ -z "$cluster_id" ]]; then
+    cluster_id="$("${JAVA_CMD[@]}" kafka.tools.StorageTool random-uuid 2>>"$LOGFILE" | tail -n 1)"
+  fi
+  "${JAVA_CMD[@]}" kafka.tools.StorageTool format --cluster-id="$cluster_id" \
     -c "$DATA_DIR/server.properties" >>"$LOGFILE" 2>&1 \
     || { tail -n 20 "$LOGFILE" >&2; die "storage format failed (see $LOGFILE)"; }
 }
@@ -142,12 +164,12 @@ is_running() {
   [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
 }
 
-# Exit 0 once the broker answers a metadata request (or, without the repo venv,
+# Exit 0 once the broker answers a metadata request listing EXPECT_BROKERS brokers (or, without the repo venv,
 # once the port accepts TCP connections and a short grace period has passed).
 probe() {
   local py="$REPO_ROOT/.venv/bin/python"
   if [[ -x "$py" ]] && "$py" -c 'import aiokafka' 2>/dev/null; then
-    "$py" - "127.0.0.1:$PORT" <<'EOF' >/dev/null 2>&1
+    "$py" - "127.0.0.1:$PORT" "$EXPECT_BROKERS" <<'EOF' >/dev/null 2>&1
 import asyncio, sys
 from aiokafka import AIOKafkaClient
 
@@ -155,7 +177,7 @@ async def main() -> None:
     client = AIOKafkaClient(bootstrap_servers=sys.argv[1], request_timeout_ms=3000)
     try:
         await asyncio.wait_for(client.bootstrap(), 5)
-        if not client.cluster.brokers():
+        if len(client.cluster.brokers()) < int(sys.argv[2]):
             raise SystemExit(1)
     finally:
         await client.close()
@@ -185,10 +207,11 @@ port_in_use() {
 }
 
 cmd_start() {
-  local clean=0
+  local clean=0 wait=1
   for arg in "$@"; do
     case "$arg" in
       --clean) clean=1 ;;
+      --no-wait) wait=0 ;;
       *) die "unknown option for start: $arg" ;;
     esac
   done
@@ -211,6 +234,10 @@ cmd_start() {
   # Started directly (not via a function) so that $! is the JVM itself.
   "${JAVA_CMD[@]}" kafka.Kafka "$DATA_DIR/server.properties" >>"$LOGFILE" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
+  if ((wait)); then cmd_wait; fi
+}
+
+cmd_wait() {
   wait_ready
   log "running (pid $(cat "$PIDFILE")) on 127.0.0.1:$PORT, data in $DATA_DIR"
 }
@@ -247,9 +274,10 @@ main() {
   case "$cmd" in
     fetch) cmd_fetch "$@" ;;
     start) cmd_start "$@" ;;
+    wait) cmd_wait ;;
     stop) cmd_stop "$@" ;;
     status) cmd_status "$@" ;;
-    *) die "usage: $0 {fetch|start [--clean]|stop|status}" ;;
+    *) die "usage: $0 {fetch|start [--clean] [--no-wait]|wait|stop|status}" ;;
   esac
 }
 

@@ -436,8 +436,11 @@ async def run_ingest(settings: Any, path: Path | None = None, *, loop: bool = Fa
     from models.codec import encode
     from models.dead_letters import kafka_headers
     from streams.kafka_security import client_kwargs
+    from streams.kafka_settings import PRODUCER_SETTINGS
 
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20, **client_kwargs(settings))
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20,
+                                **PRODUCER_SETTINGS[settings.broker_flavour],
+                                **client_kwargs(settings))
     await producer.start()
 
     async def emit_items(items: list[RawItem]) -> None:

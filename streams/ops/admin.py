@@ -21,6 +21,8 @@ def _new_topic(spec: topics.TopicSpec, settings: Settings) -> NewTopic:
     config = {"retention.ms": str(spec.retention_days * DAY_MS)}
     if spec.compacted:
         config["cleanup.policy"] = "compact"
+    if settings.min_insync_replicas is not None:
+        config["min.insync.replicas"] = str(settings.min_insync_replicas)
     return NewTopic(spec.name, partitions_of(spec, settings), settings.replication_factor, topic_configs=config)
 
 

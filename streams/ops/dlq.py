@@ -23,6 +23,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from models import topics
 from models.codec import DecodeError, decode
 from models.dead_letters import DeadLetter
+from streams.kafka_settings import ACKS_ALL, COMMITTED_READS
 
 # Failures that depend only on the record's bytes: the same bytes fail the same way every time.
 PERMANENT_ERRORS = frozenset({"DecodeError", "IngestError", "ValidationError", "JSONDecodeError",
@@ -109,7 +110,8 @@ def summary_line(entry: Letter) -> str:
 async def read_letters(bootstrap: str, security: dict[str, Any] | None = None,
                        timeout_ms: int = 2000) -> list[Letter]:
     """Every letter on the dead-letter topic, oldest first (a group-less read; commits nothing)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **(security or {}))
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **COMMITTED_READS,
+                                **(security or {}))
     await consumer.start()
     try:
         found = consumer.partitions_for_topic(topics.DEAD_LETTERS.name)
@@ -145,7 +147,7 @@ async def replay(bootstrap: str, actions: list[Action], security: dict[str, Any]
     if not chosen:
         return 0
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=4 * 1024 * 1024,
-                                **(security or {}))
+                                **ACKS_ALL, **(security or {}))  # the broker's kind is not known here
     await producer.start()
     try:
         for action in chosen:

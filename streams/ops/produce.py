@@ -15,6 +15,7 @@ from models.items import RawItem
 from streams.ingest.feed_source import read_feed_source
 from streams.ingest.parse import IngestError, read_jsonl
 from streams.kafka_security import client_kwargs
+from streams.kafka_settings import PRODUCER_SETTINGS
 from streams.ops.admin import partitions_of
 from streams.settings import Settings
 from streams.stages import dayclose
@@ -31,7 +32,9 @@ def read_location(location: str, observed: datetime) -> list[RawItem | IngestErr
 
 
 async def produce_locations(settings: Settings, locations: list[str], observed: datetime) -> tuple[int, int]:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20, **client_kwargs(settings))
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20,
+                                **PRODUCER_SETTINGS[settings.broker_flavour],
+                                **client_kwargs(settings))
     await producer.start()
     sent = rejected = 0
     try:
@@ -54,7 +57,9 @@ async def produce_locations(settings: Settings, locations: list[str], observed: 
 async def produce_close(settings: Settings, lens: str, day: str) -> str:
     close_id = f"manual-{uuid.uuid4().hex[:12]}"
     partitions = partitions_of(topics.ENRICHED, settings)
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, **client_kwargs(settings))
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers,
+                                **PRODUCER_SETTINGS[settings.broker_flavour],
+                                **client_kwargs(settings))
     await producer.start()
     try:
         for marker in dayclose.close_markers(lens, day, close_id, partitions, datetime.now(UTC)):

@@ -28,6 +28,7 @@ from models.items import EnrichedItem, ItemsJudged, Judgement, RawItem
 from models.lens import Lens
 from streams.brief.render import render_markdown
 from streams.ingest.parse import IngestError, read_jsonl
+from streams.kafka_settings import ACKS_ALL, COMMITTED_READS, PRODUCER_SETTINGS
 from streams.stages import dayclose
 from streams.stages.normalise import aware, raw_key
 
@@ -134,15 +135,16 @@ class ReplayResult:
 
 class Replay:
     def __init__(self, bootstrap: str, lens: Lens, window: Window, timeout: float = 600.0,
-                 client: dict[str, Any] | None = None) -> None:
+                 client: dict[str, Any] | None = None, flavour: str | None = None) -> None:
         self.bootstrap, self.lens, self.window, self.timeout = bootstrap, lens, window, timeout
         self.client = client or {}  # security options for aiokafka (streams.kafka_security.client_kwargs)
+        self.durability = PRODUCER_SETTINGS.get(flavour or "", ACKS_ALL)  # idempotence where the broker has it
 
     async def run(self, files: list[Path]) -> ReplayResult:
         began = time.monotonic()
         items, rejected = read_window(files, self.window)
         producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, max_request_size=4 * 1024 * 1024,
-                                    linger_ms=20, **self.client)
+                                    linger_ms=20, **self.durability, **self.client)
         await producer.start()
         try:
             async with Reader(self.bootstrap, self.client) as reader:
@@ -256,7 +258,7 @@ class Reader:
     def __init__(self, bootstrap: str, client: dict[str, Any] | None = None) -> None:
         self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                                          max_partition_fetch_bytes=8 * 1024 * 1024,
-                                         fetch_max_bytes=32 * 1024 * 1024, **(client or {}))
+                                         fetch_max_bytes=32 * 1024 * 1024, **COMMITTED_READS, **(client or {}))
 
     async def __aenter__(self) -> Reader:
         await self.consumer.start()

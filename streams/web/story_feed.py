@@ -19,6 +19,7 @@ from mode import Service
 
 from models import topics
 from models.codec import DecodeError, decode
+from streams.kafka_settings import COMMITTED_READS
 from streams.web.live_stories import LiveStories
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,8 @@ class StoryFeed(Service):
         # earliest: an offset the broker calls out of range (an empty partition, on some brokers)
         # is read again from the start rather than skipped; applying a story twice changes nothing
         self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
-                                         auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024)
+                                         auto_offset_reset="earliest", max_partition_fetch_bytes=8 * 1024 * 1024,
+                                         **COMMITTED_READS)
         await self.consumer.start()
         await self._seek_back(await self._partitions())
         while not self.should_stop:

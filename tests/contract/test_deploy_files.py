@@ -59,6 +59,7 @@ def alert_rules() -> list[dict[str, Any]]:
 
 # dashboard --------------------------------------------------------------------------------------
 def test_dashboard_is_what_its_generator_writes() -> None:
+    pytest.importorskip("grafana_foundation_sdk", reason="the dashboard generator needs the `deploy` extra")
     spec = importlib.util.spec_from_file_location("usul_dashboard", DEPLOY / "grafana" / "dashboard.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -83,6 +84,12 @@ def test_dashboard_panels_have_unique_ids_and_the_provisioned_datasource() -> No
     assert all(p["datasource"]["uid"] == uid for p in panels())
     titles = {p["title"] for p in every if p["type"] == "row"}
     assert {"Throughput", "Lag", "Latency", "Errors and dead letters", "Briefs", "Sinks", "Feeds"} <= titles
+
+
+def test_lag_and_throughput_are_shown_per_partition_and_worker() -> None:
+    exprs = [t["expr"] for p in panels() for t in p["targets"]]
+    for metric in ("usul_consumer_lag_messages", "usul_faust_messages_in_total"):
+        assert any(metric in e and re.search(r"by \(instance, topic, partition\)", e) for e in exprs), metric
 
 
 def test_latency_panels_show_p50_p95_p99_from_histograms() -> None:
@@ -201,6 +208,9 @@ def test_statefulset_keeps_tables_on_a_volume_and_probes_health_and_readiness() 
     claim = spec["volumeClaimTemplates"][0]["metadata"]["name"]
     assert any(m["name"] == claim for m in container["volumeMounts"])
     assert by_kind["ConfigMap"]["data"]["USUL_STORE"] == "rocksdb://"
+    # three brokers: one may die without losing an acknowledged write (deploy/README.md)
+    assert by_kind["ConfigMap"]["data"]["USUL_REPLICATION_FACTOR"] == "3"
+    assert by_kind["ConfigMap"]["data"]["USUL_MIN_INSYNC_REPLICAS"] == "2"
     services = [doc for doc in manifests() if doc["kind"] == "Service"]
     assert any(s["spec"].get("clusterIP") == "None" for s in services), "a headless Service for the StatefulSet"
 
@@ -208,3 +218,11 @@ def test_statefulset_keeps_tables_on_a_volume_and_probes_health_and_readiness() 
 def test_validate_script_is_valid_bash() -> None:
     result = run("bash", "-n", "deploy/validate.sh")
     assert result.returncode == 0, result.stderr
+
+
+def test_kafka_launchers_are_valid_bash_and_the_cluster_replicates_3_with_min_insync_2() -> None:
+    for script in ("deploy/kafka/kafka.sh", "deploy/kafka/cluster.sh"):
+        result = run("bash", "-n", script)
+        assert result.returncode == 0, result.stderr
+    text = (DEPLOY / "kafka" / "cluster.sh").read_text(encoding="utf-8")
+    assert "USUL_KAFKA_REPLICATION=3" in text and "USUL_KAFKA_MIN_ISR=2" in text

@@ -11,6 +11,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -79,7 +80,8 @@ class LiveUsul:
 
     def replay(self, files: list[Path], day: str, out: Path, timeout: float = 600.0) -> ReplayResult:
         lens = load_lens("ai-safety-governance")
-        result = asyncio.run(Replay(self.bootstrap, lens, day_window(lens, day), timeout).run(files))
+        window = day_window(lens, day)
+        result = asyncio.run(Replay(self.bootstrap, lens, window, timeout, flavour=self.flavour).run(files))
         write_outputs(result, out)
         return result
 
@@ -217,3 +219,68 @@ def input_ids(files: list[Path]) -> set[str]:
             except (orjson.JSONDecodeError, KeyError, TypeError):
                 continue
     return ids
+
+
+# three brokers (tests/integration/test_broker_failure.py) --------------------------------------------
+CLUSTER_SCRIPT = REPO / "deploy" / "kafka" / "cluster.sh"
+
+
+class KafkaCluster:
+    """Three Apache Kafka nodes through deploy/kafka/cluster.sh, on free ports, with a data directory
+    of their own; nodes are numbered 1-3 as in the script (and as Kafka's node ids)."""
+
+    def __init__(self, workdir: Path) -> None:
+        ports: list[int] = []
+        while len(ports) < 3:  # a client port and the controller port after it, both free
+            port = free_port(taken=ports + [p + 1 for p in ports])
+            if port + 1 not in ports and _free(port + 1):
+                ports.append(port)
+        self.ports = ports
+        self.env = {**os.environ, "USUL_KAFKA_CLUSTER_PORTS": ",".join(map(str, ports)),
+                    "USUL_KAFKA_CLUSTER_DATA": str(workdir / "cluster")}
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(f"127.0.0.1:{port}" for port in self.ports)
+
+    def run(self, *args: str, timeout: float = 600.0) -> None:
+        done = subprocess.run(["bash", str(CLUSTER_SCRIPT), *args], env=self.env, capture_output=True, text=True,
+                              timeout=timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"cluster.sh {' '.join(args)} failed: {done.stderr.strip()}")
+
+    def start(self) -> None:
+        self.run("start", "--clean")
+
+    def kill(self, node: int) -> None:
+        self.run("kill", str(node))
+
+    def restart(self, node: int) -> None:
+        self.run("restart", str(node))
+
+    def stop(self) -> None:
+        self.run("stop")
+
+
+def _free(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+async def partition_leaders(bootstrap: str, topic: str) -> dict[int, dict[str, Any]]:
+    """Each partition of `topic`: its leader's node id and its in-sync replicas, as the brokers say now."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+        return {p["partition"]: {"leader": p["leader"], "isr": sorted(p["isr"])} for p in described["partitions"]}
+    finally:
+        await admin.close()

@@ -80,6 +80,8 @@ async def test_a_channel_that_stays_down_is_dead_lettered_without_holding_up_the
     assert "secret-path" not in letter.message and letter.offset == 7 and brief().brief_id in letter.payload
     assert len(receiver.received) == 1
     assert _count(metrics, "usul_dead_letters_total", stage="sink:slack", error="GaveUp") == 1
+    assert _count(metrics, "usul_sink_failures_total", sink="slack", retryable="true") == 4
+    assert _count(metrics, "usul_sink_retries_total", sink="slack") == 3
     assert Ledger(ledger).state(ledger_key(brief().brief_id, 1, "slack")) == "dead"
     assert await dispatcher.on_brief(encode(brief()), ledger, ORIGIN, NOW, _persist) == []  # never again
 

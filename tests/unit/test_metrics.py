@@ -135,7 +135,7 @@ def test_the_sensor_counts_faust_callbacks() -> None:
     sensor.on_commit_completed(None, sensor.on_commit_initiated(None))
     sensor.on_rebalance_end(None, sensor.on_rebalance_start(None))
     text = generate_latest(metrics.registry).decode()
-    assert 'usul_faust_messages_in_total{topic="usul.items.raw.v1"} 1.0' in text
+    assert 'usul_faust_messages_in_total{partition="1",topic="usul.items.raw.v1"} 1.0' in text
     assert 'usul_faust_messages_sent_total{topic="usul.stories.v1"} 1.0' in text
     assert value(metrics, "usul_faust_commit_seconds_count") == 1
     assert value(metrics, "usul_faust_rebalances_total") == 1
