@@ -16,13 +16,10 @@ The decision is a weighted evidence score built from the lens file, so it can be
 - a paper (or a post sharing an arXiv paper) must carry a safety/security/governance term to be
   news for the lens at all.
 
-English terms are matched on whole words: the text is lower-cased and split on anything that is
-not a letter or digit, and phrases are looked up among the word n-grams. That makes "ai" miss
-"said", lets "gpt-5" match "GPT 5", and costs a few set operations per item instead of one regex
-scan per term. The lens's `masked_names` ("Bill Gates", "Hacker News") are cut out first: a name
-that contains a term is not that term. Chinese terms are matched as substrings, only for items
-that contain Chinese; a substring match is weaker evidence than a whole word, so one in the text
-counts `chinese_text_factor` of an English one.
+Terms are matched by `streams.stages.lens_terms` (whole English words, Chinese substrings, masked
+names cut out first); a Chinese substring found in the text is weaker evidence than a whole word,
+so it counts `chinese_text_factor` of an English one. With a fitted relevance model
+(`streams.stages.relevance`) the model decides, reading this evidence and the text.
 Each lens is compiled once and cached by (slug, version).
 """
 
@@ -33,6 +30,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from models.lens import Lens
+from streams.stages.lens_terms import (
+    CJK,
+    ClassifierSettings,
+    Field,
+    NoiseGroup,
+    TermIndex,
+    Terms,
+    as_dict,
+    build_index,
+    classifier_settings,
+    list_of,
+    noise_group,
+    prepare,
+    quote,
+    table_of,
+    term_hits,
+)
 from streams.stages.outlets import UNLISTED, name_matches, tier_of
 from streams.stages.relevance import RelevanceModel, model_text
 
@@ -45,9 +59,6 @@ _UNDER_BAR = RELEVANCE_BAR - 0.001
 ANCHOR = "ai anchor"  # the reason that says the item is about AI at all
 NOISE = "noise: "  # the reasons that name a noise group the item matched
 _SELF_POST = "source: social post"  # a social post that is not a link: its author's own words
-_TOKEN = re.compile(r"[a-z0-9]+")
-_ACRONYM_AI = re.compile(r"\bA\.I\.?(?![a-z])", re.IGNORECASE)  # "A.I." is spelled out in some press
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _LEAD_CHARS = 200
 _MEMO_LIMIT = 20_000
 _LINK_POST_CHARS = 40
@@ -64,9 +75,6 @@ _SMALL_MONEY = re.compile(
     r"[$€£]\s?\d[\d.,]*\s?(?:million|mn|m)\b|\d[\d.,]*\s?million\s(?:dollars|euros|pounds|yuan)"
     r"|(?:(?<![\d.])\d(?:\.\d+)?\s?亿|\d+(?:\.\d+)?\s?万|千万|数千万|数亿)\s?(?:美元|欧元|英镑|人民币|元)",
     re.IGNORECASE)
-# Feeds glue a section tag to the last word ("vulnerabilitiesTechnology sector"): a lower-case
-# run followed by a capitalised word is also read split, so both spellings can match.
-_GLUED = re.compile(r"([a-z]{3})([A-Z][a-z])")
 
 
 @dataclass(frozen=True)
@@ -79,88 +87,41 @@ class Verdict:
     reasons: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _Terms:
-    """A named term list of the lens: the key under which its matches are collected."""
-
-    key: str
 
 
-@dataclass(frozen=True)
-class _Index:
-    """Every term of a lens in one lookup, so an item is scanned once, not once per list."""
-
-    english: dict[str, tuple[tuple[str, str, float], ...]]  # surface -> (list key, term, weight)
-    chinese: tuple[tuple[str, str, float], ...]  # (term, list key, weight)
-    starters: dict[str, int]  # first word of a phrase -> longest phrase length starting with it
-    masked: dict[str, tuple[tuple[str, ...], ...]]  # first word -> names whose words are not read
 
 
-@dataclass(frozen=True)
-class _Noise:
-    label: str
-    penalty: float
-    fields: frozenset[str]
-    terms: _Terms
-    tiers: frozenset[str]  # empty: applies to every outlet
-    never_opens: bool  # a match keeps the item under the bar, whatever its evidence
 
 
-@dataclass(frozen=True)
-class _Settings:
-    threshold: float = 2.0
-    title_weight: float = 1.0
-    text_weight: float = 0.35
-    text_terms_cap: int = 4
-    chinese_text_factor: float = 1.0
-    text_chars: int = 1000
-    title_anchor: float = 1.0
-    text_anchor: float = 0.5
-    social_extra: float = 0.6
-    social_link_extra: float = 0.0
-    social_text_factor: float = 0.5
-    social_question_penalty: float = 0.8
-    question_headline_penalty: float = 0.0
-    corroborating_outlets: int = 0
-    scale_bonus: float = 0.0
-    primary_bonus: float = 0.3
-    tier1_bonus: float = 0.0
-    paper_gate_title: int = 1
-    paper_gate_text: int = 2
-    secondary_share: float = 0.3
-    anchor_overlap: float = 1.0
-    actor_bonus: float = 0.0
-    small_round_penalty: float = 0.0
-    stakes_category: str = ""
+
+
+
+
 
 
 @dataclass(frozen=True)
 class _Compiled:
     lens: Lens
-    settings: _Settings
-    anchors: _Terms
-    strong_anchors: _Terms
-    paper_terms: _Terms
-    actors: _Terms
-    funding_terms: _Terms
-    stakes_terms: _Terms
+    settings: ClassifierSettings
+    anchors: Terms
+    strong_anchors: Terms
+    paper_terms: Terms
+    actors: Terms
+    funding_terms: Terms
+    stakes_terms: Terms
     paper_categories: frozenset[str]
-    categories: tuple[tuple[str, _Terms], ...]
-    noise: tuple[_Noise, ...]
+    categories: tuple[tuple[str, Terms], ...]
+    noise: tuple[NoiseGroup, ...]
     never_opens: frozenset[str]  # the reasons of the noise groups that never open a story
     ai_desks: tuple[str, ...]  # source names of feeds that only carry AI news
-    index: _Index
+    index: TermIndex
     tier_names: tuple[str, ...]
     feature_names: tuple[str, ...]
     model: RelevanceModel | None
     desk_memo: dict[str, bool] = field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True)
-class _Field:
-    """One piece of an item, matched once against every term list: list key -> term -> weight."""
 
-    hits: dict[str, dict[str, float]]
 
 
 # (slug, version) -> compiled lenses: a few, since an edited lens file keeps its slug and version
@@ -244,8 +205,8 @@ class _Evidence:
 def _evidence(c: _Compiled, title: str, text: str, source: str, url: str, kind: str, lang: str,
               lens: Lens) -> _Evidence | None:
     s = c.settings
-    zh = lang.lower().startswith("zh") or bool(_CJK.search(title))
-    t_field, x_field = _prepare(c.index, title, zh), _prepare(c.index, text[: s.text_chars], zh, split_glued=True)
+    zh = lang.lower().startswith("zh") or bool(CJK.search(title))
+    t_field, x_field = prepare(c.index, title, zh), prepare(c.index, text[: s.text_chars], zh, split_glued=True)
     tier = tier_of(lens, (source,), (url,))
     anchor, reasons = _anchor(c, t_field, x_field, _ai_desk(c, source, tier))
     if anchor == 0.0:
@@ -255,7 +216,7 @@ def _evidence(c: _Compiled, title: str, text: str, source: str, url: str, kind: 
     gate_reasons = len(reasons) if gated else 0
     chatter = tier == "social" and not _is_link_post(text)
     text_weight = s.text_weight * (s.social_text_factor if chatter else 1.0)
-    anchors = _hits(c.anchors, t_field)
+    anchors = term_hits(c.anchors, t_field)
     scores = _category_scores(c, t_field, x_field, text_weight, reasons, anchors)
     if is_paper and c.paper_categories:  # a paper is filed by its angle, not by "language model"
         scores = {name: v for name, v in scores.items() if name in c.paper_categories}
@@ -264,7 +225,7 @@ def _evidence(c: _Compiled, title: str, text: str, source: str, url: str, kind: 
     penalty = _noise_penalty(c, t_field, "title", tier, reasons)
     stakes = _stakes(c, t_field, x_field, text_weight, reasons, anchors)
     lead_reasons = list(reasons)
-    lead_penalty = _noise_penalty(c, _prepare(c.index, text[:_LEAD_CHARS], zh), "lead", tier, lead_reasons)
+    lead_penalty = _noise_penalty(c, prepare(c.index, text[:_LEAD_CHARS], zh), "lead", tier, lead_reasons)
     return _Evidence(anchor, tuple(reasons), gate_reasons, tier, kind, is_paper, chatter, zh,
                      title.rstrip().endswith(("?", "？")), scores, stakes, tier_adjust, scale, actor,
                      penalty, lead_penalty, tuple(lead_reasons[len(reasons):]))
@@ -326,13 +287,13 @@ def _feature_names(tiers: Sequence[str], categories: Sequence[str], noise: Seque
 # ---------------------------------------------------------------- decision steps
 
 
-def _anchor(c: _Compiled, title: _Field, body: _Field, desk: bool) -> tuple[float, list[str]]:
-    hits = _hits(c.anchors, title)
+def _anchor(c: _Compiled, title: Field, body: Field, desk: bool) -> tuple[float, list[str]]:
+    hits = term_hits(c.anchors, title)
     if hits:
-        return c.settings.title_anchor, [f"{ANCHOR} {_quote(hits)}"]
-    hits = _hits(c.strong_anchors, body)
+        return c.settings.title_anchor, [f"{ANCHOR} {quote(hits)}"]
+    hits = term_hits(c.strong_anchors, body)
     if hits:
-        return c.settings.text_anchor, [f"{ANCHOR} (text): {_quote(hits)}"]
+        return c.settings.text_anchor, [f"{ANCHOR} (text): {quote(hits)}"]
     if desk:  # an AI lab or an outlet's AI desk: what it publishes is about AI
         return c.settings.text_anchor, [f"{ANCHOR} (source)"]
     return 0.0, []
@@ -350,58 +311,58 @@ def _ai_desk(c: _Compiled, source: str, tier: str | None) -> bool:
     return c.desk_memo[name]
 
 
-def _paper_gate(c: _Compiled, title: _Field, body: _Field, reasons: list[str]) -> bool:
-    in_title, in_text = _hits(c.paper_terms, title), _hits(c.paper_terms, body)
+def _paper_gate(c: _Compiled, title: Field, body: Field, reasons: list[str]) -> bool:
+    in_title, in_text = term_hits(c.paper_terms, title), term_hits(c.paper_terms, body)
     s = c.settings
     if len(in_title) >= s.paper_gate_title or len(in_text) >= s.paper_gate_text:
-        reasons.append(f"paper angle: {_quote(in_title or in_text)}")
+        reasons.append(f"paper angle: {quote(in_title or in_text)}")
         return True
     reasons.append("paper: no safety, security or governance angle")
     return False
 
 
-def _category_scores(c: _Compiled, title: _Field, body: _Field, text_weight: float,
+def _category_scores(c: _Compiled, title: Field, body: Field, text_weight: float,
                      reasons: list[str], anchors: dict[str, float]) -> dict[str, float]:
     scores = {}
     for name, terms in c.categories:
         score, matched = _term_score(c, terms, title, body, text_weight, anchors)
         if score > 0:
             scores[name] = score
-            reasons.append(f"category {name}: {_quote(matched)}")
+            reasons.append(f"category {name}: {quote(matched)}")
     return scores
 
 
-def _stakes(c: _Compiled, title: _Field, body: _Field, text_weight: float, reasons: list[str],
+def _stakes(c: _Compiled, title: Field, body: Field, text_weight: float, reasons: list[str],
             anchors: dict[str, float]) -> float:
     """AI put to work where its mistakes fall on people (medicine, ...): evidence that the item
     matters to the lens, whichever category it is filed under."""
     score, matched = _term_score(c, c.stakes_terms, title, body, text_weight, anchors)
     if score > 0:
-        reasons.append(f"stakes: {_quote(matched)}")
+        reasons.append(f"stakes: {quote(matched)}")
     return score
 
 
-def _term_score(c: _Compiled, terms: _Terms, title: _Field, body: _Field, text_weight: float,
+def _term_score(c: _Compiled, terms: Terms, title: Field, body: Field, text_weight: float,
                 anchors: dict[str, float]) -> tuple[float, dict[str, float]]:
     """A headline term counts in full (less when it is also the AI anchor), a term of the text
     only at `text_weight` (a Chinese one less again), and only the best `text_terms_cap` of
     those; and the terms matched."""
     s = c.settings
-    in_title, in_text = _hits(terms, title), _hits(terms, body)
-    text_only = sorted((w * (s.chinese_text_factor if _CJK.search(t) else 1.0)
+    in_title, in_text = term_hits(terms, title), term_hits(terms, body)
+    text_only = sorted((w * (s.chinese_text_factor if CJK.search(t) else 1.0)
                         for t, w in in_text.items() if t not in in_title), reverse=True)
     titled = sum(w * (s.anchor_overlap if t in anchors else 1.0) for t, w in in_title.items())
     return s.title_weight * titled + text_weight * sum(text_only[: s.text_terms_cap]), {**in_title, **in_text}
 
 
-def _noise_penalty(c: _Compiled, f: _Field, where: str, tier: str | None, reasons: list[str]) -> float:
+def _noise_penalty(c: _Compiled, f: Field, where: str, tier: str | None, reasons: list[str]) -> float:
     """Sum the penalties of noise groups that look at `where` and match there, once per group."""
     total = 0.0
     for group in c.noise:
         label = f"{NOISE}{group.label}"
         if group.tiers and tier not in group.tiers:
             continue
-        if where in group.fields and label not in reasons and _hits(group.terms, f):
+        if where in group.fields and label not in reasons and term_hits(group.terms, f):
             total += group.penalty
             reasons.append(label)
     return total
@@ -438,7 +399,7 @@ def _tier_adjust(c: _Compiled, tier: str | None, title: str, text: str, reasons:
     return -s.social_extra - (s.social_question_penalty if asks else 0.0)
 
 
-def _scale(c: _Compiled, title: str, t_field: _Field, reasons: list[str]) -> float:
+def _scale(c: _Compiled, title: str, t_field: Field, reasons: list[str]) -> float:
     """Billions in a headline: capital on that scale is news for the lens whatever the wording.
     A funding round counted in millions is a small company's news, not the field's."""
     s = c.settings
@@ -446,19 +407,19 @@ def _scale(c: _Compiled, title: str, t_field: _Field, reasons: list[str]) -> flo
         if s.scale_bonus:
             reasons.append("scale: billions in the headline")
         return s.scale_bonus
-    if s.small_round_penalty and _SMALL_MONEY.search(title) and _hits(c.funding_terms, t_field):
+    if s.small_round_penalty and _SMALL_MONEY.search(title) and term_hits(c.funding_terms, t_field):
         reasons.append("scale: a funding round of millions")
         return -s.small_round_penalty
     return 0.0
 
 
-def _actor_bonus(c: _Compiled, title: _Field, tier: str | None, reasons: list[str]) -> float:
+def _actor_bonus(c: _Compiled, title: Field, tier: str | None, reasons: list[str]) -> float:
     """A news headline naming one of the lens's key actors: their own moves are the field's news.
     Not for social posts (chatter names them too) nor for primary sources (a lab names itself in
     every title; the primary bonus already counts it speaking)."""
-    if not c.settings.actor_bonus or tier in ("social", "primary") or not _hits(c.actors, title):
+    if not c.settings.actor_bonus or tier in ("social", "primary") or not term_hits(c.actors, title):
         return 0.0
-    reasons.append(f"key actor {_quote(_hits(c.actors, title))}")
+    reasons.append(f"key actor {quote(term_hits(c.actors, title))}")
     return c.settings.actor_bonus
 
 
@@ -498,63 +459,6 @@ def _best(c: _Compiled, scores: dict[str, float]) -> str | None:
     return best
 
 
-# ---------------------------------------------------------------- matching
-
-
-def _prepare(index: _Index, text: str, zh: bool, split_glued: bool = False) -> _Field:
-    if "." in text:
-        text = _ACRONYM_AI.sub("AI", text)
-    grams = _grams(_unmasked(_TOKEN.findall(text.lower()), index.masked), index.starters)
-    if split_glued and _GLUED.search(text):  # both readings: "OpenAI" one word, "riskTechnology" two
-        grams |= _grams(_unmasked(_TOKEN.findall(_GLUED.sub(r"\1 \2", text).lower()), index.masked),
-                        index.starters)
-    hits: dict[str, dict[str, float]] = {}
-    for gram in grams & index.english.keys():
-        for key, term, weight in index.english[gram]:
-            hits.setdefault(key, {})[term] = weight
-    if zh:
-        for term, key, weight in index.chinese:
-            if term in text:
-                hits.setdefault(key, {})[term] = weight
-    return _Field(hits)
-
-
-def _unmasked(words: list[str], masked: dict[str, tuple[tuple[str, ...], ...]]) -> list[str]:
-    """The words with the lens's masked names cut out: "Bill Gates" is no bill, "Hacker News" no
-    hacker. A cut leaves a gap, so the words around it do not join into a phrase."""
-    if not masked or masked.keys().isdisjoint(words):
-        return words
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        name = next((n for n in masked.get(words[i], ()) if tuple(words[i : i + len(n)]) == n), None)
-        if name is None:
-            out.append(words[i])
-            i += 1
-        else:
-            out.append("")
-            i += len(name)
-    return out
-
-
-def _grams(words: list[str], starters: dict[str, int]) -> set[str]:
-    """The words, and phrases only where a known term could start (most words start none)."""
-    grams = set(words)
-    for i, word in enumerate(words):
-        longest = starters.get(word)
-        if longest:
-            grams.update(" ".join(words[i : i + n]) for n in range(2, longest + 1))
-    return grams
-
-
-def _hits(terms: _Terms, f: _Field) -> dict[str, float]:
-    return f.hits.get(terms.key, {})
-
-
-def _quote(hits: dict[str, float]) -> str:
-    return ", ".join(f"'{t}'" for t in sorted(hits)[:4])
-
-
 # ---------------------------------------------------------------- compiling a lens
 
 _LIST_KEYS = frozenset({"ai_terms", "strong_ai_terms", "paper_terms", "paper_categories", "ai_sources",
@@ -569,17 +473,17 @@ def check_lens(lens: Lens) -> None:
     would not read or could not convert: a misspelt setting would otherwise be silently ignored,
     and a bad number would fail only at the first item the worker judges."""
     cfg = lens.classifier
-    problems = [f"unknown setting {k!r}" for k in sorted(cfg.keys() - _Settings.__dataclass_fields__.keys()
+    problems = [f"unknown setting {k!r}" for k in sorted(cfg.keys() - ClassifierSettings.__dataclass_fields__.keys()
                                                            - _LIST_KEYS - _TABLE_KEYS)]
     problems += [f"{k} must be a list" for k in sorted(_LIST_KEYS & cfg.keys()) if not isinstance(cfg[k], list)]
     problems += [f"{k} must be a table" for k in sorted(_TABLE_KEYS & cfg.keys()) if not isinstance(cfg[k], dict)]
     problems += [f"paper category {n!r} is not a category of the lens"
-                 for n in sorted(set(map(str, _list(cfg, "paper_categories"))) - lens.categories.keys())]
+                 for n in sorted(set(map(str, list_of(cfg, "paper_categories"))) - lens.categories.keys())]
     stakes_category = str(cfg.get("stakes_category", ""))
     if stakes_category and stakes_category not in lens.categories:
         problems.append(f"stakes category {stakes_category!r} is not a category of the lens")
-    for label, spec in _table(cfg, "noise").items():
-        problems += [f"noise group {label!r}: {p}" for p in _noise_problems(_as_dict(spec), lens)]
+    for label, spec in table_of(cfg, "noise").items():
+        problems += [f"noise group {label!r}: {p}" for p in _noise_problems(as_dict(spec), lens)]
     if not problems:
         try:
             _compiled(lens)  # cached: the first item judged finds it compiled
@@ -591,10 +495,10 @@ def check_lens(lens: Lens) -> None:
 
 def _noise_problems(spec: dict[str, object], lens: Lens) -> list[str]:
     problems = [f"unknown key {k!r}" for k in sorted(spec.keys() - _NOISE_KEYS)]
-    problems += [f"field {f!r} is not one of title, lead" for f in sorted(set(map(str, _list(spec, "fields")))
+    problems += [f"field {f!r} is not one of title, lead" for f in sorted(set(map(str, list_of(spec, "fields")))
                                                                               - _NOISE_FIELDS)]
     problems += [f"tier {t!r} is not a source tier of the lens"
-                 for t in sorted(set(map(str, _list(spec, "tiers"))) - lens.source_tiers.keys())]
+                 for t in sorted(set(map(str, list_of(spec, "tiers"))) - lens.source_tiers.keys())]
     if not isinstance(spec.get("never_opens", False), bool):
         problems.append("never_opens must be true or false")
     return problems
@@ -615,35 +519,35 @@ def _compiled(lens: Lens) -> _Compiled:
 
 def _compile(lens: Lens) -> _Compiled:
     cfg = lens.classifier
-    weights = {str(k).lower(): float(str(v)) for k, v in _table(cfg, "term_weights").items()}
-    noise_specs = _table(cfg, "noise")
+    weights = {str(k).lower(): float(str(v)) for k, v in table_of(cfg, "term_weights").items()}
+    noise_specs = table_of(cfg, "noise")
     lists: dict[str, tuple[list[object], dict[str, float]]] = {
-        "anchor": (_list(cfg, "ai_terms"), {}),
-        "strong": (_list(cfg, "strong_ai_terms"), {}),
-        "paper": (_list(cfg, "paper_terms"), {}),
+        "anchor": (list_of(cfg, "ai_terms"), {}),
+        "strong": (list_of(cfg, "strong_ai_terms"), {}),
+        "paper": (list_of(cfg, "paper_terms"), {}),
         "actor": (list(lens.key_actors), {}),
-        "funding": (_list(cfg, "funding_terms"), {}),
-        "stakes": (_list(cfg, "stakes_terms"), weights),
+        "funding": (list_of(cfg, "funding_terms"), {}),
+        "stakes": (list_of(cfg, "stakes_terms"), weights),
     }
     lists.update({f"category:{n}": (list(cat.terms), weights) for n, cat in lens.categories.items()})
-    lists.update({f"noise:{n}": (_list(_as_dict(spec), "terms"), {}) for n, spec in noise_specs.items()})
-    noise = tuple(_noise(label, spec) for label, spec in noise_specs.items())
+    lists.update({f"noise:{n}": (list_of(as_dict(spec), "terms"), {}) for n, spec in noise_specs.items()})
+    noise = tuple(noise_group(label, spec) for label, spec in noise_specs.items())
     names = _feature_names(tuple(lens.source_tiers), tuple(lens.categories), tuple(g.label for g in noise))
     return _Compiled(
         lens=lens,
-        settings=_settings(cfg),
-        anchors=_Terms("anchor"),
-        strong_anchors=_Terms("strong"),
-        paper_terms=_Terms("paper"),
-        actors=_Terms("actor"),
-        funding_terms=_Terms("funding"),
-        stakes_terms=_Terms("stakes"),
-        paper_categories=frozenset(map(str, _list(cfg, "paper_categories"))),
-        categories=tuple((n, _Terms(f"category:{n}")) for n in lens.categories),
+        settings=classifier_settings(cfg),
+        anchors=Terms("anchor"),
+        strong_anchors=Terms("strong"),
+        paper_terms=Terms("paper"),
+        actors=Terms("actor"),
+        funding_terms=Terms("funding"),
+        stakes_terms=Terms("stakes"),
+        paper_categories=frozenset(map(str, list_of(cfg, "paper_categories"))),
+        categories=tuple((n, Terms(f"category:{n}")) for n in lens.categories),
         noise=noise,
         never_opens=frozenset(f"{NOISE}{g.label}" for g in noise if g.never_opens),
-        ai_desks=tuple(str(d).strip().lower() for d in _list(cfg, "ai_sources")),
-        index=_build_index(lists, _list(cfg, "masked_names")),
+        ai_desks=tuple(str(d).strip().lower() for d in list_of(cfg, "ai_sources")),
+        index=build_index(lists, list_of(cfg, "masked_names")),
         tier_names=tuple(lens.source_tiers),
         feature_names=names,
         model=_model(lens, names),
@@ -660,74 +564,3 @@ def _model(lens: Lens, names: tuple[str, ...]) -> RelevanceModel | None:
     return model
 
 
-def _build_index(lists: dict[str, tuple[list[object], dict[str, float]]], masked: list[object]) -> _Index:
-    english: dict[str, list[tuple[str, str, float]]] = {}
-    chinese: list[tuple[str, str, float]] = []
-    for key, (raw, weights) in lists.items():
-        for item in raw:
-            term = str(item).strip().lower()
-            weight = weights.get(term, 1.0)
-            if _CJK.search(term):
-                chinese.append((term, key, weight))
-                continue
-            for form in _forms(term):
-                entries = english.setdefault(form, [])
-                if all(k != key for k, _, _ in entries):  # one surface, one proof per list: the
-                    entries.append((key, term, weight))  # plural of "patient" is "patients" too
-    starters: dict[str, int] = {}
-    for form in english:
-        first, n = form.split(" ", 1)[0], form.count(" ") + 1
-        if n > 1:
-            starters[first] = max(starters.get(first, 0), n)
-    frozen = {form: tuple(entries) for form, entries in english.items()}
-    return _Index(frozen, tuple(chinese), starters, _masked_index(masked))
-
-
-def _masked_index(names: list[object]) -> dict[str, tuple[tuple[str, ...], ...]]:
-    masked: dict[str, list[tuple[str, ...]]] = {}
-    for name in names:
-        words = tuple(_TOKEN.findall(str(name).lower()))
-        if words:
-            masked.setdefault(words[0], []).append(words)
-    return {first: tuple(sorted(ns, key=len, reverse=True)) for first, ns in masked.items()}
-
-
-def _forms(term: str) -> tuple[str, ...]:
-    """How a term can appear once tokenised: as written and, for a singular, with a plural "s"."""
-    surface = " ".join(_TOKEN.findall(term))
-    if not surface:
-        return ()
-    return (surface,) if surface.endswith("s") else (surface, surface + "s")
-
-
-def _noise(label: str, spec: object) -> _Noise:
-    table = _as_dict(spec)
-    return _Noise(
-        label=label,
-        penalty=float(str(table.get("penalty", 1.0))),
-        fields=frozenset(map(str, _list(table, "fields") or ["title"])),
-        terms=_Terms(f"noise:{label}"),
-        tiers=frozenset(map(str, _list(table, "tiers"))),
-        never_opens=table.get("never_opens", False) is True,
-    )
-
-
-def _settings(cfg: dict[str, object]) -> _Settings:
-    """Numeric settings from the lens, converted to the type of their default."""
-    defaults = _Settings()
-    known = _Settings.__dataclass_fields__
-    values = {k: type(getattr(defaults, k))(str(v)) for k, v in cfg.items() if k in known}
-    return _Settings(**values)
-
-
-def _list(cfg: dict[str, object], key: str) -> list[object]:
-    value = cfg.get(key, [])
-    return list(value) if isinstance(value, list) else []
-
-
-def _table(cfg: dict[str, object], key: str) -> dict[str, object]:
-    return _as_dict(cfg.get(key, {}))
-
-
-def _as_dict(value: object) -> dict[str, object]:
-    return dict(value) if isinstance(value, dict) else {}
