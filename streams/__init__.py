@@ -1,2 +1,3 @@
-"""Usul's streaming side: settings, the faust app and topology, ingestion, and one pure module per
-stage (normalise, classify, cluster, score, dayclose, assemble, render)."""
+"""Usul's streaming side: settings, the faust topology and the record flow at the top; the pure
+stages in `stages/`, brief writing in `brief/`, the web in `web/`, ingestion in `ingest/` and the
+operator's tools in `ops/`."""
