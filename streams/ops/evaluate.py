@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -423,19 +422,12 @@ def _changes_report(data: Path, labels_dir: Path, old: Lens, new: Lens) -> list[
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if "--writing" in argv:  # the writing check has its own options
-        from streams.ops.writing_check import main as writing_check
-
-        return writing_check([a for a in argv if a != "--writing"])
     parser = argparse.ArgumentParser(prog="usul eval", description=__doc__.split("\n")[0])
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS, help="directory of label files")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="directory of real item files")
     parser.add_argument("--lens", default=DEFAULT_LENS)
     parser.add_argument("--only", choices=("days", "relevance", "stories", "ranking"), action="append")
     parser.add_argument("-v", "--verbose", action="store_true", help="list misjudged items, top stories")
-    parser.add_argument("--writing", action="store_true",
-                        help="only the writing check of every real day's brief (streams.ops.writing_check)")
     parser.add_argument("--compare-lens", type=Path, metavar="FILE",
                         help="only list the items of all the data whose relevance FILE (another version "
                              "of the lens) judges otherwise")

@@ -28,12 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from models.briefs import Brief, BriefItem
-from streams.brief.sentences import content_words, is_cjk, names_in, split_sentences
+from streams.brief.sentences import is_cjk, names_in, same_development, says_again, split_sentences, stems
 
 FRAME_WORDS = 6
 FRAME_ITEMS = 3
 REPEAT_OVERLAP = 0.4  # share of the shorter sentence's content words (4 or more) the other also says
-SAME_EVENT_OVERLAP = 0.5
 LANGUAGE_LABEL = re.compile(r"\((?:[A-Z][a-z]+)-language report\)")
 
 
@@ -112,21 +111,10 @@ def frames(items: Sequence[BriefItem]) -> list[tuple[str, int]]:
 # --- repeats in a Summary ---------------------------------------------------------------------
 
 
-def _stems(text: str) -> frozenset[str]:
-    """Content words cut to six letters: 'settled' and 'settlement' are one word here."""
-    return frozenset(w[:6] for w in content_words(text) if not is_cjk(w))
-
-
 def repeats(summary: str) -> list[tuple[str, str]]:
-    """Pairs of a Summary's sentences where the shorter says little the longer does not."""
-    sentences = [s for s in split_sentences(summary) if len(_stems(s)) >= 3]
-    pairs = []
-    for a_index, a in enumerate(sentences):
-        for b in sentences[a_index + 1:]:
-            sa, sb = _stems(a), _stems(b)
-            if len(sa & sb) >= 4 and len(sa & sb) / min(len(sa), len(sb)) >= REPEAT_OVERLAP:
-                pairs.append((a, b))
-    return pairs
+    """Pairs of a Summary's sentences where the shorter says little the other does not."""
+    sentences = [s for s in split_sentences(summary) if len(stems(s)) >= 3]
+    return [(a, b) for i, a in enumerate(sentences) for b in sentences[i + 1:] if says_again(a, b, REPEAT_OVERLAP)]
 
 
 # --- language ---------------------------------------------------------------------------------
@@ -158,8 +146,10 @@ def entities(item: BriefItem, corpus: str = "") -> list[str]:
     a sentence's capitalised first word counts only when the sources also capitalise it."""
     found: list[str] = []
     for sentence in split_sentences(item.details):
-        for index, name in enumerate(names_in(sentence)):
-            opener = index == 0 and sentence.startswith(name) and " " not in name
+        for name in names_in(sentence):
+            # a sentence's (or a quotation's) first word, after any quote mark or symbol
+            # ('"Parties have agreed ...', ': “Why continue ...', '👉 Which means ...')
+            opener = " " not in name and re.search(rf"(?:^|[^\w\s,;'’-])\s*{re.escape(name)}\b", sentence) is not None
             if not (opener and _written_lower(name, corpus)) and name not in found:
                 found.append(name)
     return found
@@ -191,25 +181,12 @@ def is_name(name: str, corpus: str) -> bool:
 # --- one event, several items -----------------------------------------------------------------
 
 
-def _specifics(headline: str) -> frozenset[str]:
-    """Names and figures of a headline, the parts that tell one development from another."""
-    figures = {f.strip(".,") for f in re.findall(r"\$?\d[\d,.]*\s?(?:%|billion|million|bn|[bBmMkK]\b)?", headline)}
-    return frozenset({n.casefold() for n in names_in(headline)} | {f.casefold() for f in figures if f})
-
-
 def same_event(items: Sequence[BriefItem]) -> list[tuple[str, str]]:
-    """Pairs of headlines that report one development: most of the shorter one's content words
-    (and at least one name or figure) are also the other's."""
-    pairs = []
-    for a_index, a in enumerate(items):
-        for b in items[a_index + 1:]:
-            sa, sb = _stems(a.headline), _stems(b.headline)
-            shared = len(sa & sb)
-            if shared < 3 or not (_specifics(a.headline) & _specifics(b.headline)):
-                continue
-            if shared / min(len(sa), len(sb)) >= SAME_EVENT_OVERLAP:
-                pairs.append((a.headline, b.headline))
-    return pairs
+    """Pairs of headlines that report one development (a shared name or figure, and most of the
+    shorter one's content words)."""
+    shown = [LANGUAGE_LABEL.sub("", i.headline) for i in items]  # the label is no part of the report
+    return [(items[i].headline, items[j].headline) for i in range(len(items)) for j in range(i + 1, len(items))
+            if same_development(shown[i], shown[j])]
 
 
 # --- the command ------------------------------------------------------------------------------
