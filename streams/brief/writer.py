@@ -703,12 +703,20 @@ def _others(items: list[BriefItem]) -> str:
 def clause(item: BriefItem) -> str:
     """A headline cut to its main clause: 'Amazon CEO Jassy defends $200 billion AI spend:
     "We're not ..."' -> 'Amazon CEO Jassy defends $200 billion AI spend'."""
+    labelled = _LANGUAGE_LABEL.search(item.headline)
+    if labelled or mostly_cjk(item.headline):  # an English summary names it, it does not quote it
+        language = labelled.group(1) if labelled else "Chinese"
+        names = [n for n in names_in(_LANGUAGE_LABEL.sub("", item.headline)) if _an_actor(n) and not is_cjk(n)]
+        return f"a {language}-language report" + (f" on {join(names[:2])}" if names else "")
     text = strip_attribution(item.headline)
     for mark in (": ", " — ", " – ", " - ", "; ", ", as ", ", while ", ", after ", " amid ", ", with "):
         head = text.split(mark, 1)[0]
         if head != text and len(head.split()) >= 4 and not mostly_cjk(head):
             text = head
     return unstop(trim_words(text, HEADLINE_CHARS))
+
+
+_LANGUAGE_LABEL = re.compile(r"\s*\(([A-Z][a-z]+)-language report\)")
 
 
 def _exec_hedge(item: BriefItem) -> str:

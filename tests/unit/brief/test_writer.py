@@ -20,7 +20,7 @@ from streams.brief.sentences import (
     strip_attribution,
     strip_dateline,
 )
-from streams.brief.writer import development_kind, executive_summary, headline, involved
+from streams.brief.writer import clause, development_kind, executive_summary, headline, involved
 from streams.ops.writing_check import frames
 from tests.builders import make_brief, make_lens, make_member, make_story
 
@@ -129,6 +129,14 @@ def test_a_story_reported_only_in_chinese_is_labelled_and_told_in_english() -> N
     assert item.summary.startswith("In Chinese only, from IT之家. The coverage names Intel and gives 300 million US "
                                    "dollars.")
     assert "\ufffd" not in item.summary
+
+
+def test_the_executive_summary_names_a_chinese_only_story_in_english() -> None:
+    item = make_brief().top_items[0].model_copy(
+        update={"headline": "DeepSeek网页版大升级！随后宕机11小时 (Chinese-language report)"})
+    assert clause(item) == "a Chinese-language report on DeepSeek"
+    text = executive_summary("AI safety and governance", [item], [], 3)
+    assert text.startswith("A Chinese-language report on DeepSeek.") and not re.search(r"[\u4e00-\u9fff]", text)
 
 
 def test_a_name_ends_where_chinese_begins() -> None:
