@@ -20,8 +20,8 @@ from datetime import datetime
 from models.briefs import Brief, BriefItem, KeyTweet, SourceRef
 from models.lens import Lens
 from models.stories import Story, StoryMember, Tier
-from streams.brief.sentences import URL, clean_title, is_boilerplate, split_sentences, trim_words
-from streams.brief.writer import Evidence, Source, executive_summary, write_item
+from streams.brief.sentences import URL, clean_title, is_boilerplate, same_development, split_sentences, trim_words
+from streams.brief.writer import Evidence, Source, executive_summary, headline, write_item
 from streams.stages.outlets import host_of, is_primary, member_tier, tier_rank
 from streams.stages.score import is_social
 
@@ -76,9 +76,43 @@ def select_stories(lens: Lens, stories: Sequence[Story]) -> tuple[list[Story], l
     ordered = sorted(stories, key=_rank_key)
     tops = [s for s in ordered if s.tier == "top"]
     notes = [s for s in ordered if s.tier == "noteworthy"]
+    shown = one_item_per_development(lens, tops + notes, lens.top_items + lens.noteworthy_items)
+    tops = [s for s in shown if s.tier == "top"]
     # The scorer owns tiers, but a brief must never exceed the lens's layout.
-    notes = tops[lens.top_items:] + notes
+    notes = tops[lens.top_items:] + [s for s in shown if s.tier == "noteworthy"]
     return tops[: lens.top_items], notes[: lens.noteworthy_items]
+
+
+def one_item_per_development(lens: Lens, ordered: Sequence[Story], wanted: int) -> list[Story]:
+    """Stories in rank order, a later one whose headline reports the same development as an
+    earlier one's folded into it (its members become the earlier story's sources): clustering can
+    split one event, and the reader must never get it twice. A fold can change the earlier story's
+    headline, so it is compared again with the others kept."""
+    kept: list[tuple[Story, str]] = []
+    for story in ordered:
+        if len(kept) == wanted:
+            break
+        pending = [(story, headline(evidence(lens, story)))]
+        while pending:
+            story, title = pending.pop()
+            twin = next((n for n, (_, shown) in enumerate(kept) if same_development(shown, title)), None)
+            if twin is None:
+                kept.append((story, title))
+                continue
+            merged = fold(kept.pop(twin)[0], story)
+            pending.append((merged, headline(evidence(lens, merged))))
+    return sorted((story for story, _ in kept), key=_rank_key)
+
+
+_SURE = {"low": 0, "medium": 1, "high": 2}
+
+
+def fold(into: Story, other: Story) -> Story:
+    """One story with both's members; the surer confidence of the two stands (more outlets)."""
+    ids = {m.id for m in into.members}
+    members = list(into.members) + [m for m in other.members if m.id not in ids]
+    confidence = max(into.confidence, other.confidence, key=lambda c: _SURE[c])
+    return into.model_copy(update={"members": members, "confidence": confidence})
 
 
 def _rank_key(story: Story) -> tuple[int, float, str]:

@@ -126,7 +126,8 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(words)
 
 
-_NAME = re.compile(r"(?:[A-Z][\w&'’.-]*[\w]|[A-Z]|[a-z]+[A-Z][\w.-]*)(?:\s+(?:[A-Z][\w&'’.-]*[\w]|of|de|&))*")
+_NAME = re.compile(r"(?:(?:Mr|Mrs|Ms|Dr|Prof|Gov|Sen|Rep)\.\s+)?"  # 'Mr. Musk' is one name, not 'Mr'
+                   r"(?:[A-Z][\w&'’.-]*[\w]|[A-Z]|[a-z]+[A-Z][\w.-]*)(?:\s+(?:[A-Z][\w&'’.-]*[\w]|of|de|&))*")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _NUMBERED = re.compile(r"\b(?:No|Nos|Vol|Fig|Art|Sec|Ch)\.(?=\s?\d)")  # "No. 5" is a number, not a name
 
@@ -136,6 +137,8 @@ def names_in(text: str) -> list[str]:
     a capitalised sentence opener; possessives and trailing joiners dropped, in order of appearance."""
     found: list[str] = []
     for sentence in split_sentences(text):
+        # A Chinese run ends a name: 'Anthropic公司发布' names Anthropic, never 'Anthropic公司发布'.
+        sentence = _CJK_RUN.sub(" , ", sentence)
         for match in _NAME.finditer(_NUMBERED.sub(" ", sentence)):
             # "Nvidia’s H200 AI" is two names; "The US" is "US"
             for index, part in enumerate(re.split(r"['’]s\s+", match.group(0))):
@@ -175,6 +178,64 @@ def specifics(text: str) -> int:
     """Names and numbers: capitalised words past the first, and figures."""
     tokens = text.split()[1:]
     return sum(1 for t in tokens if t[:1].isupper() or t[:1].isdigit() or t[:1] in "$€£¥")
+
+
+def stems(text: str) -> frozenset[str]:
+    """English content words cut to six letters: 'settled' and 'settlement' are one word here."""
+    return frozenset(w[:6] for w in content_words(text) if not is_cjk(w))
+
+
+def says_again(a: str, b: str, overlap: float = 0.4, least: int = 4) -> bool:
+    """The shorter of two sentences says little the other does not: `least` or more of its
+    content words, and at least `overlap` of them, are the other's too."""
+    sa, sb = stems(a), stems(b)
+    shared = len(sa & sb)
+    return shared >= least and shared / max(1, min(len(sa), len(sb))) >= overlap
+
+
+_FIGURE = re.compile(r"\$?\d[\d,.]*\s?(?:%|billion|million|trillion|bn|[bBmMkK]\b)?")
+
+
+def headline_specifics(headline: str) -> frozenset[str]:
+    """Names and figures of a headline, the parts that tell one development from another."""
+    figures = {f.strip(".,").casefold() for f in _FIGURE.findall(headline)}
+    return frozenset({n.casefold() for n in names_in(headline)} | {f for f in figures if f})
+
+
+def same_development(a: str, b: str) -> bool:
+    """Two headlines that report one development: they share a name or figure, and most of the
+    shorter one's content words (three or more) are the other's."""
+    return bool(headline_specifics(a) & headline_specifics(b)) and says_again(a, b, overlap=0.5, least=3)
+
+
+# Chinese figures in English: '1400亿' is 140 billion, '3万亿美元' 3 trillion dollars.
+_CJK_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(万亿|亿|万)?\s*(美元|元|人民币)?\s*(%)?")
+_CJK_SCALE = {"万亿": 1e12, "亿": 1e8, "万": 1e4, None: 1.0}
+_CURRENCY = {"美元": " US dollars", "元": " yuan", "人民币": " yuan"}
+
+
+def cjk_figures(text: str) -> list[str]:
+    """Figures a Chinese text states, written in English: amounts with their scale and currency,
+    percentages; bare small numbers (dates, counts under 10) are left out as ambiguous."""
+    found: list[str] = []
+    for number, scale, currency, percent in _CJK_FIGURE.findall(text):
+        value = float(number) * _CJK_SCALE[scale or None]
+        if percent:
+            figure = f"{number}%"
+        elif scale or currency:
+            figure = _english_amount(value) + _CURRENCY.get(currency, "")
+        else:
+            continue
+        if figure not in found:
+            found.append(figure)
+    return found
+
+
+def _english_amount(value: float) -> str:
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if value >= size:
+            return f"{value / size:g} {word}"
+    return f"{value:,.0f}"
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

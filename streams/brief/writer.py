@@ -24,6 +24,7 @@ from models.stories import Story, StoryMember
 from streams.brief.sentences import (
     URL,
     cap,
+    cjk_figures,
     clean_title,
     content_words,
     full_stop,
@@ -34,8 +35,10 @@ from streams.brief.sentences import (
     mostly_cjk,
     names_in,
     plural,
+    says_again,
     specifics,
     split_sentences,
+    stems,
     strip_attribution,
     trim_words,
     unstop,
@@ -45,7 +48,7 @@ from streams.brief.sentences import (
 HEADLINE_CHARS = 110
 SUMMARY_CHARS = {False: 400, True: 280}  # top item, noteworthy item
 SUMMARY_SENTENCES = {False: 3, True: 2}
-EXECUTIVE_CHARS = 600
+EXECUTIVE_CHARS = 800
 MAX_SENTENCES_PER_MEMBER = 12
 
 
@@ -112,7 +115,21 @@ class Written:
 def write_item(ev: Evidence, short: bool) -> Written:
     title = headline(ev)
     kind = development_kind(ev)
-    return Written(title, summary(ev, short, title), details(ev, kind, short, title), kind)
+    said = summary(ev, short, title)
+    return Written(title, said, details(ev, kind, short, title, said), kind)
+
+
+def foreign_only(ev: Evidence) -> bool:
+    """No member writes in English: every title (and text) is Chinese."""
+    return all(mostly_cjk(s.member.title or s.member.text) for s in ev.sources)
+
+
+def language_of(ev: Evidence) -> str:
+    langs = sorted({(s.member.lang or "").split("-")[0].casefold() for s in ev.sources})
+    return next((_LANGUAGES[code] for code in langs if code in _LANGUAGES), "Chinese")
+
+
+_LANGUAGES = {"zh": "Chinese", "ja": "Japanese", "ko": "Korean"}
 
 
 # --- headline ---------------------------------------------------------------------------------
@@ -128,7 +145,20 @@ def headline(ev: Evidence) -> str:
     if len(title) > HEADLINE_CHARS:  # a post's text as its title: its first sentence, if that says enough
         first = split_sentences(title)[0]
         title = first if len(first.split()) >= 4 else title
-    return trim_words(_without_teaser(title), HEADLINE_CHARS)
+    title = trim_words(_without_teaser(title), HEADLINE_CHARS)
+    if not english and foreign_only(ev):  # no offline translation: say what language the reader meets
+        title = f"{title} ({language_of(ev)}-language report)"
+    return title
+
+
+def is_opinion(member: StoryMember) -> bool:
+    """An opinion piece, by its address ('/opinion/', '/commentisfree/') or its kicker."""
+    where = f"{member.url} {member.canonical_url or ''}".casefold()
+    return bool(_OPINION_PATH.search(where) or _OPINION_KICKER.match(member.title))
+
+
+_OPINION_PATH = re.compile(r"/(opinion|opinions|commentisfree|comment|editorials?|columns?|op-?ed)/")
+_OPINION_KICKER = re.compile(r"\s*(opinion|op-ed|column|editorial|commentary)\s*[:|]", re.IGNORECASE)
 
 
 def _without_teaser(title: str) -> str:
@@ -158,6 +188,8 @@ def _title_score(ev: Evidence, source: Source, english: bool) -> float:
         score -= 1.5
     if source.social or title.endswith(("?", "？")):
         score -= 3.0  # community titles editorialise ("More Disastrous News for ...")
+    if is_opinion(source.member):
+        score -= 8.0  # a column's rhetoric is no news headline
     if re.match(r"(Our|We|My|I|How|Why|What)\b", title):
         score -= 5.0  # speaks for the source or teases; the reader needs who did what
     elif re.search(r"\b(?:I|[Mm]y|[Mm]e)\b", title):
@@ -170,6 +202,8 @@ def _title_score(ev: Evidence, source: Source, english: bool) -> float:
 
 def summary(ev: Evidence, short: bool, title: str) -> str:
     """2-3 of the cluster's most informative sentences, hedged to the story's confidence."""
+    if foreign_only(ev):
+        return hedge(ev, untranslated(ev), lead_in=False)
     sentences = central_sentences(ev, SUMMARY_SENTENCES[short], SUMMARY_CHARS[short], content_words(title))
     if not sentences:  # the fallback names its outlet already: only a low story needs more
         fallback = _title_only(ev, title)
@@ -177,12 +211,26 @@ def summary(ev: Evidence, short: bool, title: str) -> str:
     return hedge(ev, " ".join(sentences))
 
 
+def untranslated(ev: Evidence) -> str:
+    """What an English reader can be told of a report in another language without translating
+    it: who carried it, the organisations it names in Latin script, and its figures."""
+    outlets = sorted({s.member.outlet for s in ev.sources})
+    line = f"In {language_of(ev)} only, from {join(outlets[:3])}."
+    names = [n for n in involved(ev, ev.sources[0].member.title) if not is_cjk(n)]
+    figures = cjk_figures(" ".join(f"{s.member.title} {s.member.text[:400]}" for s in ev.sources))[:3]
+    if names and figures:
+        return f"{line} The coverage names {join(names)} and gives {join(figures)}."
+    if names or figures:
+        return f"{line} The coverage {'names ' + join(names) if names else 'gives ' + join(figures)}."
+    return line
+
+
 def _title_only(ev: Evidence, shown: str) -> str:
     """A story whose feeds carried only titles: say so, quoting a title the headline did not use."""
     others = [s.member for s in ev.sources if clean_title(s.member.title)
               and trim_words(strip_attribution(s.member.title), HEADLINE_CHARS) != shown]
     other = (others or [ev.sources[0].member])[0]
-    return f'Only the headline is available, from {other.outlet}: "{unstop(clean_title(other.title))}".'
+    return f'"{unstop(clean_title(other.title))}" ({other.outlet}, headline only).'
 
 
 def hedge(ev: Evidence, text: str, lead_in: bool = True) -> str:
@@ -191,7 +239,7 @@ def hedge(ev: Evidence, text: str, lead_in: bool = True) -> str:
     if ev.story.confidence == "high" or not text:
         return text
     if ev.preprint:  # "Reportedly" would misstate a paper: its authors say it, nobody has checked
-        return f"{text} (A preprint, not yet independently checked.)"
+        return f"{text} (A preprint: confidence rests on its authors alone.)"
     lead_in = lead_in and not is_cjk(text)
     outlets = sorted({s.member.outlet for s in ev.sources if not s.social})
     if ev.story.confidence == "medium":
@@ -223,7 +271,7 @@ def is_common_word(word: str, corpus: str) -> bool:
 
 def _written_lower(word: str, corpus: str) -> bool:
     """The cluster also writes the word in lower case: an ordinary word, not a name."""
-    return re.search(rf"\b{re.escape(word.lower())}\b", corpus) is not None
+    return re.search(_whole(word.lower()), corpus) is not None
 
 
 _COMMON_SUFFIXES = ("al", "ive", "ing", "ed", "ly", "ous", "ful", "less", "able", "ible", "ic", "ent", "ant",
@@ -235,8 +283,14 @@ _LOWERCASABLE = frozenset("Users Researchers Officials Analysts Critics Experts 
                           "Investors Employees Workers Parents Families Scientists".split())
 
 
+def _whole(word: str) -> str:
+    """A word standing alone in Latin script: in '新一代Rubin平台' Rubin is whole, though Chinese
+    characters touch it (which `\\b` would not allow)."""
+    return rf"(?<![A-Za-z0-9]){re.escape(word)}(?![A-Za-z0-9])"
+
+
 def _capitalised_mid_sentence(word: str, corpus: str) -> bool:
-    for match in re.finditer(rf"\b{re.escape(word)}\b", corpus):
+    for match in re.finditer(_whole(word), corpus):
         before = corpus[: match.start()].rstrip()
         if before and before[-1] not in ".!?\"“'‘:":
             return True
@@ -265,7 +319,7 @@ def central_sentences(ev: Evidence, limit: int, chars: int, focus: frozenset[str
 
 
 def _adds(cand: _Candidate, chosen: list[_Candidate]) -> bool:
-    if any(jaccard(cand.words, c.words) >= 0.35 for c in chosen):
+    if any(jaccard(cand.words, c.words) >= 0.35 or says_again(cand.text, c.text) for c in chosen):
         return False
     new = cand.words - frozenset().union(*(c.words for c in chosen))
     return len(new) >= max(4, 0.6 * len(cand.words))
@@ -342,68 +396,105 @@ class Agreement:
 
 # --- details ----------------------------------------------------------------------------------
 
+DETAIL_FACTS = {False: 2, True: 1}  # top item, noteworthy item
 
-def details(ev: Evidence, kind: str, short: bool, title: str = "") -> str:
-    """Why it matters, as a person would write it: what kind of development and who, how many
-    outlets and whether the primary source speaks, continuity, the category's stakes, what next."""
-    parts = [_what_and_who(ev, kind, title), _confidence_sentence(ev)]
+
+def details(ev: Evidence, kind: str, short: bool, title: str = "", said: str = "") -> str:
+    """What this story's own sources add to the Summary (figures, actors, dates, what comes next,
+    who reacted, what is disputed), then how sure we are and why. No stock sentence: everything but
+    the short confidence wording comes from the story, so no two items read alike. (`kind` is kept
+    for the language-model writer's facts; the offline Details no longer names it.)"""
+    parts = added_facts(ev, DETAIL_FACTS[short], title, said) or [_named(ev, title, said)]
+    parts.append(confidence_sentence(ev))
     if ev.story.developing_since:
-        parts.append(f"It continues a story developing since {ev.story.developing_since}.")
-    if not short:
-        parts += [_stakes(ev), watch_for(ev, kind)]
+        parts.append(f"Developing since {day_name(ev.story.developing_since)}.")
     return " ".join(p for p in parts if p)
 
 
-def _what_and_who(ev: Evidence, kind: str, title: str) -> str:
-    who = involved(ev, title)
-    what = _KIND_NOUN[kind] + (f" involving {join(who)}" if who else "")
-    outlets, posts = ev.independent, ev.posts
+def added_facts(ev: Evidence, limit: int, title: str, said: str) -> list[str]:
+    """Sentences of the members that the headline and Summary do not already say, most telling
+    first (figures and names, then what comes next, who reacted, what is disputed, what is at
+    stake), each attributed to its outlet."""
+    if foreign_only(ev):
+        return []  # nothing to quote in English
+    shown = [title, *split_sentences(said)]
+    # an English brief quotes no Chinese once any member is English (the story is not foreign-only)
+    candidates = [c for c in _candidates(ev, frozenset()) if c.text not in said and not is_cjk(c.text)
+                  and not _CONTEXT_BOUND.match(c.text) and not c.text.endswith("?")]
+    chosen: list[_Candidate] = []
+    for cand in sorted(candidates, key=lambda c: (-_telling(c), c.order)):
+        if len(chosen) == limit:
+            break
+        before = shown + [c.text for c in chosen]
+        if len(stems(cand.text) - frozenset().union(*map(stems, before))) < 4:
+            continue  # it would mostly say again what the reader has just read
+        if len(cand.text) <= 320:
+            chosen.append(cand)
+    return [_attributed(ev, c) for c in sorted(chosen, key=lambda c: c.order)]
+
+
+# A sentence that leans on the one before it in its own article ('And ...', 'Which ...', 'It ...').
+_CONTEXT_BOUND = re.compile(r"(And|But|Or|So|Which|Why|What|How|It|Its|This|That|These|Those|They|He|She|"
+                            r"His|Her|Their|Here|There|Also|However|Still|Yet)\b")
+_NEXT = re.compile(r"\b(will|plans? to|expected to|is set to|next (week|month|year)|deadline|hearing|vote|"
+                   r"by (the end of|January|February|March|April|May|June|July|August|September|October|"
+                   r"November|December|20\d\d))\b", re.IGNORECASE)
+_REACTION = re.compile(r"\b(said in a statement|responded|declined to comment|did not respond|criticis|criticiz|"
+                       r"welcomed|condemned|called (it|the)|spokesperson|spokesman|spokeswoman)", re.IGNORECASE)
+_DISPUTE = re.compile(r"\b(denied|denies|disputed?|disputes|alleg\w+|contested|however|but)\b", re.IGNORECASE)
+_STAKES = re.compile(r"\b(first|largest|biggest|record|risks?|threat|safety|security|precedent|could|would|"
+                     r"concerns?|warn\w*)\b", re.IGNORECASE)
+
+
+def _telling(cand: _Candidate) -> float:
+    cues = sum(2.0 for cue in (_NEXT, _REACTION, _DISPUTE, _STAKES) if cue.search(cand.text))
+    return cues + min(specifics(cand.text), 5) + 0.3 * cand.score
+
+
+def _attributed(ev: Evidence, cand: _Candidate) -> str:
+    """'The deal ... (CNBC).': who says it, since Details mixes several members' words."""
+    outlet = ev.sources[cand.order[0]].member.outlet
+    if is_cjk(cand.text) or outlet.casefold() in cand.text.casefold():
+        return cand.text
+    return f"{cand.text.rstrip('.')} ({outlet})."
+
+
+def _named(ev: Evidence, title: str, said: str) -> str:
+    """When the sources add no sentence: the actors they name that the reader has not met yet."""
+    fresh = [n for n in involved(ev, title) if n not in f"{title} {said}"]
+    return f"Also named in the coverage: {join(fresh)}." if fresh else ""
+
+
+def confidence_sentence(ev: Evidence) -> str:
+    """How sure, in one short sentence that says why: who speaks and how many outlets agree."""
+    speaker, outlets, confidence = ev.speaker, ev.independent, ev.story.confidence
+    level = cap(confidence) + " confidence"
     if ev.preprint:
-        where = join(sorted({s.member.outlet for s in ev.sources}))
-        return f"{what}, posted as a preprint ({where}); no news outlet has covered it yet."
-    extra = f", plus {plural(posts, 'social post', words=True)}" if posts and outlets else ""
+        return f"{level}: the authors' own preprint, not yet replicated or reviewed."
+    named = join(outlets[:3] + ([plural(len(outlets) - 3, "more", "more", words=True)] if len(outlets) > 3 else []))
+    count = plural(len(outlets), "outlet", words=True)
+    posts = f", plus {plural(ev.posts, 'social post', words=True)}" if ev.posts and outlets else ""
+    host = speaker.removeprefix("the primary source (").rstrip(")") if speaker else ""
+    if speaker and outlets:
+        verb = "agrees" if len(outlets) == 1 else "agree"
+        return f"{level}: {host} speaks for itself and {count} ({named}) {verb}{posts}."
+    if speaker:
+        return f"{level}: only {host} itself speaks so far."
     if not outlets:
-        if ev.speaker:
-            return f"{what}, announced by {ev.speaker}; no independent outlet has reported it yet."
-        return f"{what}, seen so far only in {plural(posts, 'social post', words=True)}."
+        return f"{level}: {plural(ev.posts, 'social post', words=True)} and no outlet yet."
     if len(outlets) == 1:
-        return f"{what}, reported by a single outlet ({outlets[0]}){extra}."
-    more = len(outlets) - 3
-    named = join(outlets[:3] + ([plural(more, 'more', 'more', words=True)] if more > 0 else []))
-    return f"{what}, reported by {plural(len(outlets), 'independent outlet', words=True)} ({named}){extra}."
+        return f"{level}: a single outlet ({named}){posts}, and no primary statement."
+    return f"{level}: {count} ({named}){posts}, but no primary statement."
 
 
-def _confidence_sentence(ev: Evidence) -> str:
-    speaker, independent, confidence = ev.speaker, ev.independent, ev.story.confidence
-    if ev.preprint:
-        return "It is the authors' own claim, not yet replicated or reviewed: treat the result as preliminary."
-    if confidence == "high":
-        if speaker:
-            agree = "an independent report agrees" if len(independent) == 1 else "independent reports agree"
-            return f"{cap(speaker)} confirms it and {agree}: high confidence."
-        return "No primary source has spoken, but the independent reports agree on the facts: high confidence."
-    if confidence == "medium":
-        if speaker and not independent:
-            return "It is the source's own word, not yet checked by others: medium confidence."
-        if speaker:
-            return f"{cap(speaker)} speaks, but independent coverage is thin: medium confidence."
-        return "No primary source has confirmed it, so read it as likely rather than settled (medium confidence)."
-    if speaker and not independent:
-        return "Low confidence: only the source itself speaks so far."
-    if len(independent) <= 1:
-        return "It rests on a single outlet; treat as low-to-medium confidence absent primary confirmation."
-    return "Treat as low-to-medium confidence absent primary confirmation."
+def day_name(day: str) -> str:
+    """'2026-01-06' -> '6 January'."""
+    year, month, date = (int(x) for x in day.split("-"))
+    return f"{date} {_MONTHS[month - 1]}"
 
 
-def _stakes(ev: Evidence) -> str:
-    """The lens's category, in one clause: 'Laws, regulators, courts ..., including lawsuits
-    against AI companies.' -> 'laws, regulators, courts and government action on AI'."""
-    what = re.split(r":|;|, including\b|\(", ev.category_description.strip().rstrip("."))[0].strip()
-    if len(what.split()) < 2:
-        return ""
-    if not what[:2].isupper():
-        what = what[0].lower() + what[1:]
-    return f"It matters for {ev.lens_label} because it bears on {what}."
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
 
 
 def involved(ev: Evidence, title: str = "") -> list[str]:
@@ -427,8 +518,8 @@ def involved(ev: Evidence, title: str = "") -> list[str]:
         if _no_actor(name, outlets, ev.corpus) or any(name in c for c in chosen):
             continue
         one_capitalised_word = " " not in name and name[1:].islower()
-        if one_capitalised_word and counted[name] < 2 and not _capitalised_mid_sentence(name, ev.corpus):
-            continue  # 'Startup releases ...': only ever a sentence's first word
+        if one_capitalised_word and not _capitalised_mid_sentence(name, ev.corpus):
+            continue  # 'Startup releases ...', 'Parties ...': only ever a sentence's first word
         shorter = [c for c in chosen if c in name]  # 'Character' gives way to 'Character.AI'
         chosen = [c for c in chosen if c not in shorter] + [name]
     return chosen[:3]
@@ -445,8 +536,12 @@ def _without_common_opener(name: str, corpus: str) -> str:
 
 
 def _no_actor(name: str, outlets: set[str], corpus: str) -> bool:
-    if name in _NOT_ACTORS or name.isdigit() or name.endswith("ese"):
+    if name in _NOT_ACTORS or name.isdigit() or name.endswith("ese") or name in _UNITS:
         return True
+    if _CONTEXT_BOUND.fullmatch(name) or name.casefold() in _OPENERS:
+        return True  # 'Why', 'And': a sentence's first word, never a party
+    if all(word.rstrip(".") in _ROLES for word in name.split()):
+        return True  # 'Governor', 'Attorney General': a role, the person is named elsewhere or not at all
     if re.search(r"-[a-z]+$", name):
         return True  # 'AI-generated', 'HIPAA-compliant' describe; 'GPT-5', 'Coca-Cola' name
     squashed = name.casefold().replace(" ", "")
@@ -463,6 +558,13 @@ _NOT_ACTORS = frozenset(
     "Reuters Bloomberg Reddit Hacker News American British European French German Indian Russian Korean "
     "Israeli Chinese Japanese Taiwanese Canadian Australian Irish Italian Spanish".split()
 )
+
+
+_ROLES = frozenset(
+    "Governor President Minister Judge Senator CEO Chairman Chairwoman Director Secretary Mayor Chancellor "
+    "Commissioner Representative Congressman Congresswoman Prime Attorney General Chief Officer Founder "
+    "Professor Dr Mr Mrs Ms King Queen Prince Ambassador Spokesperson Spokesman AG".split())
+_UNITS = frozenset("GW MW KW kW TW GWh MWh TWh TB GB MB PB GHz MHz nm km kg".split())
 
 
 # --- what kind of development -----------------------------------------------------------------
@@ -571,25 +673,41 @@ _WATCH = {
 
 
 def executive_summary(lens_label: str, top: list[BriefItem], notes: list[BriefItem], relevant: int) -> str:
-    """The day in 2-4 short sentences: the lead story, the other top items as clauses, the size
-    and confidence of the day. Clauses are dropped from the end until it fits ~600 characters."""
+    """The day in 3-5 sentences: the lead development, the other top ones, the thread that
+    connects them (an actor or a theme they share), how sure the day's news is, and its size.
+    Everything it says is in the items; the other top items are dropped from the end until the
+    text fits."""
     if not top:
         return (f"A quiet day for {lens_label}: no story met the bar for a top item"
                 f" ({plural(len(notes), 'noteworthy development')} below).")
-    others = [clause(i) + _exec_hedge(i) for i in top[1:]]
-    tail = _day_size(top, notes, relevant)
+    others = top[1:]
+    closing = [thread(top), certainty(top), _day_size(top, notes, relevant)]
     while True:
-        lead = full_stop(f"The day's lead: {clause(top[0])}{_exec_hedge(top[0])}")
-        also = full_stop("Also: " + "; ".join(others)) if others else ""
-        text = " ".join(p for p in (lead, also, tail) if p)
+        text = " ".join(p for p in [_said(top[0]), _others(others), *closing] if p)
         if len(text) <= EXECUTIVE_CHARS or not others:
             return text
-        others.pop()
+        others = others[:-1]
+
+
+def _said(item: BriefItem) -> str:
+    return full_stop(cap(clause(item)) + _exec_hedge(item))
+
+
+def _others(items: list[BriefItem]) -> str:
+    if not items:
+        return ""
+    parts = [clause(i) + _exec_hedge(i) for i in items]
+    return full_stop("Also: " + join(parts)) if len(parts) > 2 else full_stop(cap(join(parts)))
 
 
 def clause(item: BriefItem) -> str:
     """A headline cut to its main clause: 'Amazon CEO Jassy defends $200 billion AI spend:
     "We're not ..."' -> 'Amazon CEO Jassy defends $200 billion AI spend'."""
+    labelled = _LANGUAGE_LABEL.search(item.headline)
+    if labelled or mostly_cjk(item.headline):  # an English summary names it, it does not quote it
+        language = labelled.group(1) if labelled else "Chinese"
+        names = [n for n in names_in(_LANGUAGE_LABEL.sub("", item.headline)) if _an_actor(n) and not is_cjk(n)]
+        return f"a {language}-language report" + (f" on {join(names[:2])}" if names else "")
     text = strip_attribution(item.headline)
     for mark in (": ", " — ", " – ", " - ", "; ", ", as ", ", while ", ", after ", " amid ", ", with "):
         head = text.split(mark, 1)[0]
@@ -598,8 +716,56 @@ def clause(item: BriefItem) -> str:
     return unstop(trim_words(text, HEADLINE_CHARS))
 
 
+_LANGUAGE_LABEL = re.compile(r"\s*\(([A-Z][a-z]+)-language report\)")
+
+
 def _exec_hedge(item: BriefItem) -> str:
-    return {"high": "", "medium": " (not yet confirmed)", "low": " (reported, unconfirmed)"}[item.confidence]
+    return {"high": "", "medium": " (reported, not yet confirmed)", "low": " (a thin, unconfirmed report)"}[
+        item.confidence]
+
+
+def thread(top: list[BriefItem]) -> str:
+    """What connects the top items: an actor two or more of them name, a theme (category) two or
+    more share; or, honestly, that nothing does."""
+    if len(top) < 2:
+        return ""
+    counts: Counter[str] = Counter()
+    for item in top:
+        counts.update({n for n in names_in(f"{item.headline}. {item.summary}") if _an_actor(n)})
+    actor = min((n for n in counts if counts[n] >= 2), key=lambda n: (-counts[n], n), default="")
+    themes = Counter(i.category for i in top if i.category)
+    theme, shared = min(themes.items(), key=lambda p: (-p[1], p[0]), default=("", 0))
+    of = f"of the {plural(len(top), 'top item', words=True)}"
+    about = f"concern {theme.replace('-', ' ')}"
+    if actor and shared >= 2:
+        return f"The thread: {actor} figures in {number(counts[actor])} {of}, and {number(shared)} {about}."
+    if actor:
+        return f"The thread: {actor} figures in {number(counts[actor])} {of}."
+    if shared >= 2:
+        return f"The thread: {number(shared)} {of} {about}."
+    return "The top items are separate developments: no actor or theme links them."
+
+
+def number(count: int) -> str:
+    """'two', as a person writes a small count."""
+    return plural(count, "x", words=True).removesuffix(" x").removesuffix(" xs")
+
+
+def _an_actor(name: str) -> bool:
+    return not is_cjk(name) and name not in _NOT_ACTORS and name not in _UNITS and not name.isdigit() and \
+        not all(w in _ROLES for w in name.split())
+
+
+def certainty(top: list[BriefItem]) -> str:
+    """How much of the day's top news is confirmed, from the items' computed confidence."""
+    firm = sum(1 for i in top if i.confidence == "high")
+    thin = len(top) - firm
+    if not thin:
+        return "Each is confirmed by several outlets or by its own primary source."
+    if not firm:
+        return "None is confirmed yet by several outlets or a primary source: treat all as provisional."
+    return (f"{cap(number(firm))} {'is' if firm == 1 else 'are'} well confirmed; {number(thin)} still "
+            f"{'rests' if thin == 1 else 'rest'} on thinner evidence.")
 
 
 def _day_size(top: list[BriefItem], notes: list[BriefItem], relevant: int) -> str:

@@ -119,17 +119,16 @@ def test_low_confidence_story_is_hedged() -> None:
     item = brief.top_items[0]
     assert item.summary.startswith("Reportedly, ")
     assert "unconfirmed" in item.summary.lower()
-    assert "treat as low-to-medium confidence absent primary confirmation." in item.details
-    assert "single outlet" in item.details.lower()
-    assert "(reported, unconfirmed)" in brief.executive_summary
+    assert "Low confidence: a single outlet (channelnewsasia.com), and no primary statement." in item.details
+    assert "(a thin, unconfirmed report)" in brief.executive_summary
 
 
 def test_high_confidence_story_is_stated_plainly() -> None:
     item = _assemble([_health_story()]).top_items[0]
     for hedge in ("Reportedly", "According to", "unconfirmed", "if accurate"):
         assert hedge not in item.summary
-    assert "primary source (openai.com)" in item.details
-    assert "two independent outlets" in item.details  # the primary source is not one of them
+    # the primary source is not one of the outlets that agree
+    assert "High confidence: openai.com speaks for itself and two outlets (" in item.details
 
 
 def test_medium_confidence_names_who_says_so() -> None:
@@ -148,12 +147,11 @@ def test_summary_uses_central_sentences_and_skips_boilerplate() -> None:
     assert "Read more" not in item.summary
 
 
-def test_details_read_as_sentences_with_the_category_stakes() -> None:
+def test_details_read_as_sentences_of_this_story_not_of_its_category() -> None:
     item = _assemble([_health_story(developing_since="2026-01-06")]).top_items[0]
-    assert item.details.startswith("A ")
-    assert "deals and products" in item.details  # the lens's category description
-    assert "It continues a story developing since 2026-01-06." in item.details
-    assert item.details.endswith("the safety documentation that ships with it.")  # a release's watch
+    assert "deals and products" not in item.details  # the category's description is no reason
+    assert "Watch for" not in item.details and "It matters for" not in item.details
+    assert item.details.endswith("Developing since 6 January.")
     assert "score" not in item.details.lower() and "{" not in item.details
 
 
