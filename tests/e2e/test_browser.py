@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import httpx
 import orjson
 import pytest
 
+from streams.lenses import load_lens
+from streams.web import pages
 from tests.e2e.support import SAMPLE_DAY, live_usul
 from tests.integration.harness import REAL_DATA, LiveUsul
 
@@ -99,7 +102,7 @@ def test_a_storys_sources_open_in_place_and_on_its_own_page(usul: LiveUsul, page
 
 
 def test_live_page_shows_a_pushed_item_without_reloading(usul: LiveUsul, page: Any, artifacts: Path) -> None:
-    page.goto(usul.url(f"/live/{LENS}"))
+    page.goto(usul.url(f"/live/{LENS}?day={_today()}"))  # the sample day is the newest with stories
     page.wait_for_selector("#live-stories[data-live=connected]", state="attached", timeout=30_000)
     page.evaluate("window.__still_here = true")
     before = page.locator("#live-stories > li").count()
@@ -127,7 +130,7 @@ def test_article_markup_is_shown_as_text_and_never_runs(usul: LiveUsul, page: An
     marker = uuid.uuid4().hex[:8]
     hostile = (f'<img src=x onerror="window.__pwned=1"> '
                f'EU AI Act regulator fines AI lab {marker} over frontier model safety')
-    page.goto(usul.url(f"/live/{LENS}"))
+    page.goto(usul.url(f"/live/{LENS}?day={_today()}"))  # the sample day is the newest with stories
     page.wait_for_selector("#live-stories[data-live=connected]", state="attached", timeout=30_000)
     _push(usul, {"id": f"e2e:x{marker}", "source": "reuters.com", "url": f"https://reuters.com/tech/fine-{marker}",
                  "title": hostile, "kind": "article", "lang": "en",
@@ -214,3 +217,8 @@ def _push(usul: LiveUsul, item: dict[str, Any]) -> None:
             break
         time.sleep(0.5)
     assert response.status_code == 202 and response.json()["accepted"] == 1, response.text
+
+
+def _today() -> str:
+    """Today in the lens's zone: where an item pushed now without a time lands."""
+    return pages.today(load_lens(LENS), datetime.now(UTC))
