@@ -67,19 +67,27 @@ CACHE_ENTRIES = 2000
 CONCURRENCY = 2
 
 
+def _asked(chars: int) -> dict[str, int]:
+    """The `maxLength` the model is held to. A server that enforces the schema (llama.cpp's grammar)
+    then closes the JSON within `llm_max_tokens`; with the looser pydantic caps a verbose model was
+    cut off mid-string and every answer was invalid. Pydantic keeps the looser caps, so an answer
+    from a server that does not enforce the schema is still refused by the `length` check."""
+    return {"maxLength": chars}
+
+
 class ItemDraft(BaseModel):
     """What the model returns for one story (the JSON schema it is held to)."""
 
     model_config = ConfigDict(extra="forbid")
-    summary: str = Field(min_length=1, max_length=2000)
-    details: str = Field(min_length=1, max_length=3000)
-    confidence_note: str = Field(min_length=1, max_length=600)
+    summary: str = Field(min_length=1, max_length=2000, json_schema_extra=_asked(SUMMARY_MAX))
+    details: str = Field(min_length=1, max_length=3000, json_schema_extra=_asked(DETAILS_MAX - 300))
+    confidence_note: str = Field(min_length=1, max_length=600, json_schema_extra=_asked(300))
     cited: list[int] = Field(min_length=1, max_length=12)
 
 
 class ExecDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    executive_summary: str = Field(min_length=1, max_length=3000)
+    executive_summary: str = Field(min_length=1, max_length=3000, json_schema_extra=_asked(EXECUTIVE_CHARS))
 
 
 class Rejected(Exception):
