@@ -30,15 +30,14 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-import streams.llm_writer as llm
+import streams.brief.llm as llm
 from models.briefs import Brief, BriefItem
 from models.stories import Story
-from streams.assemble import evidence
-from streams.evaluate import DEFAULT_DATA, replay_files
+from streams.brief.assemble import evidence
 from streams.flow import Draft, Flow
 from streams.lenses import DEFAULT_LENS, load_lens
-from streams.llm_metrics import LLMMetrics
 from streams.metrics import Metrics
+from streams.ops.evaluate import DEFAULT_DATA, replay_files
 from streams.settings import Settings
 from tests.regression.golden import day_files
 
@@ -119,7 +118,7 @@ def _settings(url: str, tmp_path: Path, timeout: float) -> Settings:
                     llm_daily_token_budget=10_000_000)
 
 
-def _value(metrics: LLMMetrics, name: str, **labels: str) -> float:
+def _value(metrics: Metrics, name: str, **labels: str) -> float:
     return metrics.registry.get_sample_value(name, labels) or 0.0
 
 
@@ -154,7 +153,7 @@ async def test_the_writer_on_a_real_day(model_url: str, real_day: tuple[Brief, l
                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     offline, stories = real_day
     gate = Gate(monkeypatch)
-    metrics = LLMMetrics(Metrics(CollectorRegistry()))
+    metrics = Metrics(CollectorRegistry())
     started = time.monotonic()
     brief = await llm.rewrite_brief(offline, stories, load_lens(DEFAULT_LENS), _settings(model_url, tmp_path, TIMEOUT),
                                     llm.WriterCache(), metrics=metrics)
@@ -188,7 +187,7 @@ async def test_a_model_slower_than_the_timeout_leaves_the_offline_words(
         model_url: str, real_day: tuple[Brief, list[Story]], tmp_path: Path) -> None:
     offline, stories = real_day
     top = offline.model_copy(update={"noteworthy": []})  # a few calls are enough to show it
-    metrics = LLMMetrics(Metrics(CollectorRegistry()))
+    metrics = Metrics(CollectorRegistry())
     brief = await llm.rewrite_brief(top, stories, load_lens(DEFAULT_LENS), _settings(model_url, tmp_path, 0.2),
                                     llm.WriterCache(), metrics=metrics)
     assert brief == top
@@ -197,7 +196,7 @@ async def test_a_model_slower_than_the_timeout_leaves_the_offline_words(
     assert _value(metrics, "usul_llm_fallbacks_total", reason="timeout") == timeouts
 
 
-def _report(offline: Brief, brief: Brief, gate: Gate, metrics: LLMMetrics, seconds: float) -> None:
+def _report(offline: Brief, brief: Brief, gate: Gate, metrics: Metrics, seconds: float) -> None:
     calls = _value(metrics, "usul_llm_call_seconds_count", model=MODEL)
     per_call = _value(metrics, "usul_llm_call_seconds_sum", model=MODEL) / max(calls, 1)
     verdicts = Counter(v for k, v in gate.verdicts.items() if k != "executive")
