@@ -55,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     up = commands.add_parser("up", help="broker if needed, worker, web UI, ingestion")
     up.add_argument("--demo", action="store_true", help="replay the bundled sample day and print its brief")
     up.set_defaults(run=cmd_up)
-    replay = commands.add_parser("replay", help="feed files through the pipeline and write the window's brief")
+    replay = commands.add_parser("replay", help="feed files through a pipeline of their own and write the "
+                                 "window's brief")
     replay.add_argument("files", nargs="+", type=Path, help="JSON Lines files of raw items, one item a line")
     _lens_option(replay)
     window = replay.add_mutually_exclusive_group(required=True)
@@ -65,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--out", type=Path, required=True, help="directory for brief.json, brief.md, "
                         "stories.jsonl and items.jsonl")
     replay.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for each step")
+    replay.add_argument("--join", action="store_true", help="replay into the running pipeline (the `usul up` "
+                        "on USUL_EMBEDDED_PORT; USUL_BOOTSTRAP_SERVERS implies it) instead of a broker and worker "
+                        "of its own, started for this replay and stopped after it")
     replay.set_defaults(run=cmd_replay)
     ingest = commands.add_parser("ingest", help="poll the configured sources, or produce items from files and URLs")
     ingest.add_argument("locations", nargs="*", help="JSON Lines files or RSS/Atom files and URLs, read once")
@@ -192,13 +196,28 @@ def cmd_replay(args: argparse.Namespace) -> int:
     settings = Settings()
     job = _job(args.files, args.lens, args.day, args.since, args.until, args.out, args.timeout)
     try:
-        _replay_joined(settings, job)
+        if settings.bootstrap_servers or args.join:
+            _replay_joined(settings, job)
+        else:
+            _replay_alone(settings, job)
     except NothingReadable as exc:
         print(f"usul replay: {exc}; nothing to replay", file=sys.stderr)
-        for line in rejection_report(exc.rejected, _kept_in(job, True)):
+        for line in rejection_report(exc.rejected, _kept_in(job, settings.bootstrap_servers or args.join)):
             print(line, file=sys.stderr)
         return 1
     return 0
+
+
+def _replay_alone(settings: Settings, job: _Job) -> None:
+    """A pipeline of the replay's own, so that its brief depends on its input alone: another
+    run's items, stories and revisions stay in that run's pipeline."""
+    from streams.ops.processes import own_pipeline
+    from streams.ops.replay import NothingReadable
+
+    if not job.items:  # no verdict would come back: say so before starting anything
+        raise NothingReadable(job.rejected)
+    with own_pipeline(settings) as own:
+        _replay(own, own.bootstrap_servers or "", own.broker_flavour, job, lasting=False)
 
 
 def _replay_joined(settings: Settings, job: _Job) -> None:

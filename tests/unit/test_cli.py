@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
+import orjson
 import pytest
 
 from models import topics
@@ -15,7 +17,7 @@ from models.items import RawItem
 from streams import cli
 from streams.ingest.parse import IngestError
 from streams.lenses import load_lens
-from streams.ops import eval_command, produce
+from streams.ops import eval_command, processes, produce
 from streams.ops.replay import Replay, ReplayResult, day_window
 from streams.settings import Settings
 from tests.builders import RecordingProducer, make_brief
@@ -58,6 +60,31 @@ def test_every_option_and_argument_of_every_command_says_what_it_is() -> None:
 
 
 # usul replay: what the terminal says ---------------------------------------------------------------
+def _no_configured_broker(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("USUL_BOOTSTRAP_SERVERS", raising=False)
+    monkeypatch.setenv("USUL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+
+
+def test_a_file_with_nothing_readable_is_refused_at_once_with_the_reasons(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _no_configured_broker(monkeypatch, tmp_path)
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(bytes(range(11, 256)) + b"\n\xff\xfe\x00{\n[1, 2]\n")
+
+    def no_pipeline(settings: object) -> None:
+        raise AssertionError("a pipeline was started for a file with nothing to replay")
+
+    monkeypatch.setattr(processes, "own_pipeline", no_pipeline)
+    assert cli.main(["replay", str(garbage), "--day", "2026-01-08", "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "usul replay: 0 items readable, 3 lines rejected; nothing to replay" in err
+    assert "garbage.bin:1: record: Invalid JSON" in err and "garbage.bin:3: record:" in err
+    kept = [orjson.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_bytes().splitlines()]
+    assert [letter["original_topic"] for letter in kept] == [f"file:garbage.bin:{n}" for n in (1, 2, 3)]
+    assert base64.b64decode(kept[1]["payload_b64"]) == b"\xff\xfe\x00{\n"  # nothing is lost
+
+
 def _closed_with(brief: Brief, ranked_headline: str) -> DayClosed:
     story = RankedStory(story_id="s-1", rank=1, tier="top", score=1.0, confidence="high", category=None,
                         headline=ranked_headline, items=["m-1"])
