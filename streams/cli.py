@@ -50,7 +50,8 @@ def _terminated(signum: int, frame: object) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="usul", description="Usul: daily intelligence briefs from news streams")
     commands = parser.add_subparsers(dest="command", required=True)
-    worker = commands.add_parser("worker", help="run a stream worker (needs USUL_BOOTSTRAP_SERVERS)")
+    worker = commands.add_parser("worker", help="run a stream worker (on USUL_BOOTSTRAP_SERVERS, else the broker "
+                                 "of a running `usul up`)")
     worker.set_defaults(run=cmd_worker)
     up = commands.add_parser("up", help="broker if needed, worker, web UI, ingestion")
     up.add_argument("--demo", action="store_true", help="replay the bundled sample day and print its brief")
@@ -85,11 +86,11 @@ def _parser() -> argparse.ArgumentParser:
     close.set_defaults(run=cmd_close)
     dlq = commands.add_parser("dlq", help="list or replay the dead-letter topic").add_subparsers(dest="action",
                                                                                             required=True)
-    dlq_list = dlq.add_parser("list", help="show dead letters, oldest first")
+    dlq_list = dlq.add_parser("list", help="show dead letters in the order they were written, newest last")
     dlq_replay = dlq.add_parser("replay", help="re-produce transient failures to their original topic")
     for sub in (dlq_list, dlq_replay):
         sub.add_argument("--stage", help="only letters of this stage (normalise, cluster, assemble, ingest, ...)")
-    dlq_list.add_argument("--limit", type=int, default=50, help="the newest N letters (0: all)")
+    dlq_list.add_argument("--limit", type=int, default=50, help="the N letters written last (0: all)")
     dlq_list.set_defaults(run=cmd_dlq_list)
     dlq_replay.add_argument("--dry-run", action="store_true", help="say what would be replayed; send nothing")
     dlq_replay.set_defaults(run=cmd_dlq_replay)
@@ -359,9 +360,17 @@ def cmd_schemas(args: argparse.Namespace) -> int:
 
 
 def _require_broker(settings: Settings) -> Settings:
-    if not settings.bootstrap_servers:
-        raise RuntimeError("set USUL_BOOTSTRAP_SERVERS, or use `usul up` to start the embedded broker")
-    return settings
+    """The configured cluster, else the embedded broker of a running `usul up` (as `usul replay
+    --join` finds it: its port answers)."""
+    from streams.ops.brokers import HOST, port_open
+
+    if settings.bootstrap_servers:
+        return settings
+    if port_open(HOST, settings.embedded_port):
+        return settings.model_copy(update={"bootstrap_servers": f"{HOST}:{settings.embedded_port}",
+                                           "broker_flavour": "tansu"})
+    raise RuntimeError(f"no broker: nothing answers on the embedded broker's port {settings.embedded_port}; "
+                       "set USUL_BOOTSTRAP_SERVERS, or start one with `usul up`")
 
 
 class _Broker:

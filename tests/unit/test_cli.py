@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import socket
 from pathlib import Path
 
 import orjson
@@ -128,3 +129,16 @@ def test_ingest_says_why_a_location_was_refused(tmp_path: Path, monkeypatch: pyt
     assert "169.254.169.254 resolves to a cloud metadata address (169.254.169.254, link-local)" in out
     assert "`usul dlq list --stage ingest`" in out
     assert [topic for topic, _ in RecordingProducer.sent] == [topics.DEAD_LETTERS.name]
+
+
+def test_commands_find_the_running_embedded_broker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_configured_broker(monkeypatch, tmp_path)
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        monkeypatch.setenv("USUL_EMBEDDED_PORT", str(port))
+        found = cli._require_broker(Settings())
+    assert (found.bootstrap_servers, found.broker_flavour) == (f"127.0.0.1:{port}", "tansu")
+    with pytest.raises(RuntimeError, match=f"nothing answers on the embedded broker's port {port}"):
+        cli._require_broker(Settings())  # closed now
