@@ -50,6 +50,15 @@ def test_sample_day_becomes_one_brief_with_every_section() -> None:
     assert all(set(item.sources) <= numbers for item in brief.top_items + brief.noteworthy)
 
 
+def test_the_day_closed_record_names_each_story_as_the_brief_does() -> None:
+    pipeline = _run(_sample_payloads())
+    (brief,) = pipeline.on(topics.BRIEFS)
+    (closed,) = pipeline.on(topics.DAY_CLOSED)
+    ranked = {story.story_id: story.headline for story in closed.stories}
+    written = {item.story_id: item.headline for item in brief.top_items + brief.noteworthy}
+    assert written and {sid: ranked[sid] for sid in written} == written
+
+
 def test_every_item_is_judged_and_counted_once() -> None:
     payloads = _sample_payloads()
     pipeline = _run(payloads + payloads[:5])  # redelivered records change nothing
