@@ -33,6 +33,7 @@ from streams.brief.sentences import (
     join,
     mostly_cjk,
     names_in,
+    opening,
     plural,
     specifics,
     split_sentences,
@@ -265,10 +266,14 @@ def central_sentences(ev: Evidence, limit: int, chars: int, focus: frozenset[str
 
 
 def _adds(cand: _Candidate, chosen: list[_Candidate]) -> bool:
-    if any(jaccard(cand.words, c.words) >= 0.35 for c in chosen):
+    if any(jaccard(cand.words, c.words) >= 0.35 or _same_opening(cand, c) for c in chosen):
         return False
     new = cand.words - frozenset().union(*(c.words for c in chosen))
     return len(new) >= max(4, 0.6 * len(cand.words))
+
+
+def _same_opening(a: _Candidate, b: _Candidate) -> bool:
+    return bool(opening(a.text)) and opening(a.text) == opening(b.text)
 
 
 _ANAPHOR = re.compile(r"(The (firm|company|group|agency|startup|report|move|deal|judge)|It|Its|This|That|"
