@@ -334,7 +334,7 @@ class Flow:
         self.metrics.close_rounds.labels(lens.slug, str(changed).lower()).inc()
         closed = DayClosed(lens=lens.slug, day=part.day, close_id=part.close_id, revision=revision,
                            changed=changed, brief_id=brief.brief_id, items_seen=draft.seen,
-                           items_relevant=draft.relevant, stories=[_ranked(s) for s in draft.stories], closed_at=now)
+                           items_relevant=draft.relevant, stories=_ranked_all(draft), closed_at=now)
         assembly.finish(part, day.parts)
         return outs + [Out(topics.DAY_CLOSED, f"{lens.slug}:{part.day}", closed)]
 
@@ -390,8 +390,16 @@ def _numbered(draft: Brief, lens: Lens, day: str, revision: int, content: str) -
                                     "content_hash": content})
 
 
-def _ranked(story: Story) -> RankedStory:
-    headline = story.members[0].title if story.members else ""
+def _ranked_all(draft: Draft) -> list[RankedStory]:
+    """The ranked stories, each under the headline its brief item has (one story, one headline
+    everywhere: the day-closed record and stories.jsonl name it as the brief does); a story
+    left out of the brief keeps its first member's title."""
+    written = {item.story_id: item.headline for item in draft.brief.top_items + draft.brief.noteworthy}
+    return [_ranked(story, written.get(story.story_id)) for story in draft.stories]
+
+
+def _ranked(story: Story, written: str | None) -> RankedStory:
+    headline = written or (story.members[0].title if story.members else "")
     return RankedStory(story_id=story.story_id, rank=story.rank or 0, tier=story.tier or "minor",
                        score=story.score, confidence=story.confidence, category=story.category,
                        headline=headline, items=story.item_ids, developing_since=story.developing_since)

@@ -123,3 +123,24 @@ def make_brief(**overrides: Any) -> Brief:
     }
     fields.update(overrides)
     return Brief(**fields)
+
+
+class RecordingProducer:
+    """Stands in for aiokafka's producer: what was sent, by topic, in `sent` (reset it per test)."""
+
+    sent: list[tuple[str, bytes]] = []
+
+    def __init__(self, **kwargs: Any) -> None:
+        pass
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def flush(self) -> None:
+        pass
+
+    async def send(self, topic: str, key: bytes, value: bytes, **kwargs: Any) -> None:
+        RecordingProducer.sent.append((topic, value))

@@ -126,6 +126,21 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(words)
 
 
+def opening(text: str) -> frozenset[str]:
+    """The content words of a sentence's first clause, its time words aside: who did what. Two
+    sentences that open alike ("Meridian Labs on Thursday released Meridian-5, its most capable
+    ..." and "Meridian Labs today released Meridian-5, a frontier ...") state one fact twice,
+    however their tails differ. Empty under three words: too little to be a fact of its own."""
+    clause = _CLAUSE_END.split(text, maxsplit=1)[0]
+    words = {w.casefold().strip("'’-") for w in _WORD.findall(clause)}
+    words = {w for w in words if (len(w) >= 3 or w.isdigit()) and w not in STOPWORDS and w not in _WHEN}
+    return frozenset(words) if len(words) >= 3 else frozenset()
+
+
+_CLAUSE_END = re.compile(r"[,;:()—–]| - ")
+_WHEN = frozenset("monday tuesday wednesday thursday friday saturday sunday yesterday tonight".split())
+
+
 _NAME = re.compile(r"(?:(?:Mr|Mrs|Ms|Dr|Prof|Gov|Sen|Rep)\.\s+)?"  # 'Mr. Musk' is one name, not 'Mr'
                    r"(?:[A-Z][\w&'’.-]*[\w]|[A-Z]|[a-z]+[A-Z][\w.-]*)(?:\s+(?:[A-Z][\w&'’.-]*[\w]|of|de|&))*")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")

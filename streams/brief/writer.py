@@ -34,6 +34,7 @@ from streams.brief.sentences import (
     join,
     mostly_cjk,
     names_in,
+    opening,
     plural,
     says_again,
     specifics,
@@ -319,10 +320,16 @@ def central_sentences(ev: Evidence, limit: int, chars: int, focus: frozenset[str
 
 
 def _adds(cand: _Candidate, chosen: list[_Candidate]) -> bool:
-    if any(jaccard(cand.words, c.words) >= 0.35 or says_again(cand.text, c.text) for c in chosen):
+    if any(_restates(cand, c) for c in chosen):
         return False
     new = cand.words - frozenset().union(*(c.words for c in chosen))
     return len(new) >= max(4, 0.6 * len(cand.words))
+
+
+def _restates(a: _Candidate, b: _Candidate) -> bool:
+    """Two sentences of one fact: most words shared, the other's facts said again, or the same opening."""
+    same_opening = bool(opening(a.text)) and opening(a.text) == opening(b.text)
+    return jaccard(a.words, b.words) >= 0.35 or says_again(a.text, b.text) or same_opening
 
 
 _ANAPHOR = re.compile(r"(The (firm|company|group|agency|startup|report|move|deal|judge)|It|Its|This|That|"

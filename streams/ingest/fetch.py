@@ -193,15 +193,25 @@ class AddressGuard:
     def check(self, url: str, host: str, address: str) -> None:
         ip = ipaddress.ip_address(address.split("%")[0])
         named = host.lower().rstrip(".") in self.allowed_names
-        if ip in METADATA_ADDRESSES or any(inner in METADATA_ADDRESSES for inner in _embedded(ip)):
+        metadata = next((a for a in (ip, *_embedded(ip)) if a in METADATA_ADDRESSES), None)
+        if metadata is not None:
             if str(ip) not in self.allowed_exact:
-                raise BlockedAddress(url, f"{host} resolves to a cloud metadata address ({ip})")
+                raise BlockedAddress(url, f"{host} resolves to a cloud metadata address ({ip}, "
+                                          f"{address_kind(metadata)})")
             return
         if named or any(ip in network for network in self.allowed_networks if network.version == ip.version):
             return
         for candidate in (ip, *_embedded(ip)):
             if not candidate.is_global or candidate.is_multicast or candidate.is_reserved:
-                raise BlockedAddress(url, f"{host} resolves to a non-public address ({ip})")
+                raise BlockedAddress(url, f"{host} resolves to a non-public address ({ip}, "
+                                          f"{address_kind(candidate)})")
+
+
+def address_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """Which kind of non-public address: the user who typed it should learn why it is refused."""
+    kinds = (("loopback", ip.is_loopback), ("link-local", ip.is_link_local), ("unspecified", ip.is_unspecified),
+             ("multicast", ip.is_multicast), ("private", ip.is_private), ("reserved", ip.is_reserved))
+    return next((name for name, found in kinds if found), "not globally routable")
 
 
 def _embedded(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:

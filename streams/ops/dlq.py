@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -43,6 +44,7 @@ class Letter:
     offset: int
     headers: dict[str, str]
     letter: DeadLetter
+    written: datetime  # the record's timestamp: when the letter was written, whatever it says inside
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,12 @@ def plan_all(entries: list[Letter]) -> list[Action]:
     return actions
 
 
+def newest_last(entries: list[Letter]) -> list[Letter]:
+    """Letters in the order they were written, so that `select`'s `limit` keeps the newest. Not by
+    their `failed_at`: a letter may date its failure by the data's time (a replay of an old day did)."""
+    return sorted(entries, key=lambda e: (e.written, e.partition, e.offset))
+
+
 def select(entries: list[Letter], stage: str | None = None, limit: int | None = None) -> list[Letter]:
     chosen = [e for e in entries if stage is None or e.letter.stage == stage]
     return chosen[-limit:] if limit else chosen
@@ -109,7 +117,7 @@ def summary_line(entry: Letter) -> str:
 # the client side --------------------------------------------------------------------------------
 async def read_letters(bootstrap: str, security: dict[str, Any] | None = None,
                        timeout_ms: int = 2000) -> list[Letter]:
-    """Every letter on the dead-letter topic, oldest first (a group-less read; commits nothing)."""
+    """Every letter on the dead-letter topic, as written (a group-less read; commits nothing)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **COMMITTED_READS,
                                 **(security or {}))
     await consumer.start()
@@ -128,7 +136,7 @@ async def read_letters(bootstrap: str, security: dict[str, Any] | None = None,
             # until a poll comes back empty: some brokers' end offsets count batches, not records
             for records in batches.values():
                 letters += [entry for r in records if (entry := _letter(r)) is not None]
-        return sorted(letters, key=lambda e: (e.letter.failed_at, e.partition, e.offset))
+        return newest_last(letters)
     finally:
         await consumer.stop()
 
@@ -138,7 +146,13 @@ def _letter(record: Any) -> Letter | None:
         letter = decode(topics.DEAD_LETTERS, record.value)
     except DecodeError:
         return None  # not ours to judge; `dlq list` shows letters only
-    return Letter(record.partition, record.offset, header_map(record.headers), letter)
+    return Letter(record.partition, record.offset, header_map(record.headers), letter, written_at(record, letter))
+
+
+def written_at(record: Any, letter: DeadLetter) -> datetime:
+    """The record's timestamp (milliseconds since the epoch), else the letter's own `failed_at`."""
+    stamp = getattr(record, "timestamp", None)
+    return datetime.fromtimestamp(stamp / 1000, UTC) if isinstance(stamp, int) and stamp >= 0 else letter.failed_at
 
 
 async def replay(bootstrap: str, actions: list[Action], security: dict[str, Any] | None = None) -> int:

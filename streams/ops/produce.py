@@ -31,12 +31,15 @@ def read_location(location: str, observed: datetime) -> list[RawItem | IngestErr
         return [exc if isinstance(exc, IngestError) else IngestError(location, str(exc))]
 
 
-async def produce_locations(settings: Settings, locations: list[str], observed: datetime) -> tuple[int, int]:
+async def produce_locations(settings: Settings, locations: list[str],
+                            observed: datetime) -> tuple[int, list[IngestError]]:
+    """Items onto the raw topic, the rest dead-lettered; returns how many items were sent and the
+    refusals themselves, so the caller can say why, not only how many."""
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20,
                                 **PRODUCER_SETTINGS[settings.broker_flavour],
                                 **client_kwargs(settings))
     await producer.start()
-    sent = rejected = 0
+    sent, rejected = 0, []
     try:
         for location in locations:
             for parsed in read_location(location, observed):
@@ -44,7 +47,7 @@ async def produce_locations(settings: Settings, locations: list[str], observed: 
                     letter = dead_letter("ingest", parsed, parsed.payload, Origin(topic=location), observed)
                     await producer.send(topics.DEAD_LETTERS.name, key=b"ingest", value=encode(letter),
                                         headers=kafka_headers(letter))
-                    rejected += 1
+                    rejected.append(parsed)
                 else:
                     await producer.send(topics.RAW_ITEMS.name, key=raw_key(parsed).encode(), value=encode(parsed))
                     sent += 1

@@ -13,7 +13,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from models import topics
 from models.codec import decode, encode
 from models.control import DayClose, DayClosed
-from models.dead_letters import Origin, dead_letter, kafka_headers
+from models.dead_letters import DeadLetter, Origin, dead_letter, kafka_headers
 from models.items import EnrichedItem, ItemsJudged, Judgement, RawItem
 from models.lens import Lens
 from streams.brief.render import render_markdown
+from streams.brief.sentences import plural
 from streams.ingest.parse import IngestError, read_jsonl
 from streams.kafka_settings import ACKS_ALL, COMMITTED_READS, PRODUCER_SETTINGS
 from streams.stages import dayclose
@@ -104,6 +105,12 @@ def rejected_row(error: IngestError) -> dict[str, Any] | None:
             "duplicate_of": None, "time_basis": None, "reasons": [f"rejected: {error.reason}"]}
 
 
+def rejected_letter(error: IngestError) -> DeadLetter:
+    """The dead letter of an unreadable line. It failed now, not at the window's time: `usul dlq
+    list` shows the newest letters, and a replay of an old day must not file its letters as old."""
+    return dead_letter("replay", error, error.payload, Origin(topic=f"file:{error.where}"), datetime.now(UTC))
+
+
 def story_row(closed: DayClosed, story: Any) -> dict[str, Any]:
     return {"day": closed.day, **story.model_dump(mode="json")}
 
@@ -129,8 +136,16 @@ class ReplayResult:
     closed: list[DayClosed]
     briefs: dict[str, bytes]
     items: list[dict[str, Any]]
-    rejected: list[str]
+    rejected: list[IngestError]
     seconds: float
+
+
+class NothingReadable(ValueError):
+    """Not one line of the files was an item: there is nothing to replay."""
+
+    def __init__(self, rejected: list[IngestError]) -> None:
+        super().__init__(f"0 items readable, {plural(len(rejected), 'line')} rejected")
+        self.rejected = rejected
 
 
 class Replay:
@@ -141,12 +156,19 @@ class Replay:
         self.durability = PRODUCER_SETTINGS.get(flavour or "", ACKS_ALL)  # idempotence where the broker has it
 
     async def run(self, files: list[Path]) -> ReplayResult:
+        return await self.run_read(*read_window(files, self.window))
+
+    async def run_read(self, items: list[RawItem], rejected: list[IngestError]) -> ReplayResult:
+        """Replay lines already read (`read_window`); with none readable, the rejected lines are
+        dead-lettered and NothingReadable raised at once: no verdict would ever come back."""
         began = time.monotonic()
-        items, rejected = read_window(files, self.window)
         producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, max_request_size=4 * 1024 * 1024,
                                     linger_ms=20, **self.durability, **self.client)
         await producer.start()
         try:
+            if not items:
+                await self._produce_items(producer, items, rejected)
+                raise NothingReadable(rejected)
             async with Reader(self.bootstrap, self.client) as reader:
                 enriched_from = await reader.end_offsets(topics.ENRICHED.name)
                 await self._produce_items(producer, items, rejected)
@@ -158,8 +180,7 @@ class Replay:
         story_of = {i: s.story_id for c in closed for s in c.stories for i in s.items}
         rows = [item_row(verdicts[i.id], self.window, story_of) for i in _unique(items)]
         rows += [row for row in map(rejected_row, rejected) if row is not None]
-        return ReplayResult(closed, briefs, rows, [str(r) for r in rejected], time.monotonic() - began)
-
+        return ReplayResult(closed, briefs, rows, rejected, time.monotonic() - began)
 
     async def _produce_items(self, producer: AIOKafkaProducer, items: list[RawItem],
                              rejected: list[IngestError]) -> None:
@@ -168,8 +189,7 @@ class Replay:
             await producer.send(topics.RAW_ITEMS.name, key=raw_key(item).encode(), value=encode(item))
             progress.step()
         for error in rejected:  # nothing is lost: unreadable lines go to the dead letters
-            letter = dead_letter("replay", error, error.payload, Origin(topic=f"file:{error.where}"),
-                                 self.window.end)
+            letter = rejected_letter(error)
             await producer.send(topics.DEAD_LETTERS.name, key=b"replay", value=encode(letter),
                                 headers=kafka_headers(letter))
         await producer.flush()
@@ -310,6 +330,14 @@ def write_outputs(result: ReplayResult, out: Path) -> list[Path]:
     _write_jsonl(out / "stories.jsonl", stories)
     _write_jsonl(out / "items.jsonl", result.items)
     return written + [out / "stories.jsonl", out / "items.jsonl"]
+
+
+def write_rejected(rejected: list[IngestError], out: Path) -> Path:
+    """`rejected.jsonl`: the letters of the unreadable lines, kept with the outputs (a pipeline of
+    the replay's own, and its dead-letter topic, are gone when the replay ends)."""
+    out.mkdir(parents=True, exist_ok=True)
+    _write_jsonl(out / "rejected.jsonl", [rejected_letter(e).model_dump(mode="json") for e in rejected])
+    return out / "rejected.jsonl"
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:

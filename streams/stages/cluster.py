@@ -40,6 +40,7 @@ import functools
 import hashlib
 import math
 import operator
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
@@ -224,13 +225,23 @@ def title_roles(title: str) -> dict[str, Any]:
     names = {MAKER.get(t[2:], t[2:]) for t in tokens if t[0] in "eg"}
     gov = any(t[0] in "egw" and stem(t[2:]) in GOV_WORDS and t not in GIVEN_NAMES for t in tokens) or any(
         w in title for w in GOV_ZH)
-    return {"companies": sorted(names & COMPANIES), "gov": gov}
+    # None: unknown. "US tightens export controls" is its government acting, with no word saying so,
+    # while "UK tells Musk to act" may join either a government's story or the one it reacts to
+    undecided = not gov and _JURISDICTION_LEAD.match(title) is not None
+    return {"companies": sorted(names & COMPANIES), "gov": None if undecided else gov}
+
+
+# A headline whose subject is a country or bloc: "US tightens ...", "UK to ban ...", "The EU fines ...";
+# not "US startup raises ..." nor "China's DeepSeek ..." (the word after it is no verb, or it is a possessive)
+_COUNTRIES = "|".join(re.escape(name) for name in sorted(JURISDICTIONS | {"u.s.", "u.k."}))
+_JURISDICTION_LEAD = re.compile(rf"^\W*(?i:the\s+)?(?i:{_COUNTRIES})\s+(?:to|will|[a-z]+[^s\W]s)\b")
 
 
 def roles_disagree(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Another actor (each headline names a company the other does not) or another kind of
-    action (a government acts in one headline only): a follow-on development, not the same story."""
-    if a["gov"] != b["gov"]:
+    action (a government acts in one headline only): a follow-on development, not the same story.
+    A headline whose actor is undecided (`gov` None) disagrees with neither kind."""
+    if None not in (a["gov"], b["gov"]) and a["gov"] != b["gov"]:
         return True
     ca, cb = set(a["companies"]), set(b["companies"])
     return bool(ca - cb) and bool(cb - ca)

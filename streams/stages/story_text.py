@@ -88,10 +88,13 @@ JURISDICTIONS = set(
     florida texas spain netherlands brazil taiwan russia""".split()
 )
 # Stems of legal/regulatory action words: one side only -> likely a follow-on by another actor.
+# Not "ruling": its stem is the stem of "rules", and a report of new rules ("export control
+# rules") was read as a court ruling, apart from another report of the same rules; a ruling
+# has its court or judge beside it.
 _LEGAL_WORDS = (
     "probe", "probes", "lawsuit", "sue", "sued", "sues", "court", "regulator", "regulators",
     "watchdog", "fine", "fined", "antitrust", "attorney", "subpoena", "ban", "banned", "judge",
-    "ruling", "complaint", "indictment",
+    "complaint", "indictment",
 )
 LEGAL_PREFIXES = ("investigat", "prosecut")
 # Who acts, read from a title: a government, regulator or court (any of these words) ... Not the

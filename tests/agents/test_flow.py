@@ -14,6 +14,7 @@ from models.codec import decode, encode
 from models.control import DayClosed
 from models.dead_letters import DeadLetter, Origin
 from models.items import EnrichedItem, ItemsJudged
+from streams.brief.sentences import opening, split_sentences
 from streams.flow import RETAINED_DAYS, Flow, HandOver
 from streams.ingest.parse import IngestError, read_jsonl
 from streams.inprocess import InProcessPipeline
@@ -48,6 +49,23 @@ def test_sample_day_becomes_one_brief_with_every_section() -> None:
     assert brief.executive_summary and brief.top_items and brief.sources
     numbers = {s.number for s in brief.sources}
     assert all(set(item.sources) <= numbers for item in brief.top_items + brief.noteworthy)
+
+
+def test_the_day_closed_record_names_each_story_as_the_brief_does() -> None:
+    pipeline = _run(_sample_payloads())
+    (brief,) = pipeline.on(topics.BRIEFS)
+    (closed,) = pipeline.on(topics.DAY_CLOSED)
+    ranked = {story.story_id: story.headline for story in closed.stories}
+    written = {item.story_id: item.headline for item in brief.top_items + brief.noteworthy}
+    assert written and {sid: ranked[sid] for sid in written} == written
+
+
+def test_the_sample_brief_states_each_fact_once() -> None:
+    # the sample is the first brief a user sees: no Summary says who did what twice
+    (brief,) = _run(_sample_payloads()).on(topics.BRIEFS)
+    for item in brief.top_items + brief.noteworthy:
+        openings = [found for sentence in split_sentences(item.summary) if (found := opening(sentence))]
+        assert len(set(openings)) == len(openings), item.summary
 
 
 def test_every_item_is_judged_and_counted_once() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +18,7 @@ import pytest
 from models import topics
 from models.briefs import Brief
 from models.codec import decode
-from tests.integration.harness import REAL_DATA, SAMPLE, LiveUsul, fresh_broker, input_ids
+from tests.integration.harness import REAL_DATA, REPO, SAMPLE, LiveUsul, fresh_broker, input_ids
 
 pytestmark = pytest.mark.integration
 REAL_DAY = [REAL_DATA / "rssdb-2026-01-08.jsonl", REAL_DATA / "arxiv-2026-01-08.jsonl"]
@@ -87,6 +89,32 @@ def test_pushed_items_enter_the_pipeline_and_bad_ones_are_refused(live: LiveUsul
     assert refused.status_code == 422 and len(refused.json()["rejected"]) == 1
     assert httpx.post(live.url("/ingest"), content=b"  \n", timeout=10).status_code == 400
     assert httpx.post(live.url("/ingest"), content=b"x" * (1024 * 1024 + 1), timeout=10).status_code == 413
+
+
+def test_a_replay_runs_in_a_pipeline_of_its_own_unless_told_to_join(live: LiveUsul, tmp_path: Path) -> None:
+    """Another run's pipeline listens on the ports `usul replay` would find (the embedded broker's
+    and the web port): a replay keeps out of it, and its brief is its input's alone, revision 1.
+    With --join it replays into that pipeline, whose day then holds both runs' items."""
+    live.replay([SAMPLE], "2026-01-08", tmp_path / "other")
+    part = tmp_path / "part.jsonl"
+    part.write_bytes(b"".join(SAMPLE.read_bytes().splitlines(keepends=True)[:8]))
+    env = {k: v for k, v in live.env().items() if k != "USUL_BOOTSTRAP_SERVERS"}
+    env["USUL_EMBEDDED_PORT"] = live.bootstrap.rsplit(":", 1)[1]
+    alone = _cli_replay(env, part, tmp_path / "alone")
+    brief = decode(topics.BRIEFS, (tmp_path / "alone" / "brief.json").read_bytes())
+    assert (brief.revision, brief.items_seen) == (1, len(input_ids([part]))), alone
+    assert "open http" not in alone  # its worker is gone with the replay
+    joined = _cli_replay(env, part, tmp_path / "joined", "--join")
+    assert decode(topics.BRIEFS, (tmp_path / "joined" / "brief.json").read_bytes()).items_seen == len(
+        input_ids([SAMPLE])), joined
+    assert live.url("/briefs/ai-safety-governance/2026-01-08") in joined
+
+
+def _cli_replay(env: dict[str, str], file: Path, out: Path, *flags: str) -> str:
+    run = subprocess.run([sys.executable, "-m", "streams.cli", "replay", str(file), "--day", "2026-01-08",
+                          "--out", str(out), *flags], env=env, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return run.stdout
 
 
 @pytest.mark.skipif(not all(p.exists() for p in REAL_DAY), reason=f"real data not found under {REAL_DATA}")

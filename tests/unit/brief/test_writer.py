@@ -15,6 +15,7 @@ from streams.brief.sentences import (
     is_title_case,
     names_in,
     numbers_in,
+    opening,
     says_again,
     split_sentences,
     strip_attribution,
@@ -335,3 +336,14 @@ def test_a_question_tacked_on_to_a_headline_is_dropped_when_the_report_says_enou
     assert headline(evidence(make_lens(), teased)) == "Meta's long-awaited AI model is finally here"
     asked = story_titled("Why are Grok and X still available in app stores?")
     assert headline(evidence(make_lens(), asked)) == "Why are Grok and X still available in app stores?"
+
+
+
+
+def test_two_sentences_that_open_alike_state_one_fact() -> None:
+    # who did what, the day aside: the tails differ, the fact they open with is the same
+    first = opening("Northwind on Tuesday released Aurora-2, its most accurate speech model.")
+    assert first == opening("Northwind today released Aurora-2 - a model that halves transcription errors.")
+    assert first != opening("Northwind said Aurora-2 halves transcription errors on noisy recordings.")
+    assert opening("It shipped, the firm said.") == frozenset()  # too little to compare
+

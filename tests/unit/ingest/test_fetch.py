@@ -209,7 +209,7 @@ async def test_a_slow_drip_response_is_stopped_at_the_total_time(server: LocalSe
 @pytest.mark.asyncio
 async def test_loopback_is_blocked_unless_allow_listed(server: LocalServer) -> None:
     server.serve("/feed", b"ok")
-    with pytest.raises(BlockedAddress, match="non-public"):
+    with pytest.raises(BlockedAddress, match=r"non-public address \(127.0.0.1, loopback\)"):
         await get(server.url("/feed"), allow_private_hosts=())
     assert server.requests == []
 

@@ -4,7 +4,6 @@ the raw topic and refusals onto the dead-letter topic (a recording producer stan
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import aiokafka
 import pytest
@@ -12,25 +11,7 @@ from test_ingest_support import SOURCES, LocalServer
 
 from models import topics
 from streams import cli
-
-
-class RecordingProducer:
-    sent: list[tuple[str, bytes]] = []
-
-    def __init__(self, **kwargs: Any) -> None:
-        pass
-
-    async def start(self) -> None:
-        pass
-
-    async def stop(self) -> None:
-        pass
-
-    async def flush(self) -> None:
-        pass
-
-    async def send(self, topic: str, key: bytes, value: bytes, **kwargs: Any) -> None:
-        RecordingProducer.sent.append((topic, value))
+from tests.builders import RecordingProducer
 
 
 def test_ingest_once_polls_every_source_with_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

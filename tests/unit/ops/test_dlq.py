@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from models import topics
 from models.codec import decode, encode
@@ -25,7 +26,7 @@ def make_letter(**overrides: object) -> DeadLetter:
 
 
 def entry(letter: DeadLetter, offset: int = 0) -> dlq.Letter:
-    return dlq.Letter(0, offset, {}, letter)
+    return dlq.Letter(0, offset, {}, letter, letter.failed_at)
 
 
 def test_an_exception_inside_a_stage_becomes_a_dead_letter_not_a_crash(monkeypatch) -> None:  # noqa: ANN001
@@ -64,3 +65,16 @@ def test_select_filters_by_stage_and_keeps_the_newest() -> None:
     assert [e.offset for e in dlq.select(letters, "normalise")] == [0, 2]
     assert [e.offset for e in dlq.select(letters, None, 1)] == [2]
     assert "normalise TimeoutError" in dlq.summary_line(letters[0])
+
+
+def test_the_newest_letters_are_the_last_written_whatever_time_they_say_they_failed() -> None:
+    # a replay of an old day once dated its letters by that day: written last, they sorted first
+    old_day = make_letter(stage="replay", failed_at=datetime(2026, 1, 8, 23, 59, tzinfo=UTC))
+    records = [SimpleNamespace(partition=0, offset=n, headers=[], value=encode(letter), timestamp=ms)
+               for n, (letter, ms) in enumerate([(make_letter(), 1_767_945_600_000),  # 2026-01-09T08:00Z
+                                                 (old_day, 1_767_949_200_000)])]  # written an hour later
+    letters = dlq.newest_last([entry for record in reversed(records) if (entry := dlq._letter(record))])
+    assert [e.letter.stage for e in dlq.select(letters, None, 1)] == ["replay"]
+    assert letters[-1].written == datetime(2026, 1, 9, 9, 0, tzinfo=UTC)
+    undated = SimpleNamespace(partition=0, offset=3, headers=[], value=encode(old_day), timestamp=None)
+    assert dlq._letter(undated).written == old_day.failed_at  # type: ignore[union-attr]

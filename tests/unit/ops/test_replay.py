@@ -1,13 +1,19 @@
+import asyncio
 from datetime import UTC, datetime
 
 import orjson
 import pytest
 
+from models import topics
+from models.codec import decode
 from models.control import DayClosed, RankedStory
 from models.items import RawItem
 from streams.ingest.parse import IngestError
 from streams.lenses import load_lens
+from streams.ops import replay
 from streams.ops.replay import (
+    NothingReadable,
+    Replay,
     ReplayResult,
     day_window,
     item_row,
@@ -16,7 +22,7 @@ from streams.ops.replay import (
     stamp_observed,
     write_outputs,
 )
-from tests.builders import make_brief, make_item
+from tests.builders import RecordingProducer, make_brief, make_item
 
 LENS = load_lens("ai-safety-governance")  # Europe/London
 
@@ -70,3 +76,20 @@ def test_outputs_are_written_as_published(tmp_path) -> None:
     assert (tmp_path / "brief.md").read_text(encoding="utf-8").startswith("# AI SAFETY AND GOVERNANCE - 2026-01-08")
     (row,) = [orjson.loads(line) for line in (tmp_path / "stories.jsonl").read_bytes().splitlines()]
     assert (row["rank"], row["tier"], row["items"], row["day"]) == (1, "top", ["m-1"], "2026-01-08")
+
+
+def test_with_nothing_readable_the_lines_are_dead_lettered_and_nothing_is_awaited(monkeypatch) -> None:  # noqa: ANN001
+    def no_reader(*args: object) -> None:
+        raise AssertionError("waited on the pipeline for items that were never sent")
+
+    monkeypatch.setattr(replay, "AIOKafkaProducer", RecordingProducer)
+    monkeypatch.setattr(replay, "Reader", no_reader)
+    RecordingProducer.sent = []
+    rejected = [IngestError("junk.bin:1", "record: Invalid JSON", b"\x00\xff"), IngestError("junk.bin:2", "x", b"?")]
+    began = datetime.now(UTC)
+    with pytest.raises(NothingReadable, match="^0 items readable, 2 lines rejected$"):
+        asyncio.run(Replay("127.0.0.1:1", LENS, day_window(LENS, "2020-01-01"), 900.0).run_read([], rejected))
+    letters = [decode(topics.DEAD_LETTERS, value) for topic, value in RecordingProducer.sent]
+    assert [(t, letter.original_topic) for (t, _), letter in zip(RecordingProducer.sent, letters, strict=True)] == [
+        (topics.DEAD_LETTERS.name, "file:junk.bin:1"), (topics.DEAD_LETTERS.name, "file:junk.bin:2")]
+    assert all(letter.failed_at >= began for letter in letters)  # written now, not on the replayed day

@@ -394,6 +394,36 @@ def test_lawmakers_act_as_government_and_a_person_named_bill_does_not() -> None:
     assert not cluster.roles_disagree(deal, cluster.title_roles("Meta adds Bill Gates' nuclear startup to its deals"))
 
 
+EXPORT_RULES = [
+    ("reuters.com", "US tightens export controls on advanced AI chips",
+     "The US Commerce Department on Tuesday issued new export control rules restricting shipments of "
+     "advanced AI accelerators and high-bandwidth memory to several countries, officials said."),
+    ("bloomberg.com", "Commerce Department expands AI chip export curbs to memory",
+     "New US export controls announced Tuesday extend restrictions on advanced AI chips to high-bandwidth "
+     "memory, according to the Commerce Department."),
+    ("36kr.com", "美国商务部收紧先进AI芯片出口管制",
+     "美国商务部周二发布新的出口管制规则，限制先进AI加速器芯片和高带宽内存的出口。"),
+]
+
+
+def test_a_country_acting_and_its_department_acting_are_one_government_act() -> None:
+    # "US tightens ..." names no government word: its actor is undecided, and agrees with either
+    assert cluster.title_roles(EXPORT_RULES[0][1])["gov"] is None
+    assert cluster.title_roles(EXPORT_RULES[1][1])["gov"] is True
+    assert not cluster.roles_disagree(cluster.title_roles(EXPORT_RULES[0][1]), cluster.title_roles(EXPORT_RULES[1][1]))
+    for title in ("US startup raises $2 billion for AI chips", "China's DeepSeek releases a new model"):
+        assert cluster.title_roles(title)["gov"] is False  # the country is not the subject
+    ids = assign_all({}, [_item(n, *report) for n, report in enumerate(EXPORT_RULES, start=1)])
+    assert len(set(ids.values())) == 1, ids
+
+
+def test_new_rules_are_not_a_court_ruling() -> None:
+    # "rules" and "ruling" share a stem: a report of new rules was a legal action, apart from its own story
+    _, rules_legal = cluster._flags(story_text.vector(story_text.features("", "the new export control rules")))
+    _, court_legal = cluster._flags(story_text.vector(story_text.features("", "the court's ruling on Tuesday")))
+    assert not rules_legal and court_legal
+
+
 def test_an_arrest_is_part_of_the_incident_a_charge_is_the_courts_act() -> None:
     incident = cluster.title_roles("Molotov cocktail thrown at the home of a lab's chief executive")
     arrest = cluster.title_roles("Man arrested after a lab chief's home is hit with a Molotov cocktail")
