@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 from models.lens import Lens
 from streams.lenses import DEFAULT_LENS, LENS_DIR, MODEL_SUFFIX, load_lens
@@ -46,21 +47,26 @@ class Rows:
     labels: np.ndarray  # bool
     days: list[str]
     keys: list[set[str]]
+    ids: list[str]  # what the fits are memoised by: the same rows in the same order give the same model
 
 
 class Featuriser:
-    """Rule features and embeddings of labeled items, each computed once for every fold."""
+    """Rule features and embeddings of labeled items, each computed once for every fold, and the
+    inner folds' models: inner fold (A, B) of outer fold A usually trains on the very rows of
+    inner fold (A, B) of outer fold B, so half of a LODO's fits are repeats."""
 
     def __init__(self, lens: Lens) -> None:
         self.lens = lens
         self._rules: dict[tuple[str, str], tuple[list[float], str] | None] = {}
         self._embedded: dict[tuple[str, str], np.ndarray] = {}
+        self.inner_fits: dict[tuple[object, ...], RelevanceModel] = {}
 
     def rows(self, items: Sequence[LabeledItem]) -> Rows:
         kept = [(i, f) for i in items if (f := self._of(i)) is not None]
         return Rows(np.array([f[0] for _, f in kept], dtype=np.float64).reshape(len(kept), -1),
                     [f[1] for _, f in kept], np.array([i.relevant for i, _ in kept], dtype=bool),
-                    [i.day for i, _ in kept], [i.keys for i, _ in kept])
+                    [i.day for i, _ in kept], [i.keys for i, _ in kept],
+                    [f"{i.day} {i.item.id}" for i, _ in kept])
 
     def embedded(self, kind: str, texts: Sequence[str]) -> np.ndarray:
         for text in texts:
@@ -123,7 +129,10 @@ def _logistic(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, floa
         grad = np.concatenate([x.T @ residual + l2 * w[:-1], [residual.sum()]])
         return value, grad
 
-    result = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    # One BLAS thread: on a few thousand rows, threads cost more in hand-offs than they save, and on
+    # a shared machine they wait on each other (a fit took four times as long with two).
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B", options={"maxiter": 500})
     return result.x[:-1], float(result.x[-1])
 
 
@@ -134,16 +143,23 @@ def _inner_threshold(rows: Rows, featuriser: Featuriser, embedding: str | None, 
         held = [d == day for d in rows.days]
         banned = set().union(*(k for k, h in zip(rows.keys, held, strict=True) if h))
         train = [not h and banned.isdisjoint(k) for k, h in zip(rows.keys, held, strict=True)]
-        model = _fitted(_subset(rows, train), featuriser, embedding, l2, 0.5, {})
+        model = _inner_fit(_subset(rows, train), featuriser, embedding, l2)
         x = _inputs(_subset(rows, held), featuriser, embedding, model.mean, model.scale)
         predicted[np.array(held)] = 1.0 / (1.0 + np.exp(-(x @ model.coef + model.bias)))
     return float(max(THRESHOLDS, key=lambda t: (_f1(rows.labels, predicted >= t), -t)))
 
 
+def _inner_fit(rows: Rows, featuriser: Featuriser, embedding: str | None, l2: float) -> RelevanceModel:
+    key = (embedding, l2, tuple(rows.ids))
+    if key not in featuriser.inner_fits:
+        featuriser.inner_fits[key] = _fitted(rows, featuriser, embedding, l2, 0.5, {})
+    return featuriser.inner_fits[key]
+
+
 def _subset(rows: Rows, mask: Sequence[bool]) -> Rows:
     index = np.flatnonzero(np.asarray(mask))
     return Rows(rows.rules[index], [rows.texts[i] for i in index], rows.labels[index],
-                [rows.days[i] for i in index], [rows.keys[i] for i in index])
+                [rows.days[i] for i in index], [rows.keys[i] for i in index], [rows.ids[i] for i in index])
 
 
 def _f1(truth: np.ndarray, said: np.ndarray) -> float:

@@ -115,3 +115,15 @@ def test_the_static_embedding_reads_chinese_and_english_alike() -> None:
     football = embed("static", "Local football club wins the cup final after extra time")
     assert float(np.linalg.norm(chips_en)) == pytest.approx(1.0, abs=1e-5)
     assert float(chips_en @ chips_zh) > float(chips_en @ football)
+
+
+def test_folds_that_share_inner_fits_give_the_models_fresh_fits_give() -> None:
+    by_day = {day: _items(day) for day in ("d1", "d2", "d3", "d4")}
+    shared = Featuriser(BASE)
+    for held in ("d1", "d2"):
+        rows = [i for day, items in by_day.items() if day != held for i in items]
+        alone = Featuriser(BASE)
+        model = fit_model(shared.rows(rows), shared, "hashed").to_dict()
+        assert json.dumps(model) == json.dumps(fit_model(alone.rows(rows), alone, "hashed").to_dict())
+    assert len(shared.inner_fits) == 5  # (d1, d2) is fitted once for both folds: 3 + 3 - 1
+
