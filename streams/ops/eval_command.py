@@ -19,7 +19,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=evaluate.DEFAULT_DATA, help="directory of real item files")
     parser.add_argument("--lens", default=DEFAULT_LENS)
     parser.add_argument("--only", choices=("days", "relevance", "stories", "ranking"), action="append")
-    parser.add_argument("--decider", choices=("rules", "rules-lr", "hashed-lr", "static-lr"),
+    parser.add_argument("--decider", choices=sorted(train.DECIDERS),
                         help="what decides relevance, refitted per held-out day (default: the lens's own)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list misjudged items, top stories")
     parser.add_argument("--compare-lens", type=Path, metavar="FILE",
@@ -52,7 +52,8 @@ def _days_report(labels_dir: Path, data: Path, lens: Lens, verbose: bool, decide
     (by default the lens's own: its model's kind, or the term rules) on every fold."""
     decider = decider or (lens.relevance_model or {}).get("meta", {}).get("decider", "rules")
     base = lens.model_copy(update={"relevance_model": None})
-    fit = None if decider == "rules" else train.fitter(train.Featuriser(base), *train.DECIDERS[decider])
+    spec = train.DECIDERS[decider]
+    fit = None if decider == "rules" else train.fitter(train.Featuriser(base, spec.unanchored, spec.equal_days), spec)
     days = [evaluate.DayLabels.read(path) for path in sorted(labels_dir.glob("day-*.json"))]
     began = time.monotonic()
     scores = lodo.lodo(days, data, base, fit)

@@ -5,7 +5,8 @@ The model is a logistic regression (`streams.stages.relevance`) over the classif
 features and, optionally, an embedding of title and lead. Its threshold is fitted on the training
 days alone, by an inner leave-one-day-out: each training day is predicted by a model fitted on the
 others (less the items they share with it), and the bar is the one that gives those out-of-fold
-predictions the best F1.
+predictions the best F1 (for the deployed decider, the best mean of the days' F1: the measure
+`usul eval` reports, in which a day of 1,700 items does not outvote one of 100).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 from models.lens import Lens
 from streams.lenses import DEFAULT_LENS, LENS_DIR, MODEL_SUFFIX, load_lens
@@ -30,37 +32,65 @@ from streams.stages.relevance import RelevanceModel, model_text
 
 __all__ = ["DECIDERS", "Featuriser", "fit_model", "fitter", "main"]
 
-# The deciders `usul eval --decider` can compare: None is the term rules alone, nothing fitted.
-DECIDERS: dict[str, tuple[str | None, ...]] = {"rules": (), "rules-lr": (None,), "hashed-lr": ("hashed",),
-                                                "static-lr": ("static",)}
 L2 = 1.0  # ridge penalty on the summed log-loss: the weights of a few hundred positives stay small
+L2_GRID = (0.25, 1.0, 4.0)  # the penalties an inner leave-one-day-out chooses among
 THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
 
 @dataclass(frozen=True)
+class Decider:
+    """How a relevance model is fitted."""
+
+    embedding: str | None = None
+    unanchored: bool = False  # asked about items that name no AI too
+    l2s: tuple[float, ...] = (L2,)  # the penalties to choose among
+    # the bar by the mean of the days' F1 (what the leave-one-day-out reports), not the pooled F1,
+    # in which the days with the most items outvote the rest
+    day_mean: bool = False
+    equal_days: bool = False  # each training day weighs the same in the loss, whatever its size
+
+
+# The deciders `usul eval --decider` can compare; "rules" is the term rules alone, nothing fitted.
+DECIDERS: dict[str, Decider] = {
+    "rules": Decider(), "rules-lr": Decider(), "hashed-lr": Decider("hashed"), "static-lr": Decider("static"),
+    "static-lr-all": Decider("static", unanchored=True), "static-lr-l2": Decider("static", l2s=L2_GRID),
+    "static-lr-daymean": Decider("static", day_mean=True),
+    "static-lr-daymean-l2": Decider("static", l2s=L2_GRID, day_mean=True),
+    "static-lr-all-daymean": Decider("static", unanchored=True, day_mean=True),
+    "static-lr-equaldays": Decider("static", day_mean=True, equal_days=True)}
+
+
+@dataclass(frozen=True)
 class Rows:
-    """Training rows: the items that name AI at all (the others are never asked about)."""
+    """Training rows: the items the model is asked about (`classify.rule_features`)."""
 
     rules: np.ndarray  # n x rule features
     texts: list[str]
     labels: np.ndarray  # bool
     days: list[str]
     keys: list[set[str]]
+    ids: list[str]  # what the fits are memoised by: the same rows in the same order give the same model
 
 
 class Featuriser:
-    """Rule features and embeddings of labeled items, each computed once for every fold."""
+    """Rule features and embeddings of labeled items, each computed once for every fold, and the
+    inner folds' models: inner fold (A, B) of outer fold A usually trains on the very rows of
+    inner fold (A, B) of outer fold B, so half of a LODO's fits are repeats."""
 
-    def __init__(self, lens: Lens) -> None:
+    def __init__(self, lens: Lens, unanchored: bool = False, equal_days: bool = False) -> None:
         self.lens = lens
+        self.unanchored = unanchored  # rows for items that name no AI too (`classify.rule_features`)
+        self.equal_days = equal_days  # the fits weigh each day the same (`Decider.equal_days`)
         self._rules: dict[tuple[str, str], tuple[list[float], str] | None] = {}
         self._embedded: dict[tuple[str, str], np.ndarray] = {}
+        self.inner_fits: dict[tuple[object, ...], RelevanceModel] = {}
 
     def rows(self, items: Sequence[LabeledItem]) -> Rows:
         kept = [(i, f) for i in items if (f := self._of(i)) is not None]
         return Rows(np.array([f[0] for _, f in kept], dtype=np.float64).reshape(len(kept), -1),
                     [f[1] for _, f in kept], np.array([i.relevant for i, _ in kept], dtype=bool),
-                    [i.day for i, _ in kept], [i.keys for i, _ in kept])
+                    [i.day for i, _ in kept], [i.keys for i, _ in kept],
+                    [f"{i.day} {i.item.id}" for i, _ in kept])
 
     def embedded(self, kind: str, texts: Sequence[str]) -> np.ndarray:
         for text in texts:
@@ -73,22 +103,26 @@ class Featuriser:
         if key not in self._rules:
             raw = labeled.item
             title, text = clean_text(raw.title), clean_text(raw.text)  # as the enrich stage reads them
-            features = rule_features(title, text, raw.source, raw.url, raw.kind, raw.lang, self.lens)
+            features = rule_features(title, text, raw.source, raw.url, raw.kind, raw.lang, self.lens,
+                                     self.unanchored)
             self._rules[key] = None if features is None else (features, model_text(title, text))
         return self._rules[key]
 
 
-def fit_model(rows: Rows, featuriser: Featuriser, embedding: str | None, l2: float = L2,
-              meta: dict[str, object] | None = None) -> RelevanceModel:
-    """Weights on every row; the threshold from the rows' inner leave-one-day-out."""
-    threshold = _inner_threshold(rows, featuriser, embedding, l2)
-    return _fitted(rows, featuriser, embedding, l2, threshold, meta or {})
+def fit_model(rows: Rows, featuriser: Featuriser, embedding: str | None, l2s: Sequence[float] = (L2,),
+              meta: dict[str, object] | None = None, day_mean: bool = False) -> RelevanceModel:
+    """Weights on every row; the threshold, and the penalty of `l2s`, that give the rows' inner
+    leave-one-day-out predictions the best F1 (a tie: the larger penalty, the plainer model)."""
+    _, threshold, l2 = max(((*_inner_threshold(rows, featuriser, embedding, v, day_mean), v) for v in l2s),
+                           key=lambda r: (r[0], r[2]))
+    return _fitted(rows, featuriser, embedding, l2, threshold, {**(meta or {}), "l2": l2})
 
 
-def fitter(featuriser: Featuriser, embedding: str | None, l2: float = L2) -> Fitter:
+def fitter(featuriser: Featuriser, decider: Decider) -> Fitter:
     """What `streams.ops.lodo` calls on each fold: the lens with a model fitted on the fold."""
     def fit(items: Sequence[LabeledItem], lens: Lens) -> Lens:
-        model = fit_model(featuriser.rows(items), featuriser, embedding, l2)
+        model = fit_model(featuriser.rows(items), featuriser, decider.embedding, decider.l2s,
+                          day_mean=decider.day_mean)
         return lens.model_copy(update={"relevance_model": model.to_dict()})
     return fit
 
@@ -99,8 +133,9 @@ def _fitted(rows: Rows, featuriser: Featuriser, embedding: str | None, l2: float
     scale = rows.rules.std(axis=0)
     scale[scale == 0] = 1.0
     x = _inputs(rows, featuriser, embedding, mean, scale)
-    coef, bias = _logistic(x, rows.labels, l2)
-    return RelevanceModel(feature_names(featuriser.lens), mean, scale, coef, bias, threshold, embedding, meta)
+    coef, bias = _logistic(x, rows.labels, l2, _day_weights(rows.days) if featuriser.equal_days else None)
+    return RelevanceModel(feature_names(featuriser.lens), mean, scale, coef, bias, threshold, embedding, meta,
+                          featuriser.unanchored)
 
 
 def _inputs(rows: Rows, featuriser: Featuriser, embedding: str | None, mean: np.ndarray,
@@ -111,39 +146,65 @@ def _inputs(rows: Rows, featuriser: Featuriser, embedding: str | None, mean: np.
     return np.hstack([x, featuriser.embedded(embedding, rows.texts).astype(np.float64)])
 
 
-def _logistic(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
+def _day_weights(days: Sequence[str]) -> np.ndarray:
+    """Row weights under which every day weighs the same and the rows' total is unchanged."""
+    names, index, counts = np.unique(np.asarray(days), return_inverse=True, return_counts=True)
+    return (len(days) / (len(names) * counts))[index]
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, l2: float, weights: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """L2-penalised logistic regression by L-BFGS from zero: deterministic for the same rows."""
     target = y.astype(np.float64)
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         z = x @ w[:-1] + w[-1]
         p = 1.0 / (1.0 + np.exp(-z))
-        value = float(np.sum(np.logaddexp(0.0, z) - target * z) + 0.5 * l2 * w[:-1] @ w[:-1])
-        residual = p - target
+        terms = np.logaddexp(0.0, z) - target * z
+        value = float(np.sum(terms if weights is None else weights * terms) + 0.5 * l2 * w[:-1] @ w[:-1])
+        residual = p - target if weights is None else weights * (p - target)
         grad = np.concatenate([x.T @ residual + l2 * w[:-1], [residual.sum()]])
         return value, grad
 
-    result = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    # One BLAS thread: on a few thousand rows, threads cost more in hand-offs than they save, and on
+    # a shared machine they wait on each other (a fit took four times as long with two).
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B", options={"maxiter": 500})
     return result.x[:-1], float(result.x[-1])
 
 
-def _inner_threshold(rows: Rows, featuriser: Featuriser, embedding: str | None, l2: float) -> float:
-    """The bar that gives the best F1 to predictions of each training day by the other days."""
+def _inner_threshold(rows: Rows, featuriser: Featuriser, embedding: str | None, l2: float,
+                     day_mean: bool = False) -> tuple[float, float]:
+    """The best F1 of predictions of each training day by the other days (pooled, or the mean of
+    the days'), and the bar that gives it."""
     predicted = np.zeros(len(rows.labels))
     for day in sorted(set(rows.days)):
         held = [d == day for d in rows.days]
         banned = set().union(*(k for k, h in zip(rows.keys, held, strict=True) if h))
         train = [not h and banned.isdisjoint(k) for k, h in zip(rows.keys, held, strict=True)]
-        model = _fitted(_subset(rows, train), featuriser, embedding, l2, 0.5, {})
+        model = _inner_fit(_subset(rows, train), featuriser, embedding, l2)
         x = _inputs(_subset(rows, held), featuriser, embedding, model.mean, model.scale)
         predicted[np.array(held)] = 1.0 / (1.0 + np.exp(-(x @ model.coef + model.bias)))
-    return float(max(THRESHOLDS, key=lambda t: (_f1(rows.labels, predicted >= t), -t)))
+    days = np.array(rows.days)
+    groups = [days == d for d in sorted(set(rows.days))] if day_mean else [np.ones(len(days), dtype=bool)]
+
+    def f1(t: float) -> float:
+        return float(np.mean([_f1(rows.labels[g], predicted[g] >= t) for g in groups]))
+
+    threshold = float(max(THRESHOLDS, key=lambda t: (f1(t), -t)))
+    return f1(threshold), threshold
+
+
+def _inner_fit(rows: Rows, featuriser: Featuriser, embedding: str | None, l2: float) -> RelevanceModel:
+    key = (embedding, l2, tuple(rows.ids))
+    if key not in featuriser.inner_fits:
+        featuriser.inner_fits[key] = _fitted(rows, featuriser, embedding, l2, 0.5, {})
+    return featuriser.inner_fits[key]
 
 
 def _subset(rows: Rows, mask: Sequence[bool]) -> Rows:
     index = np.flatnonzero(np.asarray(mask))
     return Rows(rows.rules[index], [rows.texts[i] for i in index], rows.labels[index],
-                [rows.days[i] for i in index], [rows.keys[i] for i in index])
+                [rows.days[i] for i in index], [rows.keys[i] for i in index], [rows.ids[i] for i in index])
 
 
 def _f1(truth: np.ndarray, said: np.ndarray) -> float:
@@ -161,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--lens", default=DEFAULT_LENS)
-    parser.add_argument("--decider", choices=sorted(set(DECIDERS) - {"rules"}), default="static-lr")
+    parser.add_argument("--decider", choices=sorted(set(DECIDERS) - {"rules"}), default="static-lr-daymean")
     parser.add_argument("--out", type=Path, help=f"model file (default: lenses/<lens>{MODEL_SUFFIX})")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
@@ -169,12 +230,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     lens = load_lens(args.lens).model_copy(update={"relevance_model": None})  # features come from the rules
     by_day = labeled_days(args.labels, args.data, lens)
     items = [i for day in sorted(by_day) for i in by_day[day]]
-    featuriser = Featuriser(lens)
+    decider = DECIDERS[args.decider]
+    featuriser = Featuriser(lens, decider.unanchored, decider.equal_days)
     rows = featuriser.rows(items)
-    (embedding,) = DECIDERS[args.decider]
     meta = {"decider": args.decider, "days": sorted(by_day), "items": len(items), "asked": len(rows.labels),
-            "relevant": int(rows.labels.sum()), "l2": L2, "distinct keys": len(leakage_keys(items))}
-    model = fit_model(rows, featuriser, embedding, L2, meta)
+            "relevant": int(rows.labels.sum()), "distinct keys": len(leakage_keys(items))}
+    model = fit_model(rows, featuriser, decider.embedding, decider.l2s, meta, decider.day_mean)
     out = args.out or LENS_DIR / f"{args.lens}{MODEL_SUFFIX}"
     out.write_text(json.dumps(model.to_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"{out.name}: {args.decider}, threshold {model.threshold:.2f}, fitted on {len(rows.labels)} items "

@@ -157,7 +157,7 @@ def classify(title: str, text: str, source: str, url: str, kind: str, lang: str,
     With a fitted relevance model (`lens.relevance_model`), the model decides, reading the rule
     evidence below and the text; without one, the rule evidence decides alone."""
     c = _compiled(lens)
-    e = _evidence(c, title, text, source, url, kind, lang, lens)
+    e = _evidence(c, title, text, source, url, kind, lang, lens, c.model is not None and c.model.unanchored)
     if e is None:
         return Verdict(False, None, 0.0, ("no ai anchor",))
     verdict = _rules_verdict(c, e)
@@ -167,11 +167,11 @@ def classify(title: str, text: str, source: str, url: str, kind: str, lang: str,
 
 
 def rule_features(title: str, text: str, source: str, url: str, kind: str, lang: str,
-                  lens: Lens) -> list[float] | None:
+                  lens: Lens, unanchored: bool = False) -> list[float] | None:
     """The rule evidence as the relevance model reads it (`feature_names`), or None for an item
-    that names no AI at all: such an item is never relevant, so no model is asked about it."""
+    no model is asked about (`_evidence`)."""
     c = _compiled(lens)
-    e = _evidence(c, title, text, source, url, kind, lang, lens)
+    e = _evidence(c, title, text, source, url, kind, lang, lens, unanchored)
     return None if e is None else _features(c, e, _rules_verdict(c, e))
 
 
@@ -203,13 +203,15 @@ class _Evidence:
 
 
 def _evidence(c: _Compiled, title: str, text: str, source: str, url: str, kind: str, lang: str,
-              lens: Lens) -> _Evidence | None:
+              lens: Lens, unanchored: bool = False) -> _Evidence | None:
+    """None for an item the decider is never asked about: one that names no AI, unless
+    `unanchored` (a model fitted to judge items of the lens's areas that name no AI)."""
     s = c.settings
     zh = lang.lower().startswith("zh") or bool(CJK.search(title))
     t_field, x_field = prepare(c.index, title, zh), prepare(c.index, text[: s.text_chars], zh, split_glued=True)
     tier = tier_of(lens, (source,), (url,))
     anchor, reasons = _anchor(c, t_field, x_field, _ai_desk(c, source, tier))
-    if anchor == 0.0:
+    if anchor == 0.0 and not unanchored:
         return None
     is_paper = kind == "paper" or tier == "research" or _links_a_paper(url, text)
     gated = is_paper and not _paper_gate(c, t_field, x_field, reasons)
@@ -226,6 +228,8 @@ def _evidence(c: _Compiled, title: str, text: str, source: str, url: str, kind: 
     stakes = _stakes(c, t_field, x_field, text_weight, reasons, anchors)
     lead_reasons = list(reasons)
     lead_penalty = _noise_penalty(c, prepare(c.index, text[:_LEAD_CHARS], zh), "lead", tier, lead_reasons)
+    if anchor == 0.0 and not scores and not stakes:  # about nothing the lens follows: not asked
+        return None
     return _Evidence(anchor, tuple(reasons), gate_reasons, tier, kind, is_paper, chatter, zh,
                      title.rstrip().endswith(("?", "？")), scores, stakes, tier_adjust, scale, actor,
                      penalty, lead_penalty, tuple(lead_reasons[len(reasons):]))

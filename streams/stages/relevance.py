@@ -38,6 +38,9 @@ class RelevanceModel:
     threshold: float  # an item is relevant from this probability up
     embedding: str | None = None
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
+    # asked about items of the lens's areas that name no AI too (a memory-chip shortage, a power
+    # deal); otherwise only about items that name AI
+    unanchored: bool = False
 
     def __post_init__(self) -> None:
         width = len(self.features) + (dimensions(self.embedding) if self.embedding else 0)
@@ -69,7 +72,7 @@ class RelevanceModel:
         return {"format": FORMAT, "embedding": self.embedding, "threshold": round(self.threshold, 6),
                 "bias": round(self.bias, 8), "features": list(self.features),
                 "mean": _rounded(self.mean), "scale": _rounded(self.scale), "coef": _rounded(self.coef),
-                "meta": self.meta}
+                "unanchored": self.unanchored, "meta": self.meta}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RelevanceModel:
@@ -77,7 +80,8 @@ class RelevanceModel:
             raise ValueError(f"relevance model format {data.get('format')!r}, expected {FORMAT!r}")
         return cls(tuple(map(str, data["features"])), np.asarray(data["mean"], dtype=np.float64),
                    np.asarray(data["scale"], dtype=np.float64), np.asarray(data["coef"], dtype=np.float64),
-                   float(data["bias"]), float(data["threshold"]), data.get("embedding"), dict(data.get("meta", {})))
+                   float(data["bias"]), float(data["threshold"]), data.get("embedding"), dict(data.get("meta", {})),
+                   bool(data.get("unanchored", False)))
 
 
 def _rounded(values: np.ndarray) -> list[float]:

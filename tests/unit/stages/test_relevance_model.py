@@ -115,3 +115,34 @@ def test_the_static_embedding_reads_chinese_and_english_alike() -> None:
     football = embed("static", "Local football club wins the cup final after extra time")
     assert float(np.linalg.norm(chips_en)) == pytest.approx(1.0, abs=1e-5)
     assert float(chips_en @ chips_zh) > float(chips_en @ football)
+
+
+def test_folds_that_share_inner_fits_give_the_models_fresh_fits_give() -> None:
+    by_day = {day: _items(day) for day in ("d1", "d2", "d3", "d4")}
+    shared = Featuriser(BASE)
+    for held in ("d1", "d2"):
+        rows = [i for day, items in by_day.items() if day != held for i in items]
+        alone = Featuriser(BASE)
+        model = fit_model(shared.rows(rows), shared, "hashed").to_dict()
+        assert json.dumps(model) == json.dumps(fit_model(alone.rows(rows), alone, "hashed").to_dict())
+    assert len(shared.inner_fits) == 5  # (d1, d2) is fitted once for both folds: 3 + 3 - 1
+
+
+def test_a_model_asked_about_items_that_name_no_ai_judges_them() -> None:
+    args = ("Memory chip shortage pushes DRAM prices to record", "", "example", "https://example.com/m",
+            "article", "en")
+    anchored, everything = Featuriser(BASE), Featuriser(BASE, unanchored=True)
+    items = [i for day in ("d1", "d2", "d3") for i in _items(day)]
+    asked = BASE.model_copy(update={"relevance_model": fit_model(everything.rows(items), everything, None).to_dict()})
+    only_ai = BASE.model_copy(update={"relevance_model": fit_model(anchored.rows(items), anchored, None).to_dict()})
+    assert classify(*args, lens=only_ai).reasons == ("no ai anchor",)
+    assert any(r.startswith("model: p=") for r in classify(*args, lens=asked).reasons)
+
+
+def test_equal_day_weights_make_each_day_weigh_the_same_and_keep_the_total() -> None:
+    from streams.ops.train import _day_weights
+
+    weights = _day_weights(["a", "a", "a", "b"])
+    assert weights.sum() == pytest.approx(4.0)
+    assert weights[:3].sum() == pytest.approx(weights[3])
+
