@@ -431,19 +431,22 @@ def _member_card(m: dict[str, Any]) -> str:
 # --- today so far -----------------------------------------------------------------------------
 
 
-def live_page(lens: Lens, day: str, is_today: bool, stories: Iterable[dict[str, Any]], lenses: Sequence[Lens],
+def live_page(lens: Lens, day: str, today: str, stories: Iterable[dict[str, Any]], lenses: Sequence[Lens],
               has_brief: bool) -> str:
     """`/live/{lens}`: the day's developing stories; `/static/live.js` keeps the list current."""
     shown = list(stories)
     cards = "".join(story_card(s) for s in shown)
+    is_today = day == today
     title = f"Today so far: {lens.name}" if is_today else f"{lens.name}: {day} as it developed"
+    watch = "" if is_today else (f'<p><a href="/live/{lens.slug}?day={today}">Watch today ({today})</a>: '
+                                 f'new stories appear there as they arrive.</p>')
     closed = (f'<p>This day has a published brief: <a href="/briefs/{lens.slug}/{day}">read the brief</a>.</p>'
               if has_brief else "")
     events = f"/api/live/{lens.slug}/events?day={day}"
     body = (f'{_crumbs(("Briefs", "/briefs"), (lens.name, f"/briefs/{lens.slug}"), ("Live", None))}'
             f'<h1>{esc(title)}</h1>'
             f'<p class="meta">Developing stories of {esc(day)} ({esc(lens.timezone)}), highest score first. '
-            f'The list updates by itself as stories develop.</p>{closed}'
+            f'The list updates by itself as stories develop.</p>{closed}{watch}'
             f'<form class="pick" method="get" action="/live/{lens.slug}"><label for="day">Day</label> '
             f'<input type="date" id="day" name="day" value="{esc(day)}"> <button type="submit">Show</button></form>'
             f'<section aria-labelledby="stories-h"><h2 id="stories-h">Developing stories</h2>'

@@ -163,9 +163,8 @@ def _register_pages(app: faust.App, worker: Worker) -> None:
             if found is None:
                 return missing(self, "No such lens or day.")
             stories = [summary(s) for s in worker.live.stories(lens, day)]
-            is_today = day == pages.today(found, _now())
             has_brief = pages.load_brief(root, lens, day) is not None
-            return self.page(pages.live_page(found, day, is_today, stories, lenses, has_brief))
+            return self.page(pages.live_page(found, day, pages.today(found, _now()), stories, lenses, has_brief))
 
     @app.page("/stories/{lens}/{day}/{story_id}")
     class StoryPage(Page):

@@ -116,13 +116,14 @@ def test_story_of_an_older_day_falls_back_to_its_brief() -> None:
 
 def test_live_page_lists_stories_and_loads_its_script_from_the_worker() -> None:
     story = summary(_story())
-    page = pages.live_page(make_lens(), "2026-11-27", True, [story], LENSES, has_brief=False)
+    page = pages.live_page(make_lens(), "2026-11-27", "2026-11-27", [story], LENSES, has_brief=False)
     _no_active_markup(page)
     assert 'data-events="/api/live/ai-safety-governance/events?day=2026-11-27"' in page
     assert 'data-story-id="s-1"' in page and "Today so far" in page and "1 story." in page
-    assert '<p id="live-empty" class="empty" hidden>' in page
-    empty = pages.live_page(make_lens(), "2026-01-08", False, [], LENSES, has_brief=True)
+    assert '<p id="live-empty" class="empty" hidden>' in page and "Watch today" not in page
+    empty = pages.live_page(make_lens(), "2026-01-08", "2026-11-27", [], LENSES, has_brief=True)
     assert "No developing stories" in empty and "read the brief" in empty and "0 stories." in empty
+    assert 'href="/live/ai-safety-governance?day=2026-11-27">Watch today (2026-11-27)' in empty
 
 
 def test_today_is_the_calendar_day_in_the_lens_time_zone() -> None:
