@@ -53,7 +53,7 @@ def _days_report(labels_dir: Path, data: Path, lens: Lens, verbose: bool, decide
     decider = decider or (lens.relevance_model or {}).get("meta", {}).get("decider", "rules")
     base = lens.model_copy(update={"relevance_model": None})
     spec = train.DECIDERS[decider]
-    fit = None if decider == "rules" else train.fitter(train.Featuriser(base, spec.unanchored, spec.equal_days), spec)
+    fit = None if decider == "rules" else train.fitter(train.featuriser_for(base, spec), spec)
     days = [evaluate.DayLabels.read(path) for path in sorted(labels_dir.glob("day-*.json"))]
     began = time.monotonic()
     scores = lodo.lodo(days, data, base, fit)

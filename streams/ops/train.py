@@ -30,7 +30,7 @@ from streams.stages.embedding import embed
 from streams.stages.normalise import clean_text
 from streams.stages.relevance import RelevanceModel, model_text
 
-__all__ = ["DECIDERS", "Featuriser", "fit_model", "fitter", "main"]
+__all__ = ["DECIDERS", "Decider", "Featuriser", "featuriser_for", "fit_model", "fitter", "main"]
 
 L2 = 1.0  # ridge penalty on the summed log-loss: the weights of a few hundred positives stay small
 L2_GRID = (0.25, 1.0, 4.0)  # the penalties an inner leave-one-day-out chooses among
@@ -48,6 +48,7 @@ class Decider:
     # in which the days with the most items outvote the rest
     day_mean: bool = False
     equal_days: bool = False  # each training day weighs the same in the loss, whatever its size
+    split: str | None = None  # a 0/1 rule feature under which the embedding has weights of its own
 
 
 # The deciders `usul eval --decider` can compare; "rules" is the term rules alone, nothing fitted.
@@ -57,6 +58,9 @@ DECIDERS: dict[str, Decider] = {
     "static-lr-daymean": Decider("static", day_mean=True),
     "static-lr-daymean-l2": Decider("static", l2s=L2_GRID, day_mean=True),
     "static-lr-all-daymean": Decider("static", unanchored=True, day_mean=True),
+    "static-lr-daymean-paper": Decider("static", day_mean=True, split="paper"),
+    "static-hashed-lr-daymean": Decider("static+hashed", day_mean=True),
+    "static-hashed-lr-daymean-l2": Decider("static+hashed", l2s=L2_GRID, day_mean=True),
     "static-lr-equaldays": Decider("static", day_mean=True, equal_days=True)}
 
 
@@ -77,8 +81,10 @@ class Featuriser:
     inner folds' models: inner fold (A, B) of outer fold A usually trains on the very rows of
     inner fold (A, B) of outer fold B, so half of a LODO's fits are repeats."""
 
-    def __init__(self, lens: Lens, unanchored: bool = False, equal_days: bool = False) -> None:
+    def __init__(self, lens: Lens, unanchored: bool = False, equal_days: bool = False,
+                 split: str | None = None) -> None:
         self.lens = lens
+        self.split = split  # (`Decider.split`)
         self.unanchored = unanchored  # rows for items that name no AI too (`classify.rule_features`)
         self.equal_days = equal_days  # the fits weigh each day the same (`Decider.equal_days`)
         self._rules: dict[tuple[str, str], tuple[list[float], str] | None] = {}
@@ -109,6 +115,10 @@ class Featuriser:
         return self._rules[key]
 
 
+def featuriser_for(lens: Lens, decider: Decider) -> Featuriser:
+    return Featuriser(lens, decider.unanchored, decider.equal_days, decider.split)
+
+
 def fit_model(rows: Rows, featuriser: Featuriser, embedding: str | None, l2s: Sequence[float] = (L2,),
               meta: dict[str, object] | None = None, day_mean: bool = False) -> RelevanceModel:
     """Weights on every row; the threshold, and the penalty of `l2s`, that give the rows' inner
@@ -135,7 +145,7 @@ def _fitted(rows: Rows, featuriser: Featuriser, embedding: str | None, l2: float
     x = _inputs(rows, featuriser, embedding, mean, scale)
     coef, bias = _logistic(x, rows.labels, l2, _day_weights(rows.days) if featuriser.equal_days else None)
     return RelevanceModel(feature_names(featuriser.lens), mean, scale, coef, bias, threshold, embedding, meta,
-                          featuriser.unanchored)
+                          featuriser.unanchored, featuriser.split if embedding else None)
 
 
 def _inputs(rows: Rows, featuriser: Featuriser, embedding: str | None, mean: np.ndarray,
@@ -143,7 +153,11 @@ def _inputs(rows: Rows, featuriser: Featuriser, embedding: str | None, mean: np.
     x = (rows.rules - mean) / scale
     if embedding is None:
         return x
-    return np.hstack([x, featuriser.embedded(embedding, rows.texts).astype(np.float64)])
+    vectors = featuriser.embedded(embedding, rows.texts).astype(np.float64)
+    if featuriser.split is None:
+        return np.hstack([x, vectors])
+    gate = rows.rules[:, feature_names(featuriser.lens).index(featuriser.split)]
+    return np.hstack([x, vectors, gate[:, None] * vectors])
 
 
 def _day_weights(days: Sequence[str]) -> np.ndarray:
@@ -222,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--lens", default=DEFAULT_LENS)
-    parser.add_argument("--decider", choices=sorted(set(DECIDERS) - {"rules"}), default="static-lr-daymean")
+    parser.add_argument("--decider", choices=sorted(set(DECIDERS) - {"rules"}), default="static-hashed-lr-daymean")
     parser.add_argument("--out", type=Path, help=f"model file (default: lenses/<lens>{MODEL_SUFFIX})")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
@@ -231,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     by_day = labeled_days(args.labels, args.data, lens)
     items = [i for day in sorted(by_day) for i in by_day[day]]
     decider = DECIDERS[args.decider]
-    featuriser = Featuriser(lens, decider.unanchored, decider.equal_days)
+    featuriser = featuriser_for(lens, decider)
     rows = featuriser.rows(items)
     meta = {"decider": args.decider, "days": sorted(by_day), "items": len(items), "asked": len(rows.labels),
             "relevant": int(rows.labels.sum()), "distinct keys": len(leakage_keys(items))}

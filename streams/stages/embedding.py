@@ -28,15 +28,19 @@ _STATIC_DIM = 512
 _HASHED_DIM = 4096
 _CHUNKS = 17  # the wheel stores the token table quantised in 17 interleaved blocks of rows
 _WORD = re.compile(r"[a-z0-9]+|[\u3400-\u9fff]+")
-EMBEDDINGS = ("static", "hashed")
+EMBEDDINGS = ("static", "hashed", "static+hashed")
 
 
 def dimensions(kind: str) -> int:
-    return {"static": _STATIC_DIM, "hashed": _HASHED_DIM}[kind]
+    return sum({"static": _STATIC_DIM, "hashed": _HASHED_DIM}[part] for part in kind.split("+"))
 
 
 def embed(kind: str, text: str) -> np.ndarray:
-    """The unit-length float32 vector of `text` (zeros for a text with no known token)."""
+    """The unit-length float32 vector of `text` (zeros for a text with no known token); for
+    "static+hashed", the two unit vectors one after the other: what the words say across languages,
+    and the words themselves."""
+    if "+" in kind:
+        return np.concatenate([embed(part, text) for part in kind.split("+")])
     vector = _static(text) if kind == "static" else _hashed(text)
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm else vector

