@@ -188,6 +188,13 @@ def post_hostile(usul: LiveUsul, bad_lines: int) -> None:
     assert httpx.post(usul.url("/ingest"), content=body, timeout=10).status_code == 202
 
 
+def scraped(prometheus: Prometheus, expr: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not prometheus.api("query", query=expr)["result"]:
+        assert time.monotonic() < deadline, f"Prometheus never answered {expr}"
+        time.sleep(0.5)
+
+
 def wait_for(usul: LiveUsul, sample: str, at_least: float, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while (metric_value(usul, sample) or 0) < at_least:
@@ -207,13 +214,16 @@ def test_every_panel_and_alert_rule_answers_from_a_live_worker(broker_kind: str,
         prometheus = Prometheus(tmp_path, usul.web_port)
         post_hostile(usul, 1)
         usul.replay([SAMPLE], DAY, tmp_path / "out-1")
-        time.sleep(3)  # a scrape sees the first values, so the second round shows as an increase
+        # Prometheus must hold the first values, or the second round reads as a new series, not an
+        # increase (a counter's first sample counts as its start)
+        scraped(prometheus, 'usul_dead_letters_total{stage="ingest"} >= 1')
         post_hostile(usul, 15)
         send_late_item(broker.bootstrap)
         usul.replay([scaled_copy(SAMPLE, 1, tmp_path / "copies.jsonl")], DAY, tmp_path / "out-2")  # revision 2
         wait_for(usul, f'usul_brief_revisions_total{{lens="{LENS}"}}', 1)
         wait_for(usul, 'usul_source_error_streak{source="Broken"}', 3)
-        time.sleep(5)  # scrapes and rule evaluations after the last event
+        scraped(prometheus, 'usul_dead_letters_total{stage="ingest"} >= 16')
+        time.sleep(5)  # rule evaluations after the last scrape
         counts = {name: series_count(prometheus, expr) for name, expr in panel_queries()}
         rules = prometheus.rules()
     finally:
