@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@echo "Installing Usul and its dependencies into $(VENV) (about 2 minutes on a fresh machine)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	PYTHONWARNINGS=ignore $(BIN)/pip install --progress-bar off -e '.[test,dev,deploy]' | grep --line-buffered -E '^(Collecting|Successfully installed)' | cut -c1-100
+	PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore $(BIN)/pip install --progress-bar off -e '.[test,dev,deploy]' | grep --line-buffered -E '^(Collecting|Successfully installed)' | cut -c1-100
 	@touch $(STAMP)
 
 run: setup  ## embedded broker, worker, web UI on :6066, and the bundled sample day's brief
