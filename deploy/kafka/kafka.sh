@@ -50,6 +50,8 @@ EXPECT_BROKERS="${USUL_KAFKA_EXPECT_BROKERS:-1}"
 
 die() { echo "kafka.sh: $*" >&2; exit 1; }
 log() { echo "kafka.sh: $*" >&2; }
+# shellcheck source=../lib/pidfile.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/pidfile.sh"
 need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is not installed (needed for: $2)"; }
 
 write_pom() {
@@ -160,10 +162,6 @@ format_storage() {
     || { tail -n 20 "$LOGFILE" >&2; die "storage format failed (see $LOGFILE)"; }
 }
 
-is_running() {
-  [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
-}
-
 # Exit 0 once the broker answers a metadata request listing EXPECT_BROKERS brokers (or, without the repo venv,
 # once the port accepts TCP connections and a short grace period has passed).
 probe() {
@@ -243,20 +241,7 @@ cmd_wait() {
 }
 
 cmd_stop() {
-  if ! is_running; then
-    rm -f "$PIDFILE"
-    return 0
-  fi
-  local pid
-  pid="$(cat "$PIDFILE")"
-  kill -TERM "$pid"
-  for _ in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$PIDFILE"; return 0; }
-    sleep 0.5
-  done
-  log "pid $pid did not stop within 30s; sending SIGKILL"
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$PIDFILE"
+  stop_pidfile 30
 }
 
 cmd_status() {

@@ -39,6 +39,8 @@ LOGFILE="$RUN_DIR/llama-server.log"
 
 die() { echo "llm-server.sh: $*" >&2; exit 1; }
 log() { echo "llm-server.sh: $*" >&2; }
+# shellcheck source=../lib/pidfile.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/pidfile.sh"
 
 pip_cmd() {
   if [[ -n "${USUL_LLM_PIP:-}" ]]; then
@@ -114,10 +116,6 @@ cmd_fetch() {
   fetch_model
 }
 
-is_running() {
-  [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
-}
-
 port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
@@ -159,20 +157,7 @@ cmd_start() {
 }
 
 cmd_stop() {
-  if ! is_running; then
-    rm -f "$PIDFILE"
-    return 0
-  fi
-  local pid
-  pid="$(cat "$PIDFILE")"
-  kill -TERM "$pid"
-  for _ in $(seq 1 40); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$PIDFILE"; return 0; }
-    sleep 0.25
-  done
-  log "pid $pid did not stop within 10s; sending SIGKILL"
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$PIDFILE"
+  stop_pidfile 10
 }
 
 cmd_status() {
