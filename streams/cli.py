@@ -340,10 +340,6 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    if "--writing" in args.rest:  # the writing check (streams.ops.writing_check) has its own options
-        from streams.ops.writing_check import main as writing_check
-
-        return writing_check([a for a in args.rest if a != "--writing"])
     from streams.ops.eval_command import main as evaluate
 
     return evaluate(args.rest)

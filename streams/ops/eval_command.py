@@ -4,16 +4,20 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from models.lens import Lens
 from streams.lenses import DEFAULT_LENS, load_lens
-from streams.ops import evaluate, lodo, train
+from streams.ops import evaluate, lodo, train, writing_check
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--writing" in argv:  # the writing check (streams.ops.writing_check) has its own options
+        return writing_check.main([a for a in argv if a != "--writing"])
     parser = argparse.ArgumentParser(prog="usul eval", description=evaluate.__doc__.split("\n")[0])
     parser.add_argument("--labels", type=Path, default=evaluate.DEFAULT_LABELS, help="directory of label files")
     parser.add_argument("--data", type=Path, default=evaluate.DEFAULT_DATA, help="directory of real item files")
