@@ -61,6 +61,7 @@ DECIDERS: dict[str, Decider] = {
     "static-lr-daymean-paper": Decider("static", day_mean=True, split="paper"),
     "static-hashed-lr-daymean": Decider("static+hashed", day_mean=True),
     "static-hashed-lr-daymean-l2": Decider("static+hashed", l2s=L2_GRID, day_mean=True),
+    "use-hashed-lr-daymean": Decider("use+hashed", day_mean=True),
     "static-lr-equaldays": Decider("static", day_mean=True, equal_days=True)}
 
 
