@@ -1,11 +1,12 @@
 """A lens's term lists compiled for matching, and an item's text matched against them. Pure.
 
-English terms are matched on whole words: the text is lower-cased and split on anything that is
-not a letter or digit, and phrases are looked up among the word n-grams. That makes "ai" miss
-"said", lets "gpt-5" match "GPT 5", and costs a few set operations per item instead of one regex
-scan per term. The lens's `masked_names` ("Bill Gates", "Hacker News") are cut out first: a name
-that contains a term is not that term. Chinese terms are matched as substrings, only for items
-that contain Chinese. `streams.stages.classify` decides with what is found.
+English terms are matched on whole words: the text is lower-cased and every run of anything that is
+not a letter or digit becomes one space, so "ai" misses "said" and "gpt-5" matches "GPT 5". Every
+term, single word or phrase, is one key of an Aho-Corasick automaton (pyahocorasick) padded with a
+space on each side, so one pass over the text finds all of them on word boundaries. The lens's
+`masked_names` ("Bill Gates", "Hacker News") are cut out first and leave a gap no phrase spans: a
+name that contains a term is not that term. Chinese terms are matched as substrings by a second
+automaton, only for items that contain Chinese. `streams.stages.classify` decides with what is found.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import ahocorasick
+
 _TOKEN = re.compile(r"[a-z0-9]+")
+_SEPARATORS = re.compile(r"[^a-z0-9]+")
+_GAP = "|"  # where a masked name was cut out: no term contains "|", so no phrase spans it
 _ACRONYM_AI = re.compile(r"\bA\.I\.?(?![a-z])", re.IGNORECASE)  # "A.I." is spelled out in some press
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Feeds glue a section tag to the last word ("vulnerabilitiesTechnology sector"): a lower-case
@@ -28,14 +33,16 @@ class Terms:
     key: str
 
 
+Entries = tuple[tuple[str, str, float], ...]  # (list key, term, weight) of one surface
+
+
 @dataclass(frozen=True)
 class TermIndex:
     """Every term of a lens in one lookup, so an item is scanned once, not once per list."""
 
-    english: dict[str, tuple[tuple[str, str, float], ...]]  # surface -> (list key, term, weight)
-    chinese: tuple[tuple[str, str, float], ...]  # (term, list key, weight)
-    starters: dict[str, int]  # first word of a phrase -> longest phrase length starting with it
-    masked: dict[str, tuple[tuple[str, ...], ...]]  # first word -> names whose words are not read
+    english: ahocorasick.Automaton | None  # " surface " -> its Entries; None: the lens has none
+    chinese: ahocorasick.Automaton | None  # term -> its Entries
+    masked: re.Pattern[str] | None  # the masked names, longest first, on word boundaries
 
 
 @dataclass(frozen=True)
@@ -86,47 +93,27 @@ class Field:
 def prepare(index: TermIndex, text: str, zh: bool, split_glued: bool = False) -> Field:
     if "." in text:
         text = _ACRONYM_AI.sub("AI", text)
-    grams = _grams(_unmasked(_TOKEN.findall(text.lower()), index.masked), index.starters)
-    if split_glued and _GLUED.search(text):  # both readings: "OpenAI" one word, "riskTechnology" two
-        grams |= _grams(_unmasked(_TOKEN.findall(_GLUED.sub(r"\1 \2", text).lower()), index.masked),
-                        index.starters)
     hits: dict[str, dict[str, float]] = {}
-    for gram in grams & index.english.keys():
-        for key, term, weight in index.english[gram]:
-            hits.setdefault(key, {})[term] = weight
-    if zh:
-        for term, key, weight in index.chinese:
-            if term in text:
-                hits.setdefault(key, {})[term] = weight
+    if index.english is not None:
+        _collect(index.english, _words(text, index.masked), hits)
+        if split_glued and _GLUED.search(text):  # both readings: "OpenAI" one word, "riskTechnology" two
+            _collect(index.english, _words(_GLUED.sub(r"\1 \2", text), index.masked), hits)
+    if zh and index.chinese is not None:
+        _collect(index.chinese, text, hits)
     return Field(hits)
 
 
-def _unmasked(words: list[str], masked: dict[str, tuple[tuple[str, ...], ...]]) -> list[str]:
-    """The words with the lens's masked names cut out: "Bill Gates" is no bill, "Hacker News" no
-    hacker. A cut leaves a gap, so the words around it do not join into a phrase."""
-    if not masked or masked.keys().isdisjoint(words):
-        return words
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        name = next((n for n in masked.get(words[i], ()) if tuple(words[i : i + len(n)]) == n), None)
-        if name is None:
-            out.append(words[i])
-            i += 1
-        else:
-            out.append("")
-            i += len(name)
-    return out
+def _words(text: str, masked: re.Pattern[str] | None) -> str:
+    """The text as its lower-case words between single spaces, with a space at either end, so a
+    term padded with spaces is found only as whole words; masked names are cut out."""
+    words = f" {_SEPARATORS.sub(' ', text.lower()).strip()} "
+    return masked.sub(_GAP, words) if masked is not None else words
 
 
-def _grams(words: list[str], starters: dict[str, int]) -> set[str]:
-    """The words, and phrases only where a known term could start (most words start none)."""
-    grams = set(words)
-    for i, word in enumerate(words):
-        longest = starters.get(word)
-        if longest:
-            grams.update(" ".join(words[i : i + n]) for n in range(2, longest + 1))
-    return grams
+def _collect(automaton: ahocorasick.Automaton, text: str, hits: dict[str, dict[str, float]]) -> None:
+    for _, entries in automaton.iter(text):
+        for key, term, weight in entries:
+            hits.setdefault(key, {})[term] = weight
 
 
 def term_hits(terms: Terms, f: Field) -> dict[str, float]:
@@ -139,34 +126,40 @@ def quote(hits: dict[str, float]) -> str:
 
 def build_index(lists: dict[str, tuple[list[object], dict[str, float]]], masked: list[object]) -> TermIndex:
     english: dict[str, list[tuple[str, str, float]]] = {}
-    chinese: list[tuple[str, str, float]] = []
+    chinese: dict[str, list[tuple[str, str, float]]] = {}
     for key, (raw, weights) in lists.items():
         for item in raw:
             term = str(item).strip().lower()
             weight = weights.get(term, 1.0)
             if CJK.search(term):
-                chinese.append((term, key, weight))
+                chinese.setdefault(term, []).append((key, term, weight))
                 continue
             for form in _forms(term):
                 entries = english.setdefault(form, [])
                 if all(k != key for k, _, _ in entries):  # one surface, one proof per list: the
                     entries.append((key, term, weight))  # plural of "patient" is "patients" too
-    starters: dict[str, int] = {}
-    for form in english:
-        first, n = form.split(" ", 1)[0], form.count(" ") + 1
-        if n > 1:
-            starters[first] = max(starters.get(first, 0), n)
-    frozen = {form: tuple(entries) for form, entries in english.items()}
-    return TermIndex(frozen, tuple(chinese), starters, _masked_index(masked))
+    return TermIndex(_automaton({f" {form} ": e for form, e in english.items()}), _automaton(chinese),
+                     _masked_pattern(masked))
 
 
-def _masked_index(names: list[object]) -> dict[str, tuple[tuple[str, ...], ...]]:
-    masked: dict[str, list[tuple[str, ...]]] = {}
-    for name in names:
-        words = tuple(_TOKEN.findall(str(name).lower()))
-        if words:
-            masked.setdefault(words[0], []).append(words)
-    return {first: tuple(sorted(ns, key=len, reverse=True)) for first, ns in masked.items()}
+def _automaton(keys: dict[str, list[tuple[str, str, float]]]) -> ahocorasick.Automaton | None:
+    if not keys:  # pyahocorasick cannot search without a key
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, entries in keys.items():
+        automaton.add_word(key, tuple(entries))
+    automaton.make_automaton()
+    return automaton
+
+
+def _masked_pattern(names: list[object]) -> re.Pattern[str] | None:
+    """One alternation of the names as words, longest (in words) first: at a place where two names
+    start, the longer is cut, and a cut ends before the next is looked for."""
+    spelled = {" ".join(_TOKEN.findall(str(name).lower())) for name in names}
+    ordered = sorted(spelled - {""}, key=lambda name: (-name.count(" "), name))
+    if not ordered:
+        return None
+    return re.compile(r"(?<= )(?:" + "|".join(map(re.escape, ordered)) + r")(?= )")
 
 
 def _forms(term: str) -> tuple[str, ...]:
