@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from streams.lenses import DEFAULT_LENS, load_lens
 from streams.ops.evaluate import DEFAULT_DATA
 from streams.stages.classify import term_lists
-from streams.stages.lens_terms import _ACRONYM_AI, _GLUED, CJK, build_index, list_of, prepare
+from streams.stages.lens_terms import _ACRONYM_AI, _GLUED, CJK, DOT_I, build_index, list_of, prepare
 from streams.stages.normalise import clean_text
 
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -133,7 +133,7 @@ _MASKED: list[object] = ["Bill Gates", "Hacker News", "Washington Post", "Hacker
 _PIECES = ["AI", "ai", "A.I.", "a.i", "act", "Act", "acts", "bill", "Bill", "Gates", "gates", "Hacker", "News",
            "news", "Washington", "Post", "Office", "machine", "Learning", "learnings", "GPT", "5", "gpt-5",
            "export", "controls", "said", "model", "models", "riskTechnology", "machineLearning", "芯片",
-           "出口管制", "AI芯片", "ai芯片", "the", "x"]
+           "出口管制", "AI芯片", "ai芯片", "the", "x", "A.İ", "a.ı", "İ", "\u212a", "café", "ＡＩ", "x\udc80y"]
 _GLUE = [" ", "  ", "-", ".", ", ", "'s ", "/", "", "\n", "：", "é"]
 
 
@@ -155,3 +155,11 @@ def test_masked_names_leave_a_gap_no_phrase_spans() -> None:
 
 def test_a_lens_without_terms_matches_nothing() -> None:
     assert prepare(build_index({}, []), "AI 芯片", True, True).hits == {}
+
+
+def test_a_text_with_no_dot_before_an_i_holds_no_a_i_to_spell_out() -> None:
+    """`prepare` looks for "A.I." only after a "." before a letter that "I" matches ignoring case:
+    those letters must be every one the pattern's case-blind "I" accepts."""
+    one_i = re.compile("I", re.IGNORECASE)
+    letters = {chr(c) for c in range(0x110000) if one_i.fullmatch(chr(c))}
+    assert letters == {dot_i[1] for dot_i in DOT_I}
