@@ -4,6 +4,10 @@ Builds the benchmark's N-item day (`benchmarks.dataset`) and runs it through the
 calls (decode, enrich, classify, dedup) and then the cluster agent's, over dicts
 (`streams.inprocess`, the calls the worker's agents make); prints milliseconds per raw item for each. What is left of a
 worker's CPU per item beyond these is faust, Kafka and the changelog.
+
+`--functions` times the stages' hot functions instead, one at a time over the same day's items
+(microseconds per call, the best of `--repeat` passes): the lens term matcher on the three
+fields `classify` reads, the close deadline, the MinHash signature, and the codec both ways.
 """
 
 from __future__ import annotations
@@ -11,27 +15,42 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import timeit
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from benchmarks import dataset
-from models.codec import encode
+from models import topics
+from models.codec import decode, encode
 from models.dead_letters import Origin
+from models.items import EnrichedItem
+from models.lens import Lens
 from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens
+from streams.stages import classify
+from streams.stages.lens_terms import prepare
+from streams.stages.normalise import close_deadline
+from streams.stages.story_text import shingles, signature
 from streams.topology import BATCH_RECORDS
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--functions", action="store_true", help="time the hot functions one by one")
+    parser.add_argument("--repeat", type=int, default=3, help="passes per function (--functions)")
     args = parser.parse_args(argv)
     day = dataset.build(args.items)
-    pipeline = InProcessPipeline([load_lens("ai-safety-governance")], datetime.now(UTC), 1)
+    lens = load_lens("ai-safety-governance")
+    pipeline = InProcessPipeline([lens], datetime.now(UTC), 1)
     began = time.perf_counter()
     outs = []
     for start in range(0, len(day.records), BATCH_RECORDS):  # batched as the normalise agent takes them
         outs += pipeline.normalise((r.value, Origin("raw")) for r in day.records[start : start + BATCH_RECORDS])
     normalised = time.perf_counter() - began
+    if args.functions:
+        _time_functions(lens, [o.value for o in outs if isinstance(o.value, EnrichedItem)], args.repeat)
+        return
     enriched = [(encode(out.value), Origin("enriched")) for out in outs]
     began = time.perf_counter()
     pipeline.cluster(enriched, 0)
@@ -39,6 +58,29 @@ def main(argv: list[str] | None = None) -> None:
     n = len(day.records)
     print(f"{n} items: normalise {1000 * normalised / n:.3f} ms/item, cluster {1000 * clustered / n:.3f} ms/item "
           f"({len(enriched)} enriched records)")
+
+
+def _time_functions(lens: Lens, items: list[EnrichedItem], repeat: int) -> None:
+    index = classify._compiled(lens).index  # noqa: SLF001 - the matcher alone, without the rules around it
+    shingle_sets = [shingles(i.title, i.text) for i in items]
+    records = [encode(i) for i in items]
+
+    def match(i: EnrichedItem) -> None:  # the three fields `classify` matches, as it matches them
+        prepare(index, i.title, False)
+        prepare(index, i.text[:1000], False, split_glued=True)
+        prepare(index, i.text[:200], False)
+
+    calls: dict[str, tuple[Callable[[object], object], Sequence[object]]] = {
+        "term matching (3 fields)": (match, items),
+        "close_deadline": (lambda i: close_deadline(lens, i.day), items),
+        "minhash signature": (signature, shingle_sets),
+        "encode enriched item": (encode, items),
+        "decode enriched record": (lambda r: decode(topics.ENRICHED, r), records),
+    }
+    print(f"{len(items)} enriched items, best of {repeat} passes, microseconds per call:")
+    for name, (call, args) in calls.items():
+        best = min(timeit.repeat(lambda: [call(a) for a in args], number=1, repeat=repeat))  # noqa: B023
+        print(f"  {name:<26} {1e6 * best / len(args):8.2f}")
 
 
 if __name__ == "__main__":

@@ -51,7 +51,7 @@ from streams.stages.outlets import UNLISTED, name_matches, tier_of
 from streams.stages.relevance import RelevanceModel, model_text
 
 __all__ = ["BIG_MONEY", "RELEVANCE_BAR", "Verdict", "associable", "check_lens", "classify", "corroborable",
-           "corroborated", "feature_names", "rule_features"]
+           "corroborated", "feature_names", "rule_features", "term_lists"]
 
 RELEVANCE_BAR = 0.5  # an item is relevant from this relevance up
 _UNDER_BAR = RELEVANCE_BAR - 0.001
@@ -521,10 +521,10 @@ def _compiled(lens: Lens) -> _Compiled:
     return variants[-1]
 
 
-def _compile(lens: Lens) -> _Compiled:
+def term_lists(lens: Lens) -> dict[str, tuple[list[object], dict[str, float]]]:
+    """Every term list of the lens under the key its matches are collected by, with its weights."""
     cfg = lens.classifier
     weights = {str(k).lower(): float(str(v)) for k, v in table_of(cfg, "term_weights").items()}
-    noise_specs = table_of(cfg, "noise")
     lists: dict[str, tuple[list[object], dict[str, float]]] = {
         "anchor": (list_of(cfg, "ai_terms"), {}),
         "strong": (list_of(cfg, "strong_ai_terms"), {}),
@@ -534,7 +534,13 @@ def _compile(lens: Lens) -> _Compiled:
         "stakes": (list_of(cfg, "stakes_terms"), weights),
     }
     lists.update({f"category:{n}": (list(cat.terms), weights) for n, cat in lens.categories.items()})
-    lists.update({f"noise:{n}": (list_of(as_dict(spec), "terms"), {}) for n, spec in noise_specs.items()})
+    lists.update({f"noise:{n}": (list_of(as_dict(spec), "terms"), {}) for n, spec in table_of(cfg, "noise").items()})
+    return lists
+
+
+def _compile(lens: Lens) -> _Compiled:
+    cfg = lens.classifier
+    noise_specs = table_of(cfg, "noise")
     noise = tuple(noise_group(label, spec) for label, spec in noise_specs.items())
     names = _feature_names(tuple(lens.source_tiers), tuple(lens.categories), tuple(g.label for g in noise))
     return _Compiled(
@@ -551,7 +557,7 @@ def _compile(lens: Lens) -> _Compiled:
         noise=noise,
         never_opens=frozenset(f"{NOISE}{g.label}" for g in noise if g.never_opens),
         ai_desks=tuple(str(d).strip().lower() for d in list_of(cfg, "ai_sources")),
-        index=build_index(lists, list_of(cfg, "masked_names")),
+        index=build_index(term_lists(lens), list_of(cfg, "masked_names")),
         tier_names=tuple(lens.source_tiers),
         feature_names=names,
         model=_model(lens, names),

@@ -11,11 +11,13 @@ Time rules (all timestamps are timezone-aware; a naive one is read as UTC, never
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 from models.items import RawItem, TimeBasis
 from models.lens import Lens
@@ -95,9 +97,16 @@ def aware(value: datetime) -> datetime:
 
 def close_deadline(lens: Lens, day: str) -> datetime:
     """When a lens-day stops taking items: the next morning's publish time plus the lateness."""
+    return _deadline(lens.timezone, lens.publish_time, lens.allowed_lateness_hours, day)
+
+
+# Every item asks for its day's deadline, and a worker sees a few lens-days at a time: worked out
+# once per day, keyed by what it is computed from, so an edited lens gets its own.
+@functools.lru_cache(maxsize=1024)
+def _deadline(timezone: str, publish_time: time, lateness_hours: float, day: str) -> datetime:
     next_day = date.fromisoformat(day) + timedelta(days=1)
-    publish = datetime.combine(next_day, lens.publish_time, tzinfo=lens.zone)
-    return publish + timedelta(hours=lens.allowed_lateness_hours)
+    publish = datetime.combine(next_day, publish_time, tzinfo=ZoneInfo(timezone))
+    return publish + timedelta(hours=lateness_hours)
 
 
 def lens_day(moment: datetime, lens: Lens) -> str:

@@ -8,18 +8,24 @@ their English spellings, jurisdictions, legal and government words) are the matc
 from __future__ import annotations
 
 import functools
+import hashlib
 import heapq
 import math
 import re
 from collections import Counter
 
+import numpy as np
 from datasketch import MinHash
 
 NUM_PERM = 64
 QUERY_TOKENS = 10  # distinctive tokens of an item used to look candidates up
 TITLE_CASE_SHARE = 0.75  # capitalised share of a headline's words from which it is Title Case
 
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=20260108)
+SIGNATURE_SEED = 20260108
+# The permutations datasketch draws for this seed: stored signatures were made with them.
+_PERM_A, _PERM_B = (np.asarray(p, dtype=np.uint32)
+                    for p in MinHash(num_perm=NUM_PERM, seed=SIGNATURE_SEED, scheme="affine32").permutations)
+_EMPTY = (1 << 32) - 1  # the signature of no shingles: every value at its maximum
 
 
 _STOP = set(
@@ -256,7 +262,24 @@ def shingles(title: str, text: str) -> set[str]:
 
 
 def signature(shingle_set: set[str]) -> list[int]:
-    mh = MinHash(num_perm=NUM_PERM, seed=20260108, permutations=_TEMPLATE.permutations,
-                 scheme="affine32")
-    mh.update_batch([s.encode("utf-8") for s in sorted(shingle_set)])
-    return [int(v) for v in mh.hashvalues]
+    """The set's MinHash: the value datasketch's `MinHash(num_perm=NUM_PERM, seed=SIGNATURE_SEED)`
+    gives after `update_batch` of the shingles (its "affine32" scheme: SHA-1's first four bytes,
+    the MurmurHash3 finalizer, then `a * h + b` modulo 2**32 per permutation), in array passes."""
+    if not shingle_set:
+        return [_EMPTY] * NUM_PERM
+    digests = b"".join([hashlib.sha1(s).digest() for s in map(str.encode, shingle_set)])
+    # each digest is 20 bytes, five little-endian words: its first word is the shingle's hash
+    hashes = np.frombuffer(digests, dtype="<u4")[::5].astype(np.uint32)
+    permuted = np.multiply.outer(_fmix32(hashes), _PERM_A)
+    permuted += _PERM_B
+    return permuted.min(axis=0).tolist()
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, in place; uint32 arithmetic wraps, which is the modulo it wants."""
+    h ^= h >> np.uint32(16)
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    return h

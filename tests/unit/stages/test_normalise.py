@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
@@ -90,6 +90,20 @@ def test_naive_timestamp_is_read_as_utc() -> None:
 
 def test_deadline_is_next_morning_publish_time_plus_lateness() -> None:
     assert close_deadline(LENS, "2026-01-08") == datetime(2026, 1, 9, 12, 0, tzinfo=LENS.zone)
+
+
+def test_deadline_is_the_lens_own_across_a_year_and_an_edit() -> None:
+    """Deadlines are remembered per lens-day: each still equals the one worked out afresh (the
+    clock change in spring and autumn included), and a lens edited under the same slug and
+    version gets its own, not the one remembered for the lens before the edit."""
+    later = LENS.model_copy(update={"publish_time": time(7, 30), "allowed_lateness_hours": 2.5})
+    for lens in (LENS, later, LENS):
+        for offset in range(366):
+            day = date(2026, 1, 1) + timedelta(days=offset)
+            fresh = datetime.combine(day + timedelta(days=1), lens.publish_time, tzinfo=lens.zone)
+            expected = fresh + timedelta(hours=lens.allowed_lateness_hours)
+            assert close_deadline(lens, day.isoformat()) == expected
+            assert close_deadline(lens, day.isoformat()).utcoffset() == expected.utcoffset()
 
 
 def test_clean_text_drops_control_characters_and_collapses_space() -> None:
