@@ -108,7 +108,10 @@ class Brief(BaseModel):
     def _edition_of_older_briefs(cls, data: Any) -> Any:
         # Briefs stored before editions were named: every lens publishes the morning after its day.
         if isinstance(data, dict) and not data.get("edition") and isinstance(data.get("day"), str):
-            return {**data, "edition": _next_day(data["day"]).isoformat()}
+            try:
+                return {**data, "edition": _next_day(data["day"]).isoformat()}
+            except ValueError:
+                return data  # a day that is no date has no edition: sinks refuse the brief
         return data
 
     @computed_field(description="start of the covered lens-day, UTC")  # type: ignore[prop-decorator]

@@ -26,7 +26,7 @@ async def test_a_brief_is_posted_as_embeds_and_waits_for_the_message(receiver: R
     [request] = receiver.received
     payload = request.json()
     assert request.path == "/api/webhooks/1/tok?wait=true"
-    assert payload["embeds"][0]["title"] == "AI SAFETY AND GOVERNANCE - 2026-01-08"
+    assert payload["embeds"][0]["title"] == "AI SAFETY AND GOVERNANCE - 2026-01-09"
     assert payload["embeds"][1]["title"] == "1. Lab ships model" and payload["embeds"][1]["url"] == "https://example.com/a"
     assert payload["allowed_mentions"] == {"parse": []}
 

@@ -29,7 +29,7 @@ async def test_a_brief_is_posted_as_block_kit(receiver: RecordingServer) -> None
     payload = request.json()
     assert request.path == "/services/T/B/x" and request.headers["content-type"] == "application/json"
     assert payload["blocks"][0] == {"type": "header", "text": {"type": "plain_text",
-                                                               "text": "AI SAFETY AND GOVERNANCE - 2026-01-08"}}
+                                                               "text": "AI SAFETY AND GOVERNANCE - 2026-01-09"}}
     assert any("*1. Lab ships model*" in text for _, text in _texts(payload))
     assert "<https://example.com/a|[1]>" in str(payload)
 

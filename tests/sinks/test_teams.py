@@ -23,7 +23,7 @@ async def test_a_brief_is_posted_as_an_adaptive_card(receiver: RecordingServer) 
     card = attachment["content"]
     assert payload["type"] == "message" and attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
-    assert card["body"][0]["text"] == "AI SAFETY AND GOVERNANCE - 2026-01-08"
+    assert card["body"][0]["text"] == "AI SAFETY AND GOVERNANCE - 2026-01-09"
 
 
 @pytest.mark.asyncio
