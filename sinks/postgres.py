@@ -94,7 +94,8 @@ WHERE s.revision <= EXCLUDED.revision
 
 def _brief_row(brief: Brief) -> dict[str, object]:
     return {"lens": brief.lens, "day": brief.day, "edition": brief.edition, "revision": brief.revision,
-            "brief_id": brief.brief_id, "content_hash": brief.content_hash, "created_at": brief.created_at, "title": brief.title,
+            "brief_id": brief.brief_id, "content_hash": brief.content_hash, "created_at": brief.created_at,
+            "title": brief.title,
             "executive_summary": brief.executive_summary, "items_seen": brief.items_seen,
             "items_relevant": brief.items_relevant, "stories_total": brief.stories_total,
             "body": Jsonb(brief.model_dump(mode="json"))}

@@ -266,7 +266,8 @@ def _replay(settings: Settings, bootstrap: str, flavour: str, job: _Job, lasting
 def _day_summary(closed: DayClosed, brief: Brief) -> list[str]:
     """The day in a few lines, headlines as the brief has them: the brief is what the reader sees."""
     head = (f"{brief.title} (covers {closed.day}): revision {closed.revision}, "
-            f"{plural(closed.items_seen, 'item')}, {closed.items_relevant} relevant, {plural(len(closed.stories), 'story', 'stories')}")
+            f"{plural(closed.items_seen, 'item')}, {closed.items_relevant} relevant, "
+            f"{plural(len(closed.stories), 'story', 'stories')}")
     return [head] + [f"  {item.rank}. [{item.confidence}] {item.headline}" for item in brief.top_items]
 
 

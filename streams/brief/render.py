@@ -83,7 +83,8 @@ def md(text: str) -> str:
 
 
 def render_markdown(brief: Brief) -> str:
-    parts = [f"# {md(brief.title)}", created_line(brief), brief.covers_line, "## Executive Summary", md(brief.executive_summary),
+    parts = [f"# {md(brief.title)}", created_line(brief), brief.covers_line,
+             "## Executive Summary", md(brief.executive_summary),
              "## Top Priority Items"]
     parts += [_md_item(item, f"{n}. ") for n, item in enumerate(brief.top_items, 1)] or ["No top items today."]
     parts += ["## Key Tweets"] + ([_md_tweet(t) for t in brief.key_tweets] or [NO_TWEETS])
@@ -164,7 +165,8 @@ def render_html(brief: Brief) -> str:
                       _html_tweets(brief), _html_items("noteworthy", brief.noteworthy, numbered=False),
                       _html_sources(brief)])
     return _PAGE.format(
-        title=esc(brief.title), css=_CSS, created=esc(created_line(brief)), covers=esc(brief.covers_line), nav=_html_nav(),
+        title=esc(brief.title), css=_CSS, created=esc(created_line(brief)), covers=esc(brief.covers_line),
+        nav=_html_nav(),
         main=sanitize(body), footer=esc(_footer(brief)),
     )
 

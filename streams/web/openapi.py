@@ -22,7 +22,7 @@ DAY = {"name": "day", "in": "path", "required": True, "schema": {"type": "string
 STORY = {"name": "story_id", "in": "path", "required": True,
          "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}
 EDITION = {"name": "edition", "in": "path", "required": True, "schema": {"type": "string", "format": "date"},
-           "description": "an edition date, YYYY-MM-DD: the morning the brief is published (the day after its lens-day)"}
+           "description": "an edition date, YYYY-MM-DD: the morning the brief is published (after its lens-day)"}
 QUERY_DAY = {"name": "day", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
              "description": "the lens-day to show; default: today in the lens's time zone"}
 

@@ -281,7 +281,8 @@ def archive_page(root: Path, lenses: Sequence[Lens] | None = None, recent: int =
 
 def lens_page(root: Path, lens: Lens, lenses: Sequence[Lens]) -> str:
     """`/briefs/{lens}`: every edition of one lens, newest first."""
-    rows = "".join(_day_row(root, e) for e in brief_editions(root, lens.slug)) or '<li class="empty">No briefs yet.</li>'
+    rows = ("".join(_day_row(root, e) for e in brief_editions(root, lens.slug))
+            or '<li class="empty">No briefs yet.</li>')
     body = (f'{_crumbs(("Briefs", "/briefs"), (lens.name, None))}<h1>{esc(lens.name)}</h1>'
             f'<p class="meta">{esc(lens.description)}</p>{_lens_actions(lens)}'
             f'<section aria-labelledby="days-h"><h2 id="days-h">Daily briefs</h2>'
@@ -424,7 +425,8 @@ def _ref_member(ref: SourceRef) -> dict[str, Any]:
 
 def story_page(view: dict[str, Any], lens: Lens, lenses: Sequence[Lens], has_brief: bool) -> str:
     """`/stories/{lens}/{day}/{id}`: every member item, and the score with its reasons."""
-    day_link = edition_path(lens.slug, edition_of(lens, view["day"])) if has_brief else f"/live/{lens.slug}?day={view['day']}"
+    day_link = (edition_path(lens.slug, edition_of(lens, view["day"])) if has_brief
+                else f"/live/{lens.slug}?day={view['day']}")
     place = f"ranked {view['rank']} ({view['tier']})" if view.get("rank") else ""
     if view["score_reasons"] is None:
         reasons = ('<p class="empty">The reasons behind the score are kept for recent days only; '

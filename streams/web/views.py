@@ -6,7 +6,8 @@ topology implements). Every response carries `pages.SECURITY_HEADERS` (CSP `defa
 Routes are matched in the order they are registered: `/briefs/{lens}/feed.atom` comes before
 `/briefs/{lens}/{day}`. Briefs live at their edition date (`/briefs/{lens}/editions/{edition}`,
 the morning they are published); the older lens-day addresses answer with a permanent redirect
-(308) there, and the JSON API answers both. The OpenAPI document (`streams.web.openapi.PATHS`) lists exactly these routes.
+(308) there, and the JSON API answers both. The OpenAPI document (`streams.web.openapi.PATHS`) lists
+exactly these routes.
 """
 
 from __future__ import annotations
