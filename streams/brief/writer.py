@@ -122,7 +122,7 @@ def write_item(ev: Evidence, short: bool) -> Written:
 
 def foreign_only(ev: Evidence) -> bool:
     """No member writes in English: every title (and text) is Chinese."""
-    return all(mostly_cjk(s.member.title or s.member.text) for s in ev.sources)
+    return all(is_cjk(s.member.title or s.member.text) for s in ev.sources)
 
 
 def language_of(ev: Evidence) -> str:
@@ -139,7 +139,9 @@ _LANGUAGES = {"zh": "Chinese", "ja": "Japanese", "ko": "Korean"}
 def headline(ev: Evidence) -> str:
     """The member title that best says who did what: central, concrete, sentence-case, English
     when any member is English, from a primary or well-tiered source; attributions stripped."""
-    english = any(s.member.title.strip() and not mostly_cjk(s.member.title) for s in ev.sources)
+    # A title with Chinese in it is no English headline, even when it is mostly Latin letters
+    # ('DeepSeek悄悄更新：Mega MoE、FP4 Indexer来了').
+    english = any(s.member.title.strip() and not is_cjk(s.member.title) for s in ev.sources)
     ranked = sorted(enumerate(ev.sources), key=lambda p: (-_title_score(ev, p[1], english), p[0]))
     best = ranked[0][1].member
     title = strip_attribution(best.title) or best.outlet
@@ -177,7 +179,7 @@ def _title_score(ev: Evidence, source: Source, english: bool) -> float:
     words = len(title.split())
     score = min(ev.agreement.shared(source, content_words(title)), 8) + 0.5 * min(specifics(title), 4)
     score += 3.0 if source.primary else max(0, 3 - source.tier)
-    if mostly_cjk(title):
+    if is_cjk(title):
         score -= 12.0 if english else 0.0  # never a Chinese-only headline over an English one
     elif words < 4:
         score -= 4.0  # "OpenAI for Healthcare" names a page, not a development
@@ -711,7 +713,7 @@ def clause(item: BriefItem) -> str:
     """A headline cut to its main clause: 'Amazon CEO Jassy defends $200 billion AI spend:
     "We're not ..."' -> 'Amazon CEO Jassy defends $200 billion AI spend'."""
     labelled = _LANGUAGE_LABEL.search(item.headline)
-    if labelled or mostly_cjk(item.headline):  # an English summary names it, it does not quote it
+    if labelled or is_cjk(item.headline):  # an English summary names it, it does not quote it
         language = labelled.group(1) if labelled else "Chinese"
         names = [n for n in names_in(_LANGUAGE_LABEL.sub("", item.headline)) if _an_actor(n) and not is_cjk(n)]
         return f"a {language}-language report" + (f" on {join(names[:2])}" if names else "")
