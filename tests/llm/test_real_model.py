@@ -10,7 +10,8 @@ small to write much the gate accepts, so the count of accepted items is reported
 What is asserted: every answer the server gave parsed into the writer's schema; the brief's
 structure (hash, numbers, Sources) never moved (headlines may: the model writes English ones);
 every `[n]` in an item's words is one of that item's own sources; every item the gate accepted is
-grounded in its own sources, every item it refused kept the offline words; and a timeout falls back to the offline words.
+grounded in its own sources, every item it refused kept the offline words; and a timeout falls
+back to the offline words.
 `pytest -s` prints the figures.
 """
 
