@@ -54,7 +54,8 @@ def assemble_brief(
     brief = Brief(
         brief_id=f"{lens.slug}:{day}:r{revision}", lens=lens.slug, lens_name=lens.name, day=day,
         edition=edition_of(lens, day), revision=revision, created_at=created_at, timezone=lens.timezone,
-        executive_summary=executive_summary(lens_label(lens), top_items, note_items, items_relevant),
+        executive_summary=executive_summary(lens_label(lens), top_items, note_items,
+                                            {r.number: r.outlet for r in numbers.refs}),
         top_items=top_items, key_tweets=key_tweets, noteworthy=note_items, sources=numbers.refs,
         items_seen=items_seen, items_relevant=items_relevant, stories_total=len(stories),
         content_hash="",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -681,32 +681,68 @@ _WATCH = {
 # --- executive summary ------------------------------------------------------------------------
 
 
-def executive_summary(lens_label: str, top: list[BriefItem], notes: list[BriefItem], relevant: int) -> str:
-    """The day in 3-5 sentences: the lead development, the other top ones, the thread that
-    connects them (an actor or a theme they share), how sure the day's news is, and its size.
-    Everything it says is in the items; the other top items are dropped from the end until the
-    text fits."""
+def executive_summary(lens_label: str, top: list[BriefItem], notes: list[BriefItem],
+                      outlets: Mapping[int, str]) -> str:
+    """The day in 3-5 sentences (BRIEF.md): each top development stated as its own Summary states
+    it (hedged there to its evidence) or, where that sentence does not read on its own, its
+    headline attributed to its outlet; then what connects them, and a caveat when none of it is
+    confirmed. `outlets`: the outlet of each source number. Everything it says is in the items;
+    the last developments are dropped until the text fits."""
     if not top:
         return (f"A quiet day for {lens_label}: no story met the bar for a top item"
                 f" ({plural(len(notes), 'noteworthy development')} below).")
-    others = top[1:]
-    closing = [thread(top), certainty(top), _day_size(top, notes, relevant)]
+    stated = _statements(top, outlets)
+    closing = [thread(top), certainty(top)]
     while True:
-        text = " ".join(p for p in [_said(top[0]), _others(others), *closing] if p)
-        if len(text) <= EXECUTIVE_CHARS or not others:
+        text = " ".join(p for p in [*stated, *closing] if p)
+        if len(text) <= EXECUTIVE_CHARS or len(stated) == 1:
             return text
-        others = others[:-1]
+        stated = stated[:-1]
 
 
-def _said(item: BriefItem) -> str:
-    return full_stop(cap(clause(item)) + _exec_hedge(item))
+def _statements(top: list[BriefItem], outlets: Mapping[int, str]) -> list[str]:
+    """One sentence per top item; a lone top item takes its Summary's second sentence too, when
+    the first two both read on their own."""
+    said = [statement(item, outlets) for item in top]
+    if len(top) == 1:
+        first_two = split_sentences(top[0].summary)[:2]
+        if len(first_two) == 2 and all(map(_stands_alone, first_two)) and not says_again(*first_two):
+            said.append(first_two[1])
+    return said
 
 
-def _others(items: list[BriefItem]) -> str:
-    if not items:
-        return ""
-    parts = [clause(i) + _exec_hedge(i) for i in items]
-    return full_stop("Also: " + join(parts)) if len(parts) > 2 else full_stop(cap(join(parts)))
+def statement(item: BriefItem, outlets: Mapping[int, str]) -> str:
+    """The development in one sentence: the first sentence of the item's Summary when it reads
+    on its own (not a first-person post, a bare quoted headline, Chinese, or overlong; a later
+    sentence leans on the first, so it is never taken alone), else its headline attributed to
+    its outlets as its confidence asks."""
+    first = (split_sentences(item.summary) or [""])[0]
+    return first if _stands_alone(first) else full_stop(_attributed_headline(item, outlets))
+
+
+def _stands_alone(sentence: str) -> bool:
+    return (len(sentence) <= STATEMENT_CHARS and len(sentence.split()) >= 6 and not is_cjk(sentence)
+            and not sentence.startswith(('"', "“")) and "headline only" not in sentence
+            and not _FIRST_PERSON.search(sentence))
+
+
+STATEMENT_CHARS = 240
+_FIRST_PERSON = re.compile(r"\b(I|[Ww]e|[Oo]ur|[Uu]s|[Mm]y|[Yy]ou|[Yy]our)\b|\b[Ww]e[’']")
+
+
+def _attributed_headline(item: BriefItem, outlets: Mapping[int, str]) -> str:
+    """'Anthropic is having a moment in the private markets, TechCrunch AI reports': the headline
+    (its main clause when that says enough) with who says so, as firmly as the evidence allows."""
+    said = clause(item)
+    said = said if len(said.split()) >= 5 else unstop(trim_words(strip_attribution(item.headline), HEADLINE_CHARS))
+    names = list(dict.fromkeys(outlets[n] for n in item.sources if n in outlets))[:2]
+    if _FIRST_PERSON.search(said):  # a post speaking for itself is quoted, never restated as fact
+        return f"“{said}”, {join(names)} {'say' if len(names) > 1 else 'says'}" if names else f"“{said}”"
+    if item.confidence == "high" or not names:
+        return cap(said)
+    if item.confidence == "medium":
+        return f"{cap(said)}, {join(names)} {'report' if len(names) > 1 else 'reports'}"
+    return f"{cap(said)}, according to a single unconfirmed report ({names[0]})"
 
 
 def clause(item: BriefItem) -> str:
@@ -728,31 +764,32 @@ def clause(item: BriefItem) -> str:
 _LANGUAGE_LABEL = re.compile(r"\s*\(([A-Z][a-z]+)-language report\)")
 
 
-def _exec_hedge(item: BriefItem) -> str:
-    return {"high": "", "medium": " (reported, not yet confirmed)", "low": " (a thin, unconfirmed report)"}[
-        item.confidence]
-
-
 def thread(top: list[BriefItem]) -> str:
-    """What connects the top items: an actor two or more of them name, a theme (category) two or
-    more share; or, honestly, that nothing does."""
+    """What connects the top items: an actor several of them name (not counting who reports
+    them), a theme (category) several share; or, honestly, that nothing does."""
     if len(top) < 2:
         return ""
+    texts = [f"{item.headline}. {_ATTRIBUTION.sub('', item.summary)}" for item in top]
+    corpus = " ".join(texts)
     counts: Counter[str] = Counter()
-    for item in top:
-        counts.update({n for n in names_in(f"{item.headline}. {item.summary}") if _an_actor(n)})
+    for text in texts:  # 'Regulators' opening a headline is no actor
+        counts.update({n for n in names_in(text) if _an_actor(n) and not (" " not in n and is_common_word(n, corpus))})
     actor = min((n for n in counts if counts[n] >= 2), key=lambda n: (-counts[n], n), default="")
     themes = Counter(i.category for i in top if i.category)
     theme, shared = min(themes.items(), key=lambda p: (-p[1], p[0]), default=("", 0))
-    of = f"of the {plural(len(top), 'top item', words=True)}"
-    about = f"concern {theme.replace('-', ' ')}"
-    if actor and shared >= 2:
-        return f"The thread: {actor} figures in {number(counts[actor])} {of}, and {number(shared)} {about}."
+    about = theme.replace("-", " ")
+    if actor and counts[actor] == len(top):
+        return f"{actor} runs through {'both' if len(top) == 2 else 'all ' + number(len(top))}."
     if actor:
-        return f"The thread: {actor} figures in {number(counts[actor])} {of}."
+        return f"{cap(number(counts[actor]))} of these involve {actor}."
     if shared >= 2:
-        return f"The thread: {number(shared)} {of} {about}."
-    return "The top items are separate developments: no actor or theme links them."
+        return f"{cap(number(shared))} of them bear on {about}."
+    return "No actor or theme links these developments."
+
+
+# How `hedge` and `_title_only` say who reports a story: the reporter is not an actor of it.
+_ATTRIBUTION = re.compile(r"(?:^|(?<=[.!?] ))According to [^,]{1,80}, "
+                          r"|\((?:According to )?[^()]*(?:headline only|\.)\)")
 
 
 def number(count: int) -> str:
@@ -766,21 +803,8 @@ def _an_actor(name: str) -> bool:
 
 
 def certainty(top: list[BriefItem]) -> str:
-    """How much of the day's top news is confirmed, from the items' computed confidence."""
-    firm = sum(1 for i in top if i.confidence == "high")
-    thin = len(top) - firm
-    if not thin:
-        return "Each is confirmed by several outlets or by its own primary source."
-    if not firm:
-        return "None is confirmed yet by several outlets or a primary source: treat all as provisional."
-    return (f"{cap(number(firm))} {'is' if firm == 1 else 'are'} well confirmed; {number(thin)} still "
-            f"{'rests' if thin == 1 else 'rest'} on thinner evidence.")
-
-
-def _day_size(top: list[BriefItem], notes: list[BriefItem], relevant: int) -> str:
-    items = top + notes
-    counts = Counter(i.category for i in items if i.category)
-    common = [c.replace("-", " ") for c, _ in sorted(counts.items(), key=lambda p: (-p[1], p[0]))[:2]]
-    spread = f", most on {join(common)}" if common else ""
-    stories = cap(plural(len(items), "story", "stories"))
-    return f"{stories} made the brief from {plural(relevant, 'relevant item')}{spread}."
+    """A caveat for the day as a whole, only when the items' own hedges do not say enough: none of
+    the top news is confirmed by several outlets or a primary source."""
+    if any(i.confidence == "high" for i in top):
+        return ""
+    return "None of it is confirmed yet by several outlets or a primary source."
