@@ -122,7 +122,9 @@ def test_story_of_an_older_day_falls_back_to_its_brief() -> None:
     brief = _hostile_brief()
     view = pages.story_view(brief.lens, brief.day, "s-1", None, brief)
     assert view["origin"] == "brief" and view["score_reasons"] is None and len(view["members"]) == 2
-    assert "kept for recent days only" in pages.story_page(view, make_lens(), LENSES, has_brief=True)
+    page = pages.story_page(view, make_lens(), LENSES, has_brief=True)
+    assert "kept for recent days only" in page
+    assert 'href="/briefs/ai-safety-governance/editions/2026-01-09"' in page  # the day's brief, by edition
     assert pages.story_view(brief.lens, brief.day, "unknown", None, brief) is None
     live = pages.story_view(brief.lens, brief.day, "s-1", _story(), brief)
     assert live["headline"] == HOSTILE and live["rank"] == 1 and live["score_reasons"]
@@ -137,6 +139,7 @@ def test_live_page_lists_stories_and_loads_its_script_from_the_worker() -> None:
     assert '<p id="live-empty" class="empty" hidden>' in page and "Watch today" not in page
     empty = pages.live_page(make_lens(), "2026-01-08", "2026-11-27", [], LENSES, has_brief=True)
     assert "No developing stories" in empty and "read the brief" in empty and "0 stories." in empty
+    assert '<a href="/briefs/ai-safety-governance/editions/2026-01-09">read the brief</a>' in empty
     assert 'href="/live/ai-safety-governance?day=2026-11-27">Watch today (2026-11-27)' in empty
 
 
