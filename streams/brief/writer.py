@@ -683,32 +683,23 @@ _WATCH = {
 
 def executive_summary(lens_label: str, top: list[BriefItem], notes: list[BriefItem],
                       outlets: Mapping[int, str]) -> str:
-    """The day in 3-5 sentences (BRIEF.md): each top development stated as its own Summary states
-    it (hedged there to its evidence) or, where that sentence does not read on its own, its
-    headline attributed to its outlet; then what connects them, and a caveat when none of it is
-    confirmed. `outlets`: the outlet of each source number. Everything it says is in the items;
-    the last developments are dropped until the text fits."""
+    """The day in 3-5 sentences (BRIEF.md): each top development (and on a day of fewer than three,
+    the first noteworthy ones) stated as its own Summary states it, hedged there to its evidence,
+    or, where that sentence does not read on its own, its headline attributed to its outlets; then
+    what connects them. `outlets`: the outlet of each source number. Everything it says is in the
+    items; the last developments are dropped until the text fits."""
     if not top:
         return (f"A quiet day for {lens_label}: no story met the bar for a top item"
                 f" ({plural(len(notes), 'noteworthy development')} below).")
-    stated = _statements(top, outlets)
-    closing = [thread(top), certainty(top)]
+    items = top + notes[:max(0, EXECUTIVE_DEVELOPMENTS - len(top))]
     while True:
-        text = " ".join(p for p in [*stated, *closing] if p)
-        if len(text) <= EXECUTIVE_CHARS or len(stated) == 1:
+        text = " ".join(p for p in [*(statement(i, outlets) for i in items), thread(items)] if p)
+        if len(text) <= EXECUTIVE_CHARS or len(items) == 1:
             return text
-        stated = stated[:-1]
+        items = items[:-1]
 
 
-def _statements(top: list[BriefItem], outlets: Mapping[int, str]) -> list[str]:
-    """One sentence per top item; a lone top item takes its Summary's second sentence too, when
-    the first two both read on their own."""
-    said = [statement(item, outlets) for item in top]
-    if len(top) == 1:
-        first_two = split_sentences(top[0].summary)[:2]
-        if len(first_two) == 2 and all(map(_stands_alone, first_two)) and not says_again(*first_two):
-            said.append(first_two[1])
-    return said
+EXECUTIVE_DEVELOPMENTS = 3  # at least, when the day has them: with the thread, 3-5 sentences
 
 
 def statement(item: BriefItem, outlets: Mapping[int, str]) -> str:
@@ -742,7 +733,7 @@ def _attributed_headline(item: BriefItem, outlets: Mapping[int, str]) -> str:
         return cap(said)
     if item.confidence == "medium":
         return f"{cap(said)}, {join(names)} {'report' if len(names) > 1 else 'reports'}"
-    return f"{cap(said)}, according to a single unconfirmed report ({names[0]})"
+    return f"{cap(said)}, {names[0]} alone reports"
 
 
 def clause(item: BriefItem) -> str:
@@ -777,14 +768,14 @@ def thread(top: list[BriefItem]) -> str:
     actor = min((n for n in counts if counts[n] >= 2), key=lambda n: (-counts[n], n), default="")
     themes = Counter(i.category for i in top if i.category)
     theme, shared = min(themes.items(), key=lambda p: (-p[1], p[0]), default=("", 0))
-    about = theme.replace("-", " ")
     if actor and counts[actor] == len(top):
         return f"{actor} runs through {'both' if len(top) == 2 else 'all ' + number(len(top))}."
     if actor:
-        return f"{cap(number(counts[actor]))} of these involve {actor}."
+        return f"{cap(number(counts[actor]))} involve {actor}."
     if shared >= 2:
-        return f"{cap(number(shared))} of them bear on {about}."
-    return "No actor or theme links these developments."
+        return f"{cap(number(shared))} concern {theme.replace('-', ' ')}."
+    spread = [c.replace("-", " ") for c in dict.fromkeys(i.category for i in top if i.category)]
+    return f"They span {join(spread)}." if len(spread) > 1 else "Nothing links them."
 
 
 # How `hedge` and `_title_only` say who reports a story: the reporter is not an actor of it.
@@ -800,11 +791,3 @@ def number(count: int) -> str:
 def _an_actor(name: str) -> bool:
     return not is_cjk(name) and name not in _NOT_ACTORS and name not in _UNITS and not name.isdigit() and \
         not all(w in _ROLES for w in name.split())
-
-
-def certainty(top: list[BriefItem]) -> str:
-    """A caveat for the day as a whole, only when the items' own hedges do not say enough: none of
-    the top news is confirmed by several outlets or a primary source."""
-    if any(i.confidence == "high" for i in top):
-        return ""
-    return "None of it is confirmed yet by several outlets or a primary source."

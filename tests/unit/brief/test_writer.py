@@ -242,17 +242,33 @@ def test_executive_summary_states_the_day_and_the_thread_between_its_top_items()
         assert split_sentences(item.summary)[0] in text
     assert text.startswith("Google and Character.AI plan to settle several lawsuits")
     assert "According to jassy.com, Andy Jassy defended" in text and "Reportedly, Nvidia is requiring" in text
-    assert text.endswith("Two of these involve Google.")  # the thread: an actor, not an outlet
+    assert text.endswith("Two involve Google.")  # the thread: an actor, not an outlet
     assert not any(frame in text for frame in ("Also:", "The day's lead", "The thread:", "made the brief"))
 
 
 def test_executive_summary_says_when_nothing_links_the_top_items() -> None:
-    stories = [_single("a", "Acme ships a model for hospitals", "Acme shipped it.", 1, confidence="high"),
-               _single("b", "Regulator fines Zenith over data use", "Zenith was fined.", 2, confidence="high")]
+    stories = [_single("a", "Acme ships a model for hospitals", "Acme shipped it.", 1, confidence="high",
+                       category="frontier-models"),
+               _single("b", "Regulator fines Zenith over data use", "Zenith was fined.", 2, confidence="high",
+                       category="policy-regulation")]
     text = _brief(stories).executive_summary
     # Summaries too short to stand alone: the headlines, firm as the evidence is.
     assert text == ("Acme ships a model for hospitals. Regulator fines Zenith over data use. "
-                    "No actor or theme links these developments.")
+                    "They span frontier models and policy regulation.")
+    uncategorised = [s.model_copy(update={"category": None}) for s in stories]
+    assert _brief(uncategorised).executive_summary.endswith("data use. Nothing links them.")
+
+
+def test_a_day_of_few_top_items_states_its_first_noteworthy_developments_too() -> None:
+    stories = [_single("a", "Acme ships a model for hospitals", "Acme shipped it.", 1, confidence="high"),
+               _single("b", "Regulator fines Zenith over data use", "Zenith was fined.", 2, confidence="medium",
+                       tier="noteworthy"),
+               _single("c", "Orbit opens a data centre in Ohio", "Orbit opened it.", 3, tier="noteworthy"),
+               _single("d", "Nova hires a chief scientist", "Nova hired one.", 4, tier="noteworthy")]
+    text = _brief(stories).executive_summary
+    assert text.startswith("Acme ships a model for hospitals. Regulator fines Zenith over data use, b.com reports. "
+                           "Orbit opens a data centre in Ohio, c.com alone reports.")
+    assert "Nova" not in text and 3 <= len(split_sentences(text)) <= 5
 
 
 def test_a_headline_in_the_first_person_is_quoted_and_attributed_never_restated() -> None:
@@ -261,9 +277,7 @@ def test_a_headline_in_the_first_person_is_quoted_and_attributed_never_restated(
         "headline": "Today, we closed our latest funding round with $122 billion in committed capital",
         "summary": "According to social posts, today, we closed our latest funding round.", "confidence": "medium"})
     text = executive_summary("AI safety and governance", [item], [], {1: "X @OpenAI"})
-    assert text.startswith("“Today, we closed our latest funding round with $122 billion in committed capital”, "
-                           "X @OpenAI says.")
-    assert text.endswith("None of it is confirmed yet by several outlets or a primary source.")
+    assert text == "“Today, we closed our latest funding round with $122 billion in committed capital”, X @OpenAI says."
 
 
 def test_executive_summary_fits_on_a_long_day() -> None:
@@ -273,7 +287,8 @@ def test_executive_summary_fits_on_a_long_day() -> None:
     items = [brief.top_items[0].model_copy(update={"summary": long.format(n=n), "story_id": str(n)})
              for n in range(2, 8)]
     text = executive_summary("AI safety and governance", items, [], {1: "example.com"})
-    assert len(text) <= 800 and text.endswith("Acme runs through all six.")  # the thread stays, developments go
+    # Developments go from the end until it fits; the thread is of those it states.
+    assert len(text) <= 800 and text.endswith("Acme runs through all three.")
     assert 1 <= text.count("Regulators in many countries") < len(items)
 
 
