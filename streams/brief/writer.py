@@ -725,7 +725,8 @@ def _attributed_headline(item: BriefItem, outlets: Mapping[int, str]) -> str:
     """'Anthropic is having a moment in the private markets, TechCrunch AI reports': the headline
     (its main clause when that says enough) with who says so, as firmly as the evidence allows."""
     said = clause(item)
-    said = said if len(said.split()) >= 5 else unstop(trim_words(strip_attribution(item.headline), HEADLINE_CHARS))
+    if len(said.split()) < 5 and not is_cjk(item.headline):  # too short to say what happened: the headline
+        said = unstop(trim_words(strip_attribution(item.headline), HEADLINE_CHARS))
     names = list(dict.fromkeys(outlets[n] for n in item.sources if n in outlets))[:2]
     if _FIRST_PERSON.search(said):  # a post speaking for itself is quoted, never restated as fact
         return f"“{said}”, {join(names)} {'say' if len(names) > 1 else 'says'}" if names else f"“{said}”"
@@ -760,7 +761,7 @@ def thread(top: list[BriefItem]) -> str:
     them), a theme (category) several share; or, honestly, that nothing does."""
     if len(top) < 2:
         return ""
-    texts = [f"{item.headline}. {_ATTRIBUTION.sub('', item.summary)}" for item in top]
+    texts = [f"{_LANGUAGE_LABEL.sub('', item.headline)}. {_ATTRIBUTION.sub('', item.summary)}" for item in top]
     corpus = " ".join(texts)
     counts: Counter[str] = Counter()
     for text in texts:  # 'Regulators' opening a headline is no actor
@@ -778,8 +779,9 @@ def thread(top: list[BriefItem]) -> str:
     return f"They span {join(spread)}." if len(spread) > 1 else "Nothing links them."
 
 
-# How `hedge` and `_title_only` say who reports a story: the reporter is not an actor of it.
-_ATTRIBUTION = re.compile(r"(?:^|(?<=[.!?] ))According to [^,]{1,80}, "
+# How `hedge`, `_title_only` and `untranslated` say who reports a story and in what language:
+# neither the reporter nor the language is an actor of it.
+_ATTRIBUTION = re.compile(r"(?:^|(?<=[.!?] ))According to [^,]{1,80}, |In [A-Z][a-z]+ only, from [^.]*\."
                           r"|\((?:According to )?[^()]*(?:headline only|\.)\)")
 
 
