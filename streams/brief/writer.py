@@ -428,8 +428,11 @@ def added_facts(ev: Evidence, limit: int, title: str, said: str) -> list[str]:
         return []  # nothing to quote in English
     shown = [title, *split_sentences(said)]
     # an English brief quotes no Chinese once any member is English (the story is not foreign-only)
+    # nor a poster's own experience ('I was getting slow download speeds ... in my Python code'):
+    # a fact of the story is what happened, not what one reader met
     candidates = [c for c in _candidates(ev, frozenset()) if c.text not in said and not is_cjk(c.text)
-                  and not _CONTEXT_BOUND.match(c.text) and not c.text.endswith("?")]
+                  and not _CONTEXT_BOUND.match(c.text) and not c.text.endswith("?")
+                  and not (ev.sources[c.order[0]].social and _SPEAKER.search(c.text))]
     chosen: list[_Candidate] = []
     for cand in sorted(candidates, key=lambda c: (-_telling(c), c.order)):
         if len(chosen) == limit:
@@ -442,6 +445,7 @@ def added_facts(ev: Evidence, limit: int, title: str, said: str) -> list[str]:
     return [_attributed(ev, c) for c in sorted(chosen, key=lambda c: c.order)]
 
 
+_SPEAKER = re.compile(r"\b(I|I'm|I've|I’m|I’ve|[Mm]y|[Mm]e)\b")
 # A sentence that leans on the one before it in its own article ('And ...', 'Which ...', 'It ...').
 _CONTEXT_BOUND = re.compile(r"(And|But|Or|So|Which|Why|What|How|It|Its|This|That|These|Those|They|He|She|"
                             r"His|Her|Their|Here|There|Also|However|Still|Yet)\b")

@@ -380,3 +380,20 @@ def test_two_sentences_that_open_alike_state_one_fact() -> None:
     assert first != opening("Northwind said Aurora-2 halves transcription errors on noisy recordings.")
     assert opening("It shipped, the firm said.") == frozenset()  # too little to compare
 
+
+
+def test_details_never_quote_a_posters_own_experience() -> None:
+    members = [
+        make_member(id="news", outlet="theverge.com", url="https://theverge.com/gpt-oss",
+                    title="OpenAI releases gpt-oss, its first open-weight models since GPT-2",
+                    text="OpenAI released two open-weight models on Tuesday. The larger one runs on a single GPU. "
+                         "The models are available under the Apache 2.0 licence."),
+        make_member(id="post", outlet="reddit r/LocalLLaMA", source="reddit", kind="post",
+                    url="https://www.reddit.com/r/LocalLLaMA/comments/1/gpt_oss/", title="gpt-oss is out",
+                    text="OpenAI released two open-weight models on Tuesday. I was getting terrible download "
+                         "speeds from the Transformers library in my Python code after the release of the models. "
+                         "Weights for the gpt-oss models are now downloadable on Hugging Face in two sizes."),
+    ]
+    item = _brief([make_story(members, story_id="oss", tier="top", rank=1, confidence="medium")]).top_items[0]
+    assert "download speeds" not in item.details and "my Python" not in item.details
+    assert item.details.startswith("The larger one runs on a single GPU (theverge.com).")  # the story's facts stay
