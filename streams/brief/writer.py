@@ -309,6 +309,8 @@ def central_sentences(ev: Evidence, limit: int, chars: int, focus: frozenset[str
         # An English brief quotes Chinese only when nothing English says it: the two would
         # otherwise repeat one fact in two languages, which no overlap measure can see.
         candidates = [c for c in candidates if not is_cjk(c.text)]
+    # A question reports nothing ('Should they be taken off X?'): a Summary states what happened.
+    candidates = [c for c in candidates if not c.text.endswith(("?", "？"))] or candidates
     chosen: list[_Candidate] = []
     for cand in sorted(candidates, key=lambda c: (-c.score, c.order)):
         if len(chosen) == limit:

@@ -397,3 +397,14 @@ def test_details_never_quote_a_posters_own_experience() -> None:
     item = _brief([make_story(members, story_id="oss", tier="top", rank=1, confidence="medium")]).top_items[0]
     assert "download speeds" not in item.details and "my Python" not in item.details
     assert item.details.startswith("The larger one runs on a single GPU (theverge.com).")  # the story's facts stay
+
+
+def test_a_summary_states_what_happened_and_asks_nothing() -> None:
+    members = [make_member(id=f"m{n}", outlet=outlet, url=f"https://{outlet}/x",
+                           title="UK threatens to ban X over Grok images",
+                           text="Should X be banned in the UK over the Grok images, as ministers threaten? "
+                                "Britain's leader says all options are on the table if X does not stop Grok. "
+                                "Ofcom said it would speed up its investigation.")
+               for n, outlet in enumerate(("bbc.co.uk", "theguardian.com"))]
+    item = _brief([make_story(members, story_id="x", tier="top", rank=1, confidence="high")]).top_items[0]
+    assert "?" not in item.summary and "Britain's leader says all options" in item.summary
