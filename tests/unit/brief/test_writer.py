@@ -408,3 +408,10 @@ def test_a_summary_states_what_happened_and_asks_nothing() -> None:
                for n, outlet in enumerate(("bbc.co.uk", "theguardian.com"))]
     item = _brief([make_story(members, story_id="x", tier="top", rank=1, confidence="high")]).top_items[0]
     assert "?" not in item.summary and "Britain's leader says all options" in item.summary
+
+
+def test_a_question_or_exclamation_ends_a_sentence_even_after_a_capital() -> None:
+    assert split_sentences("Should they be taken off X? In the UK alone there is doubt. Mr. Musk met J. Doe. "
+                           "Grok is banned in country A! Others may follow.") == [
+        "Should they be taken off X?", "In the UK alone there is doubt.", "Mr. Musk met J. Doe.",
+        "Grok is banned in country A!", "Others may follow."]
