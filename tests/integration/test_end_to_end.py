@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -44,7 +45,9 @@ def _rows(path: Path) -> list[dict]:
 def _assert_brief_is_sound(out: Path, files: list[Path]) -> Brief:
     brief = decode(topics.BRIEFS, (out / "brief.json").read_bytes())
     markdown = (out / "brief.md").read_text(encoding="utf-8")
-    assert markdown.startswith(f"# {brief.lens_name} - {brief.day}")
+    assert brief.edition == (date.fromisoformat(brief.day) + timedelta(days=1)).isoformat()  # the next morning
+    assert markdown.startswith(f"# {brief.lens_name} - {brief.edition}\n\nCreated: ")
+    assert f"\n\n{brief.covers_line}\n\n" in markdown
     assert all(section in markdown for section in SECTIONS)
     assert brief.top_items, "a real day has top items"
     stories = {row["story_id"]: set(row["items"]) for row in _rows(out / "stories.jsonl")}
