@@ -72,7 +72,8 @@ def fit(embeds: list[dict[str, Any]], limit: int = MAX_TOTAL) -> list[dict[str, 
 
 def build_payload(brief: Brief) -> dict[str, Any]:
     summary = {"title": truncate(one_line(brief.title), MAX_TITLE),
-               "description": truncate(f"{created_line(brief)}\n\n{one_line(brief.executive_summary)}",
+               "description": truncate(f"{created_line(brief)}\n{brief.covers_line}\n\n"
+                                       f"{one_line(brief.executive_summary)}",
                                        MAX_DESCRIPTION),
                "footer": {"text": truncate(f"Revision {brief.revision} · {brief.items_seen} items seen", MAX_FOOTER)}}
     embeds = [summary] + [_item_embed(brief, n, i) for n, i in enumerate(brief.top_items, 1)][: MAX_EMBEDS - 2]

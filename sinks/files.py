@@ -1,12 +1,16 @@
 """File sink: every brief revision as Markdown, HTML, JSON and plain text on local disk.
 
-Layout under the sink's root directory::
+Layout under the sink's root directory, by edition date (the morning the brief is published,
+`models.briefs.edition_of`, which also titles it)::
 
-    <root>/<lens>/<day>/r<revision>/brief.md
-                                    brief.html
-                                    brief.json    exactly brief.model_dump_json(indent=2)
-                                    brief.txt
-    <root>/<lens>/<day>/latest.json  {"brief_id", "revision", "content_hash", "path": "r<revision>"}
+    <root>/<lens>/editions/<edition>/r<revision>/brief.md
+                                                 brief.html
+                                                 brief.json    exactly brief.model_dump_json(indent=2)
+                                                 brief.txt
+    <root>/<lens>/editions/<edition>/latest.json  {"brief_id", "revision", "content_hash", "path": "r<revision>"}
+
+Folders of the older layout, named by lens-day (`<root>/<lens>/<day>/`), are moved to their
+edition by `migrate_day_folders`, which the worker runs once when it builds its channels.
 
 `latest.json` is a pointer rather than a copy: one small file replaced atomically, so a reader
 never sees half of one revision and half of another. It only moves forward: re-delivering an older
@@ -25,6 +29,7 @@ import errno
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -66,10 +71,27 @@ class FileSink:
         return DeliveryResult(self.name, brief.brief_id, status, str(folder), ", ".join(written))
 
     def revision_dir(self, brief: Brief) -> Path:
-        if not _SAFE_LENS.match(brief.lens) or not _SAFE_DAY.match(brief.day):
-            # Lens and day become path parts: refuse anything that could climb out of the root.
-            raise PermanentSinkError(self.name, brief.brief_id, f"unsafe lens {brief.lens!r} or day {brief.day!r}")
-        return self.root / brief.lens / brief.day / f"r{brief.revision}"
+        if not _SAFE_LENS.match(brief.lens) or not _SAFE_DAY.match(brief.edition):
+            # Lens and edition become path parts: refuse anything that could climb out of the root.
+            raise PermanentSinkError(self.name, brief.brief_id,
+                                     f"unsafe lens {brief.lens!r} or edition {brief.edition!r}")
+        return self.root / brief.lens / "editions" / brief.edition / f"r{brief.revision}"
+
+    def migrate_day_folders(self) -> list[Path]:
+        """Move every lens-day folder of the older layout to its edition folder; returns the
+        edition folders written. A folder whose brief cannot be read is left where it is."""
+        moved = []
+        for pointer in sorted(self.root.glob("*/*/latest.json")):
+            old = pointer.parent
+            if not (_SAFE_LENS.match(old.parent.name) and _SAFE_DAY.match(old.name)):
+                continue
+            try:
+                latest = json.loads(pointer.read_bytes())
+                brief = Brief.model_validate_json((old / str(latest["path"]) / "brief.json").read_bytes())
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # half-written or foreign: not ours to move
+            moved.append(_merge_folder(old, old.parent / "editions" / brief.edition))
+        return moved
 
     def _write_revision(self, brief: Brief, folder: Path) -> list[str]:
         stored = self._stored(brief, folder)
@@ -107,6 +129,24 @@ class FileSink:
     def _os_error(self, brief: Brief, exc: OSError) -> SinkError:
         kind = PermanentSinkError if exc.errno in _PERMANENT_ERRNOS else RetryableSinkError
         return kind(self.name, brief.brief_id, f"{exc.strerror or exc} ({exc.filename or self.root})")
+
+
+def _merge_folder(old: Path, new: Path) -> Path:
+    """Move `old`'s revisions into `new` (revisions already there win: same key, same content)
+    and keep the newer of the two latest pointers; `old` is removed once empty."""
+    if not new.exists():
+        new.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(old, new)
+        return new
+    for revision in sorted(old.glob("r*")):
+        if not (new / revision.name).exists():
+            os.replace(revision, new / revision.name)
+    old_pointer, new_pointer = old / "latest.json", new / "latest.json"
+    if not new_pointer.exists() or (json.loads(old_pointer.read_bytes()).get("revision", 0)
+                                    > json.loads(new_pointer.read_bytes()).get("revision", 0)):
+        os.replace(old_pointer, new_pointer)
+    shutil.rmtree(old)  # what is left are revisions the new folder already holds
+    return new
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -1,6 +1,7 @@
 """PostgreSQL: briefs and their stories as rows, upserted, with numbered schema migrations.
 
-Tables (see `sinks/migrations/`): `briefs` keyed by (lens, day, revision) and `stories` keyed by
+Tables (see `sinks/migrations/`): `briefs` keyed by (lens, day, revision), with its `edition` date
+(the morning it is published, which titles it), and `stories` keyed by
 (lens, day, story_id). A revision is inserted once; delivering it again finds the row and reports
 `already_delivered` (a different content hash under the same key is refused). A story row is
 updated only by a revision at least as new as the one that wrote it, so an old revision replayed
@@ -70,9 +71,9 @@ def migrate(conn: psycopg.Connection, folder: Path = MIGRATIONS_DIR) -> list[int
 
 
 _INSERT_BRIEF = """
-INSERT INTO briefs (lens, day, revision, brief_id, content_hash, created_at, title, executive_summary,
+INSERT INTO briefs (lens, day, edition, revision, brief_id, content_hash, created_at, title, executive_summary,
                     items_seen, items_relevant, stories_total, body)
-VALUES (%(lens)s, %(day)s, %(revision)s, %(brief_id)s, %(content_hash)s, %(created_at)s, %(title)s,
+VALUES (%(lens)s, %(day)s, %(edition)s, %(revision)s, %(brief_id)s, %(content_hash)s, %(created_at)s, %(title)s,
         %(executive_summary)s, %(items_seen)s, %(items_relevant)s, %(stories_total)s, %(body)s)
 ON CONFLICT (lens, day, revision) DO NOTHING
 RETURNING content_hash
@@ -92,8 +93,9 @@ WHERE s.revision <= EXCLUDED.revision
 
 
 def _brief_row(brief: Brief) -> dict[str, object]:
-    return {"lens": brief.lens, "day": brief.day, "revision": brief.revision, "brief_id": brief.brief_id,
-            "content_hash": brief.content_hash, "created_at": brief.created_at, "title": brief.title,
+    return {"lens": brief.lens, "day": brief.day, "edition": brief.edition, "revision": brief.revision,
+            "brief_id": brief.brief_id, "content_hash": brief.content_hash, "created_at": brief.created_at,
+            "title": brief.title,
             "executive_summary": brief.executive_summary, "items_seen": brief.items_seen,
             "items_relevant": brief.items_relevant, "stories_total": brief.stories_total,
             "body": Jsonb(brief.model_dump(mode="json"))}

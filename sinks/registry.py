@@ -39,7 +39,9 @@ def retry_policy(settings: Settings) -> RetryPolicy:
 
 def build_channels(settings: Settings) -> list[Channel]:
     retry = retry_policy(settings)
-    channels = [Channel(FileSink(settings.output_dir), retry=retry)]
+    files = FileSink(settings.output_dir)
+    files.migrate_day_folders()  # briefs stored by lens-day before they were stored by edition
+    channels = [Channel(files, retry=retry)]
     if settings.s3_bucket:
         from sinks.s3 import S3Sink
 

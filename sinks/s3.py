@@ -2,8 +2,11 @@
 
 Object layout mirrors the file sink, under `prefix`::
 
-    <prefix><lens>/<day>/r<revision>/brief.md | brief.html | brief.txt | brief.json
-    <prefix><lens>/<day>/latest.json      pointer to the newest revision, forward-only
+    <prefix><lens>/editions/<edition>/r<revision>/brief.md | brief.html | brief.txt | brief.json
+    <prefix><lens>/editions/<edition>/latest.json      pointer to the newest revision, forward-only
+
+by edition date (the morning the brief is published), as the file sink. Objects written under
+the older lens-day keys (`<prefix><lens>/<day>/...`) stay where they are: a bucket is not moved.
 
 `brief.json` is written last and carries `x-amz-meta-content-hash`: its presence means the whole
 revision is stored, so a redelivery is one HEAD (`already_delivered`). A different hash under the
@@ -88,7 +91,7 @@ class S3Sink:
         return f"S3Sink(endpoint={self.endpoint!r}, bucket={self.bucket!r}, secret_key=SecretStr('**********'))"
 
     def key_for(self, brief: Brief, name: str) -> str:
-        return f"{self.prefix}{brief.lens}/{brief.day}/r{brief.revision}/{name}"
+        return f"{self.prefix}{brief.lens}/editions/{brief.edition}/r{brief.revision}/{name}"
 
     def url_for(self, key: str) -> str:
         return f"{self.endpoint}/{quote(self.bucket, safe='')}/{quote(key, safe='/-_.~')}"
@@ -113,7 +116,7 @@ class S3Sink:
         return DeliveryResult(self.name, brief.brief_id, status, f"s3://{self.bucket}/{self.key_for(brief, '')}")
 
     async def _point_latest(self, client: httpx.AsyncClient, brief: Brief) -> None:
-        key = f"{self.prefix}{brief.lens}/{brief.day}/latest.json"
+        key = f"{self.prefix}{brief.lens}/editions/{brief.edition}/latest.json"
         current = await self._request(client, brief, "GET", key, ok_missing=True)
         if current is not None and json.loads(current.content).get("revision", 0) >= brief.revision:
             return  # forward-only: an old revision replayed late never moves the pointer back

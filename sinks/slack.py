@@ -73,7 +73,7 @@ def _packed_lines(lines: list[str]) -> list[str]:
 def build_payload(brief: Brief) -> dict[str, Any]:
     head: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(one_line(brief.title), MAX_HEADER_TEXT)}},
-        _context(escape(created_line(brief))),
+        _context(escape(f"{created_line(brief)} · {brief.covers_line}")),
         _section(f"*Executive Summary*\n{escape(brief.executive_summary)}"),
         {"type": "divider"},
         _section("*Top Priority Items*"),

@@ -45,6 +45,7 @@ def _item(brief: Brief, number: int | None, item: BriefItem, limit: int) -> dict
 def _card(brief: Brief, noteworthy: int, limit: int) -> dict[str, Any]:
     body = [_text(one_line(brief.title), size="Large", weight="Bolder"),
             _text(created_line(brief), isSubtle=True, spacing="None"),
+            _text(brief.covers_line, isSubtle=True, spacing="None"),
             _text("Executive Summary", weight="Bolder", size="Medium"),
             _text(truncate(one_line(brief.executive_summary), 2 * limit)),
             _text("Top Priority Items", weight="Bolder", size="Medium")]

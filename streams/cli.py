@@ -242,6 +242,7 @@ def _replay_joined(settings: Settings, job: _Job) -> None:
 def _replay(settings: Settings, bootstrap: str, flavour: str, job: _Job, lasting: bool) -> None:
     """Run the job and tell what came of it; `lasting`: the pipeline outlives the replay."""
     from models import topics
+    from models.briefs import edition_of
     from models.codec import decode
     from streams.kafka_security import client_kwargs
     from streams.ops.rejections import rejection_report
@@ -251,20 +252,22 @@ def _replay(settings: Settings, bootstrap: str, flavour: str, job: _Job, lasting
     result = asyncio.run(replay.run_read(job.items, job.rejected))
     write_outputs(result, job.out)
     for closed in result.closed:
-        for line in _day_summary(job.lens, closed, decode(topics.BRIEFS, result.briefs[closed.day])):
+        for line in _day_summary(closed, decode(topics.BRIEFS, result.briefs[closed.day])):
             print(line)
     print(f"replayed {plural(len({i.id for i in job.items}), 'item')} in {result.seconds:.1f} s; "
           f"{plural(len(result.rejected), 'line')} rejected; brief in {job.out}/brief.md")
     for line in rejection_report(result.rejected, _kept_in(job, lasting)):
         print(line)
     for closed in result.closed if lasting else []:
-        print(f"open http://{settings.web_host}:{settings.web_port}/briefs/{job.lens.slug}/{closed.day}")
+        print(f"open http://{settings.web_host}:{settings.web_port}/briefs/{job.lens.slug}/editions/"
+              f"{edition_of(job.lens, closed.day)}")
 
 
-def _day_summary(lens: Lens, closed: DayClosed, brief: Brief) -> list[str]:
+def _day_summary(closed: DayClosed, brief: Brief) -> list[str]:
     """The day in a few lines, headlines as the brief has them: the brief is what the reader sees."""
-    head = (f"{lens.name} - {closed.day}: revision {closed.revision}, {plural(closed.items_seen, 'item')}, "
-            f"{closed.items_relevant} relevant, {plural(len(closed.stories), 'story', 'stories')}")
+    head = (f"{brief.title} (covers {closed.day}): revision {closed.revision}, "
+            f"{plural(closed.items_seen, 'item')}, {closed.items_relevant} relevant, "
+            f"{plural(len(closed.stories), 'story', 'stories')}")
     return [head] + [f"  {item.rank}. [{item.confidence}] {item.headline}" for item in brief.top_items]
 
 

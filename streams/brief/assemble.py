@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from models.briefs import Brief, BriefItem, KeyTweet, SourceRef
+from models.briefs import Brief, BriefItem, KeyTweet, SourceRef, edition_of
 from models.lens import Lens
 from models.stories import Story, StoryMember, Tier
 from streams.brief.sentences import URL, clean_title, is_boilerplate, same_development, split_sentences, trim_words
@@ -28,7 +28,10 @@ from streams.stages.score import is_social
 MAX_SOURCES_PER_ITEM = 6
 MAX_KEY_TWEETS = 5
 TWEET_CHARS = 280
-HASH_EXCLUDED = frozenset({"created_at", "revision", "brief_id", "content_hash"})
+# When and which revision, and what follows from the lens and the day (the edition date and the
+# covered window): an unchanged day hashes alike.
+HASH_EXCLUDED = frozenset({"created_at", "revision", "brief_id", "content_hash", "edition", "covers_from",
+                           "covers_until"})
 
 
 def assemble_brief(
@@ -50,8 +53,9 @@ def assemble_brief(
     note_items = [_brief_item(lens, s, cited[s.story_id], numbers, "noteworthy") for s in noteworthy]
     brief = Brief(
         brief_id=f"{lens.slug}:{day}:r{revision}", lens=lens.slug, lens_name=lens.name, day=day,
-        revision=revision, created_at=created_at, timezone=lens.timezone,
-        executive_summary=executive_summary(lens_label(lens), top_items, note_items, items_relevant),
+        edition=edition_of(lens, day), revision=revision, created_at=created_at, timezone=lens.timezone,
+        executive_summary=executive_summary(lens_label(lens), top_items, note_items,
+                                            {r.number: r.outlet for r in numbers.refs}),
         top_items=top_items, key_tweets=key_tweets, noteworthy=note_items, sources=numbers.refs,
         items_seen=items_seen, items_relevant=items_relevant, stories_total=len(stories),
         content_hash="",

@@ -1,6 +1,7 @@
 """Render stage: one `Brief` -> Markdown, a standalone HTML page, and plain text for email. Pure.
 
-Layout follows BRIEF.md exactly (title, Created line in the lens time zone, Executive Summary, Top
+Layout follows BRIEF.md (title with the edition date, Created line in the lens time zone, the
+Covers line naming the window the brief reports on, Executive Summary, Top
 Priority Items, Key Tweets, Additional Noteworthy Developments, Sources). Every string that came
 from an article is untrusted: HTML escapes it with `html.escape` and links only http(s) URLs;
 Markdown backslash-escapes it so a title cannot become a link or raw HTML. Output is a function of
@@ -82,7 +83,8 @@ def md(text: str) -> str:
 
 
 def render_markdown(brief: Brief) -> str:
-    parts = [f"# {md(brief.title)}", created_line(brief), "## Executive Summary", md(brief.executive_summary),
+    parts = [f"# {md(brief.title)}", created_line(brief), brief.covers_line,
+             "## Executive Summary", md(brief.executive_summary),
              "## Top Priority Items"]
     parts += [_md_item(item, f"{n}. ") for n, item in enumerate(brief.top_items, 1)] or ["No top items today."]
     parts += ["## Key Tweets"] + ([_md_tweet(t) for t in brief.key_tweets] or [NO_TWEETS])
@@ -120,7 +122,7 @@ def render_text(brief: Brief) -> str:
     """Plain text for email: the Markdown layout without markup, wrapped at 78 columns."""
     tweets = [_wrap(f'{t.handle}: "{t.text}" [{t.source}]', "   ") for t in brief.key_tweets]
     blocks = [
-        [brief.title, created_line(brief)],
+        [brief.title, created_line(brief), brief.covers_line],
         ["Executive Summary", _wrap(brief.executive_summary, "")],
         ["Top Priority Items"] + [_text_item(i, f"{n}. ") for n, i in enumerate(brief.top_items, 1)],
         ["Key Tweets"] + (tweets or ["   " + NO_TWEETS]),
@@ -163,7 +165,8 @@ def render_html(brief: Brief) -> str:
                       _html_tweets(brief), _html_items("noteworthy", brief.noteworthy, numbered=False),
                       _html_sources(brief)])
     return _PAGE.format(
-        title=esc(brief.title), css=_CSS, created=esc(created_line(brief)), nav=_html_nav(),
+        title=esc(brief.title), css=_CSS, created=esc(created_line(brief)), covers=esc(brief.covers_line),
+        nav=_html_nav(),
         main=sanitize(body), footer=esc(_footer(brief)),
     )
 
@@ -258,7 +261,7 @@ _PAGE = """<!DOCTYPE html>
 <style>{css}</style>
 </head>
 <body>
-<header><h1>{title}</h1><p class="created">{created}</p></header>
+<header><h1>{title}</h1><p class="created">{created}<br>{covers}</p></header>
 {nav}
 <main>
 {main}

@@ -28,7 +28,8 @@ def split_sentences(text: str) -> list[str]:
     out, start = [], 0
     for match in _BOUNDARY.finditer(text):
         end = match.end(1) if match.group(1) else match.end(2)
-        if match.group(1) and _ends_in_abbreviation(text[start:match.start(1)]):
+        # only a full stop follows an abbreviation or an initial: 'taken off X? In the UK' is two
+        if (match.group(1) or "").startswith(".") and _ends_in_abbreviation(text[start:match.start(1)]):
             continue
         out.append(text[start:end].strip())
         start = match.end()

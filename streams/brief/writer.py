@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -122,7 +122,7 @@ def write_item(ev: Evidence, short: bool) -> Written:
 
 def foreign_only(ev: Evidence) -> bool:
     """No member writes in English: every title (and text) is Chinese."""
-    return all(mostly_cjk(s.member.title or s.member.text) for s in ev.sources)
+    return all(is_cjk(s.member.title or s.member.text) for s in ev.sources)
 
 
 def language_of(ev: Evidence) -> str:
@@ -139,7 +139,9 @@ _LANGUAGES = {"zh": "Chinese", "ja": "Japanese", "ko": "Korean"}
 def headline(ev: Evidence) -> str:
     """The member title that best says who did what: central, concrete, sentence-case, English
     when any member is English, from a primary or well-tiered source; attributions stripped."""
-    english = any(s.member.title.strip() and not mostly_cjk(s.member.title) for s in ev.sources)
+    # A title with Chinese in it is no English headline, even when it is mostly Latin letters
+    # ('DeepSeek悄悄更新：Mega MoE、FP4 Indexer来了').
+    english = any(s.member.title.strip() and not is_cjk(s.member.title) for s in ev.sources)
     ranked = sorted(enumerate(ev.sources), key=lambda p: (-_title_score(ev, p[1], english), p[0]))
     best = ranked[0][1].member
     title = strip_attribution(best.title) or best.outlet
@@ -177,7 +179,7 @@ def _title_score(ev: Evidence, source: Source, english: bool) -> float:
     words = len(title.split())
     score = min(ev.agreement.shared(source, content_words(title)), 8) + 0.5 * min(specifics(title), 4)
     score += 3.0 if source.primary else max(0, 3 - source.tier)
-    if mostly_cjk(title):
+    if is_cjk(title):
         score -= 12.0 if english else 0.0  # never a Chinese-only headline over an English one
     elif words < 4:
         score -= 4.0  # "OpenAI for Healthcare" names a page, not a development
@@ -307,6 +309,8 @@ def central_sentences(ev: Evidence, limit: int, chars: int, focus: frozenset[str
         # An English brief quotes Chinese only when nothing English says it: the two would
         # otherwise repeat one fact in two languages, which no overlap measure can see.
         candidates = [c for c in candidates if not is_cjk(c.text)]
+    # A question reports nothing ('Should they be taken off X?'): a Summary states what happened.
+    candidates = [c for c in candidates if not c.text.endswith(("?", "？"))] or candidates
     chosen: list[_Candidate] = []
     for cand in sorted(candidates, key=lambda c: (-c.score, c.order)):
         if len(chosen) == limit:
@@ -426,8 +430,11 @@ def added_facts(ev: Evidence, limit: int, title: str, said: str) -> list[str]:
         return []  # nothing to quote in English
     shown = [title, *split_sentences(said)]
     # an English brief quotes no Chinese once any member is English (the story is not foreign-only)
+    # nor a poster's own experience ('I was getting slow download speeds ... in my Python code'):
+    # a fact of the story is what happened, not what one reader met
     candidates = [c for c in _candidates(ev, frozenset()) if c.text not in said and not is_cjk(c.text)
-                  and not _CONTEXT_BOUND.match(c.text) and not c.text.endswith("?")]
+                  and not _CONTEXT_BOUND.match(c.text) and not c.text.endswith("?")
+                  and not (ev.sources[c.order[0]].social and _SPEAKER.search(c.text))]
     chosen: list[_Candidate] = []
     for cand in sorted(candidates, key=lambda c: (-_telling(c), c.order)):
         if len(chosen) == limit:
@@ -440,6 +447,7 @@ def added_facts(ev: Evidence, limit: int, title: str, said: str) -> list[str]:
     return [_attributed(ev, c) for c in sorted(chosen, key=lambda c: c.order)]
 
 
+_SPEAKER = re.compile(r"\b(I|I'm|I've|I’m|I’ve|[Mm]y|[Mm]e)\b")
 # A sentence that leans on the one before it in its own article ('And ...', 'Which ...', 'It ...').
 _CONTEXT_BOUND = re.compile(r"(And|But|Or|So|Which|Why|What|How|It|Its|This|That|These|Those|They|He|She|"
                             r"His|Her|Their|Here|There|Also|However|Still|Yet)\b")
@@ -679,39 +687,67 @@ _WATCH = {
 # --- executive summary ------------------------------------------------------------------------
 
 
-def executive_summary(lens_label: str, top: list[BriefItem], notes: list[BriefItem], relevant: int) -> str:
-    """The day in 3-5 sentences: the lead development, the other top ones, the thread that
-    connects them (an actor or a theme they share), how sure the day's news is, and its size.
-    Everything it says is in the items; the other top items are dropped from the end until the
-    text fits."""
+def executive_summary(lens_label: str, top: list[BriefItem], notes: list[BriefItem],
+                      outlets: Mapping[int, str]) -> str:
+    """The day in 3-5 sentences (BRIEF.md): each top development (and on a day of fewer than three,
+    the first noteworthy ones) stated as its own Summary states it, hedged there to its evidence,
+    or, where that sentence does not read on its own, its headline attributed to its outlets; then
+    what connects them. `outlets`: the outlet of each source number. Everything it says is in the
+    items; the last developments are dropped until the text fits."""
     if not top:
         return (f"A quiet day for {lens_label}: no story met the bar for a top item"
                 f" ({plural(len(notes), 'noteworthy development')} below).")
-    others = top[1:]
-    closing = [thread(top), certainty(top), _day_size(top, notes, relevant)]
+    items = top + notes[:max(0, EXECUTIVE_DEVELOPMENTS - len(top))]
     while True:
-        text = " ".join(p for p in [_said(top[0]), _others(others), *closing] if p)
-        if len(text) <= EXECUTIVE_CHARS or not others:
+        text = " ".join(p for p in [*(statement(i, outlets) for i in items), thread(items)] if p)
+        if len(text) <= EXECUTIVE_CHARS or len(items) == 1:
             return text
-        others = others[:-1]
+        items = items[:-1]
 
 
-def _said(item: BriefItem) -> str:
-    return full_stop(cap(clause(item)) + _exec_hedge(item))
+EXECUTIVE_DEVELOPMENTS = 3  # at least, when the day has them: with the thread, 3-5 sentences
 
 
-def _others(items: list[BriefItem]) -> str:
-    if not items:
-        return ""
-    parts = [clause(i) + _exec_hedge(i) for i in items]
-    return full_stop("Also: " + join(parts)) if len(parts) > 2 else full_stop(cap(join(parts)))
+def statement(item: BriefItem, outlets: Mapping[int, str]) -> str:
+    """The development in one sentence: the first sentence of the item's Summary when it reads
+    on its own (not a first-person post, a bare quoted headline, Chinese, or overlong; a later
+    sentence leans on the first, so it is never taken alone), else its headline attributed to
+    its outlets as its confidence asks."""
+    first = (split_sentences(item.summary) or [""])[0]
+    return first if _stands_alone(first) else full_stop(_attributed_headline(item, outlets))
+
+
+def _stands_alone(sentence: str) -> bool:
+    return (len(sentence) <= STATEMENT_CHARS and len(sentence.split()) >= 6 and not is_cjk(sentence)
+            and not sentence.startswith(('"', "“")) and "headline only" not in sentence
+            and not _FIRST_PERSON.search(sentence))
+
+
+STATEMENT_CHARS = 240
+_FIRST_PERSON = re.compile(r"\b(I|[Ww]e|[Oo]ur|[Uu]s|[Mm]y|[Yy]ou|[Yy]our)\b|\b[Ww]e[’']")
+
+
+def _attributed_headline(item: BriefItem, outlets: Mapping[int, str]) -> str:
+    """'Anthropic is having a moment in the private markets, TechCrunch AI reports': the headline
+    (its main clause when that says enough) with who says so, as firmly as the evidence allows."""
+    said = clause(item)
+    if len(said.split()) < 5 and not is_cjk(item.headline):  # too short to say what happened: the headline
+        said = unstop(trim_words(strip_attribution(item.headline), HEADLINE_CHARS))
+    names = list(dict.fromkeys(outlets[n] for n in item.sources if n in outlets))[:2]
+    if _FIRST_PERSON.search(said):  # a post speaking for itself is quoted, never restated as fact
+        return f"“{said}”, {join(names)} {'say' if len(names) > 1 else 'says'}" if names else f"“{said}”"
+    if item.confidence == "high" or not names:
+        return cap(said)
+    if item.confidence == "medium":
+        return f"{cap(said)}, {join(names)} {'report' if len(names) > 1 else 'reports'}"
+    return f"{cap(said)}, {names[0]} alone reports"
 
 
 def clause(item: BriefItem) -> str:
     """A headline cut to its main clause: 'Amazon CEO Jassy defends $200 billion AI spend:
     "We're not ..."' -> 'Amazon CEO Jassy defends $200 billion AI spend'."""
     labelled = _LANGUAGE_LABEL.search(item.headline)
-    if labelled or mostly_cjk(item.headline):  # an English summary names it, it does not quote it
+    if labelled or is_cjk(item.headline):  # an English summary names it, it does not quote it
         language = labelled.group(1) if labelled else "Chinese"
         names = [n for n in names_in(_LANGUAGE_LABEL.sub("", item.headline)) if _an_actor(n) and not is_cjk(n)]
         return f"a {language}-language report" + (f" on {join(names[:2])}" if names else "")
@@ -726,31 +762,33 @@ def clause(item: BriefItem) -> str:
 _LANGUAGE_LABEL = re.compile(r"\s*\(([A-Z][a-z]+)-language report\)")
 
 
-def _exec_hedge(item: BriefItem) -> str:
-    return {"high": "", "medium": " (reported, not yet confirmed)", "low": " (a thin, unconfirmed report)"}[
-        item.confidence]
-
-
 def thread(top: list[BriefItem]) -> str:
-    """What connects the top items: an actor two or more of them name, a theme (category) two or
-    more share; or, honestly, that nothing does."""
+    """What connects the top items: an actor several of them name (not counting who reports
+    them), a theme (category) several share; or, honestly, that nothing does."""
     if len(top) < 2:
         return ""
+    texts = [f"{_LANGUAGE_LABEL.sub('', item.headline)}. {_ATTRIBUTION.sub('', item.summary)}" for item in top]
+    corpus = " ".join(texts)
     counts: Counter[str] = Counter()
-    for item in top:
-        counts.update({n for n in names_in(f"{item.headline}. {item.summary}") if _an_actor(n)})
+    for text in texts:  # 'Regulators' opening a headline is no actor
+        counts.update({n for n in names_in(text) if _an_actor(n) and not (" " not in n and is_common_word(n, corpus))})
     actor = min((n for n in counts if counts[n] >= 2), key=lambda n: (-counts[n], n), default="")
     themes = Counter(i.category for i in top if i.category)
     theme, shared = min(themes.items(), key=lambda p: (-p[1], p[0]), default=("", 0))
-    of = f"of the {plural(len(top), 'top item', words=True)}"
-    about = f"concern {theme.replace('-', ' ')}"
-    if actor and shared >= 2:
-        return f"The thread: {actor} figures in {number(counts[actor])} {of}, and {number(shared)} {about}."
+    if actor and counts[actor] == len(top):
+        return f"{actor} runs through {'both' if len(top) == 2 else 'all ' + number(len(top))}."
     if actor:
-        return f"The thread: {actor} figures in {number(counts[actor])} {of}."
+        return f"{cap(number(counts[actor]))} involve {actor}."
     if shared >= 2:
-        return f"The thread: {number(shared)} {of} {about}."
-    return "The top items are separate developments: no actor or theme links them."
+        return f"{cap(number(shared))} concern {theme.replace('-', ' ')}."
+    spread = [c.replace("-", " ") for c in dict.fromkeys(i.category for i in top if i.category)]
+    return f"They span {join(spread)}." if len(spread) > 1 else "Nothing links them."
+
+
+# How `hedge`, `_title_only` and `untranslated` say who reports a story and in what language:
+# neither the reporter nor the language is an actor of it.
+_ATTRIBUTION = re.compile(r"(?:^|(?<=[.!?] ))According to [^,]{1,80}, |In [A-Z][a-z]+ only, from [^.]*\."
+                          r"|\((?:According to )?[^()]*(?:headline only|\.)\)")
 
 
 def number(count: int) -> str:
@@ -761,24 +799,3 @@ def number(count: int) -> str:
 def _an_actor(name: str) -> bool:
     return not is_cjk(name) and name not in _NOT_ACTORS and name not in _UNITS and not name.isdigit() and \
         not all(w in _ROLES for w in name.split())
-
-
-def certainty(top: list[BriefItem]) -> str:
-    """How much of the day's top news is confirmed, from the items' computed confidence."""
-    firm = sum(1 for i in top if i.confidence == "high")
-    thin = len(top) - firm
-    if not thin:
-        return "Each is confirmed by several outlets or by its own primary source."
-    if not firm:
-        return "None is confirmed yet by several outlets or a primary source: treat all as provisional."
-    return (f"{cap(number(firm))} {'is' if firm == 1 else 'are'} well confirmed; {number(thin)} still "
-            f"{'rests' if thin == 1 else 'rest'} on thinner evidence.")
-
-
-def _day_size(top: list[BriefItem], notes: list[BriefItem], relevant: int) -> str:
-    items = top + notes
-    counts = Counter(i.category for i in items if i.category)
-    common = [c.replace("-", " ") for c, _ in sorted(counts.items(), key=lambda p: (-p[1], p[0]))[:2]]
-    spread = f", most on {join(common)}" if common else ""
-    stories = cap(plural(len(items), "story", "stories"))
-    return f"{stories} made the brief from {plural(relevant, 'relevant item')}{spread}."

@@ -14,6 +14,9 @@ knows internally is consulted, so a fix must change what is read):
   title or role ('Governor'), a unit ('GW'), a word the day's sources write in lower case.
 - same_event: pairs of items whose headlines report the same development.
 
+And over all the days, of the Executive Summaries: the sentences each has (BRIEF.md asks for 3-5)
+and the sentence frames (6-grams, names removed, as above) that 3 or more days' summaries share.
+
 `python -m streams.ops.writing_check` (also `usul eval --writing`) replays every day of the real
 data (files grouped by their date suffix) and prints one line per day; `-v` lists the faults.
 """
@@ -46,6 +49,7 @@ class WritingReport:
     labelled: list[str] = field(default_factory=list)
     not_names: list[tuple[str, str]] = field(default_factory=list)
     same_event: list[tuple[str, str]] = field(default_factory=list)
+    executive: str = ""
 
     def counts(self) -> tuple[int, int, int, int, int]:
         return (len(self.frames), len(self.repeats), len(self.foreign), len(self.not_names), len(self.same_event))
@@ -62,7 +66,7 @@ def check_brief(brief: Brief, corpus: str = "") -> WritingReport:
         foreign=[i.headline for i in items if foreign(i.headline) and not LANGUAGE_LABEL.search(i.headline)],
         labelled=[i.headline for i in items if LANGUAGE_LABEL.search(i.headline)],
         not_names=[(i.headline, n) for i in items for n in not_names(i, corpus) if n not in outlets],
-        same_event=same_event(items))
+        same_event=same_event(items), executive=brief.executive_summary)
 
 
 # --- frames -----------------------------------------------------------------------------------
@@ -97,10 +101,15 @@ def _is_gap(marked: list[str | None], index: int) -> bool:
 
 def frames(items: Sequence[BriefItem]) -> list[tuple[str, int]]:
     """6-grams (names removed) that 3 or more items use, with how many items use each."""
+    return shared_frames([f"{item.summary} {item.details}" for item in items], skip_confidence=True)
+
+
+def shared_frames(texts: Sequence[str], skip_confidence: bool = False) -> list[tuple[str, int]]:
+    """6-grams (names removed) that 3 or more of `texts` use, with how many use each."""
     users: dict[str, set[int]] = defaultdict(set)
-    for index, item in enumerate(items):
-        for sentence in split_sentences(f"{item.summary} {item.details}"):
-            if _CONFIDENCE.search(sentence):
+    for index, text in enumerate(texts):
+        for sentence in split_sentences(text):
+            if skip_confidence and _CONFIDENCE.search(sentence):
                 continue
             words = frame_tokens(sentence)
             for start in range(len(words) - FRAME_WORDS + 1):
@@ -208,7 +217,19 @@ def report_lines(reports: Iterable[WritingReport], verbose: bool = False) -> lis
     totals = [sum(r.counts()[i] for r in reports) for i in range(len(COLUMNS))]
     lines.append(f"{'total':<10} {sum(r.items for r in reports):>5} " + " ".join(f"{n:>10}" for n in totals)
                  + f"   {sum(len(r.labelled) for r in reports)}")
-    return lines
+    return lines + executive_lines(reports, verbose)
+
+
+def executive_lines(reports: Sequence[WritingReport], verbose: bool) -> list[str]:
+    """The Executive Summaries across days: sentences each, and frames 3 or more days share."""
+    summaries = [r.executive for r in reports if r.executive]
+    if not summaries:
+        return []
+    sentences = [len(split_sentences(text)) for text in summaries]
+    shared = shared_frames(summaries)
+    lines = [f"executive summaries: {sum(3 <= n <= 5 for n in sentences)} of {len(summaries)} with 3-5 sentences "
+             f"(from {min(sentences)} to {max(sentences)}); {len(shared)} frames shared by {FRAME_ITEMS} or more days"]
+    return lines + ([f"    frame x{n} days: {g}" for g, n in shared[:12]] if verbose else [])
 
 
 def day_files(data: Path) -> dict[str, list[str]]:

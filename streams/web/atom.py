@@ -49,10 +49,11 @@ def atom_feed(lens: Lens, briefs: Sequence[Brief], base_url: str, now: datetime)
 
 
 def _entry(brief: Brief, base: str) -> str:
-    page = f"{base}/briefs/{brief.lens}/{brief.day}"
+    page = f"{base}/briefs/{brief.lens}/editions/{brief.edition}"
     title = brief.title + (f" (revision {brief.revision})" if brief.revision > 1 else "")
     return (
         "<entry>\n"
+        # The id keeps the lens-day it always had: feed readers would show renamed entries again.
         f"<id>urn:usul:brief:{_x(brief.lens)}:{_x(brief.day)}</id>\n"
         f"<title>{_x(title)}</title>\n"
         f"<updated>{_stamp(brief.created_at)}</updated>\n"

@@ -21,6 +21,8 @@ DAY = {"name": "day", "in": "path", "required": True, "schema": {"type": "string
        "description": "a lens-day, YYYY-MM-DD, in the lens's time zone"}
 STORY = {"name": "story_id", "in": "path", "required": True,
          "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}
+EDITION = {"name": "edition", "in": "path", "required": True, "schema": {"type": "string", "format": "date"},
+           "description": "an edition date, YYYY-MM-DD: the morning the brief is published (after its lens-day)"}
 QUERY_DAY = {"name": "day", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
              "description": "the lens-day to show; default: today in the lens's time zone"}
 
@@ -75,9 +77,14 @@ PATHS: dict[str, dict[str, Any]] = {
     "/briefs/{lens}": _get("Every brief of one lens (HTML)", _ok("lens archive", _HTML), LENS, not_found=True),
     "/briefs/{lens}/feed.atom": _get("Atom feed: one entry per brief day, latest revision",
                                      _ok("feed", "application/atom+xml"), LENS, not_found=True),
-    "/briefs/{lens}/{day}": _get(
-        "A brief to read (HTML); with a suffix (`2026-01-08.md`, `.json`, `.txt`, `.html`) the stored rendering",
-        _ok("the brief", _HTML), LENS, {**DAY, "schema": {"type": "string"}}, not_found=True),
+    "/briefs/{lens}/editions/{edition}": _get(
+        "A brief to read (HTML); with a suffix (`2026-01-09.md`, `.json`, `.txt`, `.html`) the stored rendering",
+        _ok("the brief", _HTML), LENS, {**EDITION, "schema": {"type": "string"}}, not_found=True),
+    "/briefs/{lens}/{day}": {"get": {
+        "summary": "The older lens-day address of a brief (with or without a suffix): a permanent redirect",
+        "parameters": [LENS, {**DAY, "schema": {"type": "string"}}],
+        "responses": {"308": {"description": "Location: the edition that covers the day, same suffix"},
+                      "404": {"description": "no such lens, or not a day"}}}},
     "/live/{lens}": _get("Today so far: the open day's developing stories, updating live (HTML)",
                          _ok("live page", _HTML), LENS, QUERY_DAY, not_found=True),
     "/stories/{lens}/{day}/{story_id}": _get("One story: every member item and the score's reasons (HTML)",
@@ -93,7 +100,11 @@ PATHS: dict[str, dict[str, Any]] = {
                         _ok("archive", schema={"type": "array", "items": _ref("LensArchive")})),
     "/api/briefs/{lens}": _get("The days of one lens that have a brief",
                                _ok("lens archive", schema=_ref("LensArchive")), LENS, not_found=True),
-    "/api/briefs/{lens}/{day}": _get("A day's brief at its latest revision", _ok("brief", schema=_ref("Brief")),
+    "/api/briefs/{lens}/editions/{edition}": _get("An edition's brief at its latest revision",
+                                                  _ok("brief", schema=_ref("Brief")), LENS, EDITION,
+                                                  not_found=True),
+    "/api/briefs/{lens}/{day}": _get("The brief that covers a lens-day (its edition is the next morning), "
+                                     "at its latest revision", _ok("brief", schema=_ref("Brief")),
                                      LENS, DAY, not_found=True),
     "/api/live/{lens}": _get("The developing stories of a lens-day (default today), highest score first",
                              _ok("stories", schema=_ref("LiveDay")), LENS, QUERY_DAY, not_found=True),
@@ -134,8 +145,9 @@ _SCHEMAS: dict[str, Any] = {
     "LensArchive": {"type": "object", "properties": {
         "lens": {"type": "string"}, "name": {"type": "string"}, "feed": {"type": "string"},
         "days": {"type": "array", "items": {"type": "object", "properties": {
-            "day": {"type": "string"}, "revision": {"type": "integer"}, "html": {"type": "string"},
-            "markdown": {"type": "string"}, "json": {"type": "string"}, "api": {"type": "string"}}}}}},
+            "edition": {"type": "string"}, "day": {"type": "string"}, "revision": {"type": "integer"},
+            "html": {"type": "string"}, "markdown": {"type": "string"}, "json": {"type": "string"},
+            "api": {"type": "string"}, "day_api": {"type": "string"}}}}}},
     "IngestResult": {"type": "object", "properties": {
         "accepted": {"type": "integer"}, "rejected": {"type": "array", "items": {"type": "string"}},
         "error": {"type": "string"}}},

@@ -25,7 +25,7 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import SecretStr, ValidationError
 
-from models.briefs import Brief, BriefItem, SourceRef
+from models.briefs import Brief, BriefItem, SourceRef, edition_of
 from models.lens import Lens
 from models.stories import Story, StoryMember
 from streams.brief.render import NO_TWEETS, SECTIONS, confidence_label, created_line, is_safe_url, one_line, utc_time
@@ -96,42 +96,54 @@ def today(lens: Lens, now: datetime) -> str:
 
 
 @dataclass(frozen=True)
-class DayEntry:
-    """One day of a lens's archive, pointing at its latest revision."""
+class EditionEntry:
+    """One edition of a lens's archive (the brief published that morning), pointing at its latest
+    revision."""
 
     lens: str
-    day: str
+    edition: str
     revision: int
     folder: Path
 
-    def as_json(self) -> dict[str, Any]:
-        base = f"/briefs/{self.lens}/{self.day}"
-        return {"day": self.day, "revision": self.revision, "html": base, "markdown": f"{base}.md",
-                "json": f"{base}.json", "api": f"/api{base}"}
+    def as_json(self, day: str) -> dict[str, Any]:
+        """`day`: the lens-day the edition covers, which the older day paths still answer to."""
+        base = edition_path(self.lens, self.edition)
+        return {"edition": self.edition, "day": day, "revision": self.revision, "html": base,
+                "markdown": f"{base}.md", "json": f"{base}.json", "api": f"/api{base}",
+                "day_api": f"/api/briefs/{self.lens}/{day}"}
 
 
-def brief_days(root: Path, lens: str) -> list[DayEntry]:
-    """Every day of `lens` with a delivered brief, newest first."""
+def edition_path(lens: str, edition: str) -> str:
+    return f"/briefs/{lens}/editions/{edition}"
+
+
+def brief_editions(root: Path, lens: str) -> list[EditionEntry]:
+    """Every edition of `lens` with a delivered brief, newest first."""
     entries = []
-    for pointer in (root / lens).glob("*/latest.json"):
-        day = pointer.parent.name
+    for pointer in (root / lens / "editions").glob("*/latest.json"):
+        edition = pointer.parent.name
         try:
             data = json.loads(pointer.read_bytes())
-            entries.append(DayEntry(lens, day, int(data["revision"]), pointer.parent / str(data["path"])))
+            entries.append(EditionEntry(lens, edition, int(data["revision"]), pointer.parent / str(data["path"])))
         except (OSError, ValueError, KeyError, TypeError):
             continue  # half-written or foreign: not a brief we can show
-    return sorted((e for e in entries if is_day(e.day)), key=lambda e: e.day, reverse=True)
+    return sorted((e for e in entries if is_day(e.edition)), key=lambda e: e.edition, reverse=True)
 
 
-def load_brief(root: Path, lens: str, day: str) -> Brief | None:
-    """The latest revision of a lens-day's brief, or None."""
-    if lens not in available_lenses() or not is_day(day):
+def load_brief(root: Path, lens: str, edition: str) -> Brief | None:
+    """The latest revision of an edition's brief, or None."""
+    if lens not in available_lenses() or not is_day(edition):
         return None
-    entry = next((e for e in brief_days(root, lens) if e.day == day), None)
+    entry = next((e for e in brief_editions(root, lens) if e.edition == edition), None)
     path = entry.folder / "brief.json" if entry else None
     if path is None or not path.is_file():
         return None
     return _parse_brief(path, path.stat().st_mtime_ns)
+
+
+def load_day_brief(root: Path, lens: Lens, day: str) -> Brief | None:
+    """The brief that covers a lens-day (published the next morning), or None."""
+    return load_brief(root, lens.slug, edition_of(lens, day)) if is_day(day) else None
 
 
 @lru_cache(maxsize=128)
@@ -142,14 +154,27 @@ def _parse_brief(path: Path, mtime_ns: int) -> Brief | None:
         return None
 
 
+def split_name(name: str) -> tuple[str, str]:
+    """'2026-04-13.md' -> ('2026-04-13', '.md'); a bare date is the HTML page."""
+    return (name.rsplit(".", 1)[0], "." + name.rsplit(".", 1)[1]) if "." in name else (name, ".html")
+
+
 def brief_file(root: Path, lens: str, name: str) -> tuple[bytes, str] | None:
-    """`/briefs/{lens}/{day}` is HTML; `{day}.json`, `.md`, `.txt`, `.html` the stored renderings."""
-    day, suffix = (name.rsplit(".", 1)[0], "." + name.rsplit(".", 1)[1]) if "." in name else (name, ".html")
-    if suffix not in _TYPES or lens not in available_lenses() or not is_day(day):
+    """`{edition}.json`, `.md`, `.txt`, `.html`: the stored renderings of an edition."""
+    edition, suffix = split_name(name)
+    if suffix not in _TYPES or lens not in available_lenses() or not is_day(edition):
         return None
-    entry = next((e for e in brief_days(root, lens) if e.day == day), None)
+    entry = next((e for e in brief_editions(root, lens) if e.edition == edition), None)
     path = entry.folder / f"brief{suffix}" if entry else None
     return (path.read_bytes(), _TYPES[suffix]) if path is not None and path.is_file() else None
+
+
+def day_redirect(lens: Lens, name: str) -> str | None:
+    """Where an older lens-day address (`/briefs/{lens}/{day}[.ext]`) lives now: its edition's."""
+    day, suffix = split_name(name)
+    if not is_day(day) or ("." in name and suffix not in _TYPES):
+        return None
+    return edition_path(lens.slug, edition_of(lens, day)) + ("" if "." not in name else suffix)
 
 
 def file_headers(body: bytes, content_type: str) -> dict[str, str]:
@@ -243,7 +268,7 @@ def archive_page(root: Path, lenses: Sequence[Lens] | None = None, recent: int =
     lenses = list(lenses) if lenses is not None else _all_lenses()
     sections = []
     for lens in lenses:
-        days = brief_days(root, lens.slug)
+        days = brief_editions(root, lens.slug)
         rows = "".join(_day_row(root, e) for e in days[:recent]) or '<li class="empty">No briefs yet.</li>'
         more = f'<p><a href="/briefs/{lens.slug}">All {len(days)} briefs</a></p>' if len(days) > recent else ""
         sections.append(
@@ -255,8 +280,9 @@ def archive_page(root: Path, lenses: Sequence[Lens] | None = None, recent: int =
 
 
 def lens_page(root: Path, lens: Lens, lenses: Sequence[Lens]) -> str:
-    """`/briefs/{lens}`: every day of one lens, newest first."""
-    rows = "".join(_day_row(root, e) for e in brief_days(root, lens.slug)) or '<li class="empty">No briefs yet.</li>'
+    """`/briefs/{lens}`: every edition of one lens, newest first."""
+    rows = ("".join(_day_row(root, e) for e in brief_editions(root, lens.slug))
+            or '<li class="empty">No briefs yet.</li>')
     body = (f'{_crumbs(("Briefs", "/briefs"), (lens.name, None))}<h1>{esc(lens.name)}</h1>'
             f'<p class="meta">{esc(lens.description)}</p>{_lens_actions(lens)}'
             f'<section aria-labelledby="days-h"><h2 id="days-h">Daily briefs</h2>'
@@ -269,14 +295,15 @@ def _lens_actions(lens: Lens) -> str:
             f'<li><a href="/briefs/{lens.slug}/feed.atom">Atom feed</a></li></ul>')
 
 
-def _day_row(root: Path, entry: DayEntry) -> str:
-    brief = load_brief(root, entry.lens, entry.day)
+def _day_row(root: Path, entry: EditionEntry) -> str:
+    brief = load_brief(root, entry.lens, entry.edition)
     lead = f'<span class="lead">{esc(brief.top_items[0].headline)}</span>' if brief and brief.top_items else ""
     counts = (f'{len(brief.top_items) + len(brief.noteworthy)} stories, {len(brief.sources)} sources'
               if brief else "")
     rev = f" · revision {entry.revision}" if entry.revision > 1 else ""
-    return (f'<li><a class="day" href="/briefs/{entry.lens}/{entry.day}">{esc(entry.day)}</a>'
-            f'<span class="meta">{esc(counts)}{rev}</span>{lead}</li>')
+    covers = f"covers {brief.day} · " if brief else ""
+    return (f'<li><a class="day" href="{edition_path(entry.lens, entry.edition)}">{esc(entry.edition)}</a>'
+            f'<span class="meta">{esc(covers + counts)}{rev}</span>{lead}</li>')
 
 
 def _all_lenses() -> list[Lens]:
@@ -288,13 +315,15 @@ def _all_lenses() -> list[Lens]:
 
 
 def brief_page(brief: Brief, lens: Lens, lenses: Sequence[Lens]) -> str:
-    """`/briefs/{lens}/{day}`: the brief to read, with badges, expandable sources and links out."""
+    """`/briefs/{lens}/editions/{edition}`: the brief to read, with badges, expandable sources and
+    links out."""
     known = {s.number for s in brief.sources}
     by_number = {s.number: s for s in brief.sources}
-    base = f"/briefs/{brief.lens}/{brief.day}"
+    base = edition_path(brief.lens, brief.edition)
     toc = "".join(f'<li><a href="#{key}">{html.escape(name)}</a></li>' for key, name in SECTIONS)
-    head = (f'{_crumbs(("Briefs", "/briefs"), (lens.name, f"/briefs/{lens.slug}"), (brief.day, None))}'
+    head = (f'{_crumbs(("Briefs", "/briefs"), (lens.name, f"/briefs/{lens.slug}"), (brief.edition, None))}'
             f'<h1>{esc(brief.title)}</h1><p class="meta">{esc(created_line(brief))} · revision {brief.revision}</p>'
+            f'<p class="meta covers">{esc(brief.covers_line)}</p>'
             f'<ul class="actions"><li><a href="{base}.md">Markdown</a></li><li><a href="{base}.json">JSON</a></li>'
             f'<li><a href="/briefs/{brief.lens}/feed.atom">Atom feed</a></li></ul>'
             f'<nav aria-label="Sections" class="toc"><ul>{toc}</ul></nav>')
@@ -396,7 +425,8 @@ def _ref_member(ref: SourceRef) -> dict[str, Any]:
 
 def story_page(view: dict[str, Any], lens: Lens, lenses: Sequence[Lens], has_brief: bool) -> str:
     """`/stories/{lens}/{day}/{id}`: every member item, and the score with its reasons."""
-    day_link = f"/briefs/{lens.slug}/{view['day']}" if has_brief else f"/live/{lens.slug}?day={view['day']}"
+    day_link = (edition_path(lens.slug, edition_of(lens, view["day"])) if has_brief
+                else f"/live/{lens.slug}?day={view['day']}")
     place = f"ranked {view['rank']} ({view['tier']})" if view.get("rank") else ""
     if view["score_reasons"] is None:
         reasons = ('<p class="empty">The reasons behind the score are kept for recent days only; '
@@ -440,7 +470,8 @@ def live_page(lens: Lens, day: str, today: str, stories: Iterable[dict[str, Any]
     title = f"Today so far: {lens.name}" if is_today else f"{lens.name}: {day} as it developed"
     watch = "" if is_today else (f'<p><a href="/live/{lens.slug}?day={today}">Watch today ({today})</a>: '
                                  f'new stories appear there as they arrive.</p>')
-    closed = (f'<p>This day has a published brief: <a href="/briefs/{lens.slug}/{day}">read the brief</a>.</p>'
+    closed = (f'<p>This day has a published brief: <a href="{edition_path(lens.slug, edition_of(lens, day))}">'
+              f'read the brief</a>.</p>'
               if has_brief else "")
     events = f"/api/live/{lens.slug}/events?day={day}"
     body = (f'{_crumbs(("Briefs", "/briefs"), (lens.name, f"/briefs/{lens.slug}"), ("Live", None))}'

@@ -4,7 +4,10 @@
 topology implements). Every response carries `pages.SECURITY_HEADERS` (CSP `default-src 'self'`).
 
 Routes are matched in the order they are registered: `/briefs/{lens}/feed.atom` comes before
-`/briefs/{lens}/{day}`. The OpenAPI document (`streams.web.openapi.PATHS`) lists exactly these routes.
+`/briefs/{lens}/{day}`. Briefs live at their edition date (`/briefs/{lens}/editions/{edition}`,
+the morning they are published); the older lens-day addresses answer with a permanent redirect
+(308) there, and the JSON API answers both. The OpenAPI document (`streams.web.openapi.PATHS`) lists
+exactly these routes.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import faust
 from aiohttp import web as aioweb
 from faust.web import Request, Response, View
 
+from models.briefs import Brief, day_of_edition
 from models.lens import Lens
 from streams.metrics import METRICS
 from streams.web import atom, openapi, pages
@@ -139,22 +143,31 @@ def _register_pages(app: faust.App, worker: Worker) -> None:
             found = _lens(worker, lens)
             if found is None:
                 return missing(self, "No such lens.")
-            days = pages.brief_days(root, lens)[:_FEED_DAYS]
-            briefs = [b for b in (pages.load_brief(root, lens, e.day) for e in days) if b is not None]
+            days = pages.brief_editions(root, lens)[:_FEED_DAYS]
+            briefs = [b for b in (pages.load_brief(root, lens, e.edition) for e in days) if b is not None]
             body = atom.atom_feed(found, briefs, f"{request.scheme}://{request.host}", _now())
             return self.payload(body.encode(), {**pages.SECURITY_HEADERS, "Content-Type": atom.CONTENT_TYPE})
 
-    @app.page("/briefs/{lens}/{day}")
+    @app.page("/briefs/{lens}/editions/{edition}")
     class BriefPage(Page):
-        async def get(self, request: Request, lens: str, day: str) -> Response:
+        async def get(self, request: Request, lens: str, edition: str) -> Response:
             found = _lens(worker, lens)
-            if found is not None and "." not in day and (brief := pages.load_brief(root, lens, day)):
+            if found is not None and "." not in edition and (brief := pages.load_brief(root, lens, edition)):
                 return self.page(pages.brief_page(brief, found, lenses))
-            stored = pages.brief_file(root, lens, day) if found is not None and "." in day else None
+            stored = pages.brief_file(root, lens, edition) if found is not None and "." in edition else None
             if stored is None:
-                return missing(self, f"No brief for {lens} on {day}.")
+                return missing(self, f"No {lens} brief of {edition}.")
             body, content_type = stored
             return self.payload(body, pages.file_headers(body, content_type))
+
+    @app.page("/briefs/{lens}/{day}")
+    class DayBrief(Page):
+        async def get(self, request: Request, lens: str, day: str) -> Response:
+            found = _lens(worker, lens)
+            target = pages.day_redirect(found, day) if found is not None else None
+            if target is None:
+                return missing(self, f"No brief for {lens} on {day}.")
+            return self.payload(b"", {**pages.SECURITY_HEADERS, "Location": target}, status=308)
 
     @app.page("/live/{lens}")
     class Live(Page):
@@ -163,7 +176,7 @@ def _register_pages(app: faust.App, worker: Worker) -> None:
             if found is None:
                 return missing(self, "No such lens or day.")
             stories = [summary(s) for s in worker.live.stories(lens, day)]
-            has_brief = pages.load_brief(root, lens, day) is not None
+            has_brief = pages.load_day_brief(root, found, day) is not None
             return self.page(pages.live_page(found, day, pages.today(found, _now()), stories, lenses, has_brief))
 
     @app.page("/stories/{lens}/{day}/{story_id}")
@@ -173,7 +186,7 @@ def _register_pages(app: faust.App, worker: Worker) -> None:
             view = _story(worker, lens, day, story_id) if found else None
             if found is None or view is None:
                 return missing(self, "No such story.")
-            has_brief = pages.load_brief(root, lens, day) is not None
+            has_brief = pages.load_day_brief(root, found, day) is not None
             return self.page(pages.story_page(view, found, lenses, has_brief))
 
     @app.page("/static/{name}")
@@ -188,9 +201,10 @@ def _register_pages(app: faust.App, worker: Worker) -> None:
 
 
 def _story(worker: Worker, lens: str, day: str, story_id: str) -> dict[str, Any] | None:
-    if not pages.is_day(day) or not pages.is_story_id(story_id):
+    found = _lens(worker, lens)
+    if found is None or not pages.is_day(day) or not pages.is_story_id(story_id):
         return None
-    brief = pages.load_brief(worker.settings.output_dir, lens, day)
+    brief = pages.load_day_brief(worker.settings.output_dir, found, day)
     story = worker.live.story(lens, day, story_id)
     if story is None and brief is not None and (item := pages.brief_item(brief, story_id)) is not None:
         story = worker.live.matching(lens, day, pages.item_ids(brief, item))
@@ -204,7 +218,7 @@ def _register_api(app: faust.App, worker: Worker) -> None:
         return view.data({"error": what}, status=404)
 
     def archive(lens: Lens) -> dict[str, Any]:
-        days = [e.as_json() for e in pages.brief_days(root, lens.slug)]
+        days = [e.as_json(day_of_edition(lens, e.edition)) for e in pages.brief_editions(root, lens.slug)]
         return {"lens": lens.slug, "name": lens.name, "feed": f"/briefs/{lens.slug}/feed.atom", "days": days}
 
     @app.page("/api/openapi.json")
@@ -230,14 +244,24 @@ def _register_api(app: faust.App, worker: Worker) -> None:
             found = _lens(worker, lens)
             return self.data(archive(found)) if found else missing(self, f"no lens {lens!r}")
 
+    def brief_json(view: Page, brief: Brief) -> Response:
+        return view.payload(brief.model_dump_json().encode(),
+                            {**pages.SECURITY_HEADERS, "Content-Type": "application/json"})
+
+    @app.page("/api/briefs/{lens}/editions/{edition}")
+    class OneEdition(Page):
+        async def get(self, request: Request, lens: str, edition: str) -> Response:
+            brief = pages.load_brief(root, lens, edition) if _lens(worker, lens) else None
+            return brief_json(self, brief) if brief else missing(self, f"no {lens!r} brief of {edition!r}")
+
     @app.page("/api/briefs/{lens}/{day}")
     class OneBrief(Page):
+        """The lens-day address of the first API version: still answered, with the same brief."""
+
         async def get(self, request: Request, lens: str, day: str) -> Response:
-            brief = pages.load_brief(root, lens, day) if _lens(worker, lens) else None
-            if brief is None:
-                return missing(self, f"no brief for {lens!r} on {day!r}")
-            return self.payload(brief.model_dump_json().encode(),
-                                {**pages.SECURITY_HEADERS, "Content-Type": "application/json"})
+            found = _lens(worker, lens)
+            brief = pages.load_day_brief(root, found, day) if found else None
+            return brief_json(self, brief) if brief else missing(self, f"no brief for {lens!r} on {day!r}")
 
     @app.page("/api/live/{lens}")
     class LiveDay(Page):

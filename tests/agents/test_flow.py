@@ -45,7 +45,9 @@ def _run(payloads: list[bytes]) -> InProcessPipeline:
 def test_sample_day_becomes_one_brief_with_every_section() -> None:
     pipeline = _run(_sample_payloads())
     (brief,) = pipeline.on(topics.BRIEFS)
-    assert brief.title == "AI SAFETY AND GOVERNANCE - 2026-01-08" and brief.revision == 1
+    # the brief of lens-day 2026-01-08 is the edition published the next morning
+    assert brief.title == "AI SAFETY AND GOVERNANCE - 2026-01-09" and brief.revision == 1
+    assert (brief.day, brief.edition) == ("2026-01-08", "2026-01-09")
     assert brief.executive_summary and brief.top_items and brief.sources
     numbers = {s.number for s in brief.sources}
     assert all(set(item.sources) <= numbers for item in brief.top_items + brief.noteworthy)

@@ -13,6 +13,7 @@ import httpx
 from tests.integration.harness import LiveUsul, fresh_broker
 
 SAMPLE_DAY = "2026-01-08"
+SAMPLE_EDITION = "2026-01-09"  # its brief, published the next morning
 
 
 def _in_thread(work: Callable[[], Any]) -> Any:
@@ -25,7 +26,7 @@ def _wait_for_brief_files(usul: LiveUsul, day: str, timeout: float = 120.0) -> N
     """Replay returns once the brief is on the briefs topic; the file sink writes the pages a moment
     later, so wait for them before a browser asks."""
     deadline = time.monotonic() + timeout
-    url = usul.url(f"/briefs/ai-safety-governance/{day}.json")
+    url = usul.url(f"/api/briefs/ai-safety-governance/{day}")  # the lens-day address of the API
     while time.monotonic() < deadline:
         try:
             if httpx.get(url, timeout=5).status_code == 200:

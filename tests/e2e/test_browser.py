@@ -16,7 +16,7 @@ import pytest
 
 from streams.lenses import load_lens
 from streams.web import pages
-from tests.e2e.support import SAMPLE_DAY, live_usul
+from tests.e2e.support import SAMPLE_DAY, SAMPLE_EDITION, live_usul
 from tests.integration.harness import REAL_DATA, LiveUsul
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]  # integration: it needs a broker too
@@ -63,15 +63,15 @@ def _fits_narrow_screen(page: Any, artifacts: Path, name: str) -> None:
 def test_archive_leads_to_a_brief_page_that_shows_every_section(usul: LiveUsul, page: Any, artifacts: Path) -> None:
     page.goto(usul.url("/briefs"))
     page.screenshot(path=str(artifacts / "archive.png"), full_page=True)
-    page.get_by_role("link", name=SAMPLE_DAY).first.click()
-    page.wait_for_url(f"**/briefs/{LENS}/{SAMPLE_DAY}")
+    page.get_by_role("link", name=SAMPLE_EDITION).first.click()
+    page.wait_for_url(f"**/briefs/{LENS}/editions/{SAMPLE_EDITION}")
     assert page.locator("h2").all_inner_texts() == SECTIONS
     assert page.locator("#top .story").count() >= 1
     assert page.locator("#top .badge.conf").first.inner_text().endswith("confidence")
     assert page.locator("#sources .source-list li").count() >= 1
     for label in ("Markdown", "JSON", "Atom feed"):
         assert page.get_by_role("link", name=label).count() == 1
-    response = page.request.get(usul.url(f"/briefs/{LENS}/{SAMPLE_DAY}"))
+    response = page.request.get(usul.url(f"/briefs/{LENS}/editions/{SAMPLE_EDITION}"))
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
     assert page.evaluate(CONTRAST_JS) == []
     page.screenshot(path=str(artifacts / "brief.png"), full_page=True)
@@ -80,7 +80,7 @@ def test_archive_leads_to_a_brief_page_that_shows_every_section(usul: LiveUsul, 
 
 
 def test_a_storys_sources_open_in_place_and_on_its_own_page(usul: LiveUsul, page: Any, artifacts: Path) -> None:
-    page.goto(usul.url(f"/briefs/{LENS}/{SAMPLE_DAY}"))
+    page.goto(usul.url(f"/briefs/{LENS}/editions/{SAMPLE_EDITION}"))
     first = page.locator("#top .story").first
     sources = first.locator("details.sources li")
     assert not sources.first.is_visible()
@@ -149,7 +149,7 @@ def test_article_markup_is_shown_as_text_and_never_runs(usul: LiveUsul, page: An
 
 
 def test_keyboard_users_can_skip_to_the_content_and_reach_every_link(usul: LiveUsul, page: Any) -> None:
-    page.goto(usul.url(f"/briefs/{LENS}/{SAMPLE_DAY}"))
+    page.goto(usul.url(f"/briefs/{LENS}/editions/{SAMPLE_EDITION}"))
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
     assert page.locator(".skip").is_visible()
@@ -189,7 +189,7 @@ def real_usul(browser: Any, broker_kind: str, tmp_path_factory: pytest.TempPathF
 
 
 def test_a_real_days_brief_reads_well(real_usul: LiveUsul, page: Any, artifacts: Path) -> None:
-    page.goto(real_usul.url(f"/briefs/{LENS}/{SAMPLE_DAY}"))
+    page.goto(real_usul.url(f"/briefs/{LENS}/editions/{SAMPLE_EDITION}"))
     assert page.locator("h2").all_inner_texts() == SECTIONS
     assert page.locator("#top .story").count() == 4
     for summary in page.locator("details.sources summary").all()[:6]:

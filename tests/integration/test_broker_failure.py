@@ -39,7 +39,7 @@ from tests.integration.harness import (
     spawn_workers,
     wait_all_ready,
 )
-from tests.integration.test_faults import DAY, LENS, GatedReplay, _clean_run, _rows
+from tests.integration.test_faults import DAY, EDITION, LENS, GatedReplay, _clean_run, _rows
 
 MODE = os.environ.get("USUL_BROKER_FAULTS", "")
 pytestmark = [
@@ -88,7 +88,7 @@ def _leaders(bootstrap: str) -> dict[int, dict[str, Any]]:
 
 def _notifications(group: list[LiveUsul]) -> list[str]:
     """Content hash of every revision any worker's file sink wrote for the day (once one is there)."""
-    days = [u.workdir / "data" / "briefs" / LENS.slug / DAY for u in group]
+    days = [u.workdir / "data" / "briefs" / LENS.slug / "editions" / EDITION for u in group]
     _until(lambda: any((d / "latest.json").exists() for d in days), "a delivered brief", 120)
     return [json.loads(p.read_bytes())["content_hash"] for d in days for p in sorted(d.glob("r*/brief.json"))]
 

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -44,7 +45,9 @@ def _rows(path: Path) -> list[dict]:
 def _assert_brief_is_sound(out: Path, files: list[Path]) -> Brief:
     brief = decode(topics.BRIEFS, (out / "brief.json").read_bytes())
     markdown = (out / "brief.md").read_text(encoding="utf-8")
-    assert markdown.startswith(f"# {brief.lens_name} - {brief.day}")
+    assert brief.edition == (date.fromisoformat(brief.day) + timedelta(days=1)).isoformat()  # the next morning
+    assert markdown.startswith(f"# {brief.lens_name} - {brief.edition}\n\nCreated: ")
+    assert f"\n\n{brief.covers_line}\n\n" in markdown
     assert all(section in markdown for section in SECTIONS)
     assert brief.top_items, "a real day has top items"
     stories = {row["story_id"]: set(row["items"]) for row in _rows(out / "stories.jsonl")}
@@ -65,10 +68,14 @@ def _assert_brief_is_sound(out: Path, files: list[Path]) -> Brief:
 def test_sample_day_becomes_a_brief_served_by_the_worker(live: LiveUsul, tmp_path: Path) -> None:
     live.replay([SAMPLE], "2026-01-08", tmp_path / "out")
     brief = _assert_brief_is_sound(tmp_path / "out", [SAMPLE])
-    served = _wait_for(live.url("/briefs/ai-safety-governance/2026-01-08.json"))
+    edition = "/briefs/ai-safety-governance/editions/2026-01-09"  # published the morning after the day
+    served = _wait_for(live.url(f"{edition}.json"))
     assert decode(topics.BRIEFS, served.content).content_hash == brief.content_hash
-    assert "Top Priority Items" in httpx.get(live.url("/briefs/ai-safety-governance/2026-01-08")).text
-    assert "2026-01-08" in httpx.get(live.url("/briefs")).text
+    page = httpx.get(live.url(edition)).text
+    assert "Top Priority Items" in page and "AI SAFETY AND GOVERNANCE - 2026-01-09" in page
+    moved = httpx.get(live.url("/briefs/ai-safety-governance/2026-01-08"))
+    assert (moved.status_code, moved.headers["location"]) == (308, edition)
+    assert "covers 2026-01-08" in httpx.get(live.url("/briefs")).text
     assert httpx.get(live.url("/healthz")).json() == {"status": "ok"}
     assert 'usul_briefs_total{lens="ai-safety-governance"} 1.0' in httpx.get(live.url("/metrics")).text
     # the lag sampler asked the broker for highwaters (every second here) and the worker reads: live
@@ -107,7 +114,7 @@ def test_a_replay_runs_in_a_pipeline_of_its_own_unless_told_to_join(live: LiveUs
     joined = _cli_replay(env, part, tmp_path / "joined", "--join")
     assert decode(topics.BRIEFS, (tmp_path / "joined" / "brief.json").read_bytes()).items_seen == len(
         input_ids([SAMPLE])), joined
-    assert live.url("/briefs/ai-safety-governance/2026-01-08") in joined
+    assert live.url("/briefs/ai-safety-governance/editions/2026-01-09") in joined
 
 
 def _cli_replay(env: dict[str, str], file: Path, out: Path, *flags: str) -> str:

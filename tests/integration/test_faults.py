@@ -56,6 +56,7 @@ from tests.integration.harness import (
 pytestmark = pytest.mark.integration
 LENS = load_lens("ai-safety-governance")
 DAY = "2026-01-08"
+EDITION = "2026-01-09"  # the brief of DAY is published, and filed, the next morning
 REAL_DAY = [REAL_DATA / "rssdb-2026-01-08.jsonl", REAL_DATA / "arxiv-2026-01-08.jsonl"]
 KIND = os.environ.get("USUL_TEST_BROKER", "tansu").strip().lower() or "tansu"
 HEAVY = os.environ.get("USUL_FAULTS") == "1"  # ~8 minutes on Apache Kafka here: run on demand
@@ -219,7 +220,7 @@ def _outcome(usul: LiveUsul, out: Path) -> dict[str, Any]:
 
 def _delivered(usul: LiveUsul, timeout: float = 120.0) -> list[str]:
     """Content hash of every revision directory the file sink wrote for the day (waits for one)."""
-    day_dir = usul.workdir / "data" / "briefs" / LENS.slug / DAY
+    day_dir = usul.workdir / "data" / "briefs" / LENS.slug / "editions" / EDITION
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not (day_dir / "latest.json").exists():
         time.sleep(0.5)

@@ -96,7 +96,7 @@ recipients = ["desk@example.org"]
         mail_ids = [m["Message-ID"] for m in self.mail.messages]
         s3_keys = [o["Key"] for o in self.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
                    if o["Key"].endswith("/brief.json")]
-        files = list(self.files.glob("*/*/r*/brief.json"))
+        files = list(self.files.glob("*/editions/*/r*/brief.json"))
         counts = {"webhook": (len(ids), len(set(ids))), "email": (len(mail_ids), len(set(mail_ids))),
                   "s3": (len(s3_keys), len(set(s3_keys))), "files": (len(files), len(set(files)))}
         if self.pg_dsn:

@@ -19,6 +19,8 @@ from sinks.discord import (
 from tests.sinks.conftest import big_brief, brief
 from tests.sinks.servers import RecordingServer
 
+COVERS = "Covers: 2026-01-08 00:00 to 2026-01-09 00:00 UTC (2026-01-08 in Europe/London)"
+
 
 @pytest.mark.asyncio
 async def test_a_brief_is_posted_as_embeds_and_waits_for_the_message(receiver: RecordingServer) -> None:
@@ -26,7 +28,8 @@ async def test_a_brief_is_posted_as_embeds_and_waits_for_the_message(receiver: R
     [request] = receiver.received
     payload = request.json()
     assert request.path == "/api/webhooks/1/tok?wait=true"
-    assert payload["embeds"][0]["title"] == "AI SAFETY AND GOVERNANCE - 2026-01-08"
+    assert payload["embeds"][0]["title"] == "AI SAFETY AND GOVERNANCE - 2026-01-09"
+    assert f"\n{COVERS}\n" in payload["embeds"][0]["description"]
     assert payload["embeds"][1]["title"] == "1. Lab ships model" and payload["embeds"][1]["url"] == "https://example.com/a"
     assert payload["allowed_mentions"] == {"parse": []}
 

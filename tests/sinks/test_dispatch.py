@@ -59,7 +59,8 @@ async def test_every_channel_gets_each_revision_once(tmp_path: Path, receiver: R
     ledger: dict[str, object] = {}
     for _ in range(3):  # the same record consumed again after restarts
         assert await dispatcher.on_brief(encode(brief()), ledger, ORIGIN, NOW, _persist) == []
-    assert len(receiver.received) == 1 and (tmp_path / "ai-safety-governance/2026-01-08/r1/brief.json").exists()
+    filed = tmp_path / "ai-safety-governance/editions/2026-01-09/r1/brief.json"
+    assert len(receiver.received) == 1 and filed.exists()
     assert _count(metrics, "usul_sink_deliveries_total", sink="hook", outcome="skipped") == 2
     assert Ledger(ledger).state(ledger_key(brief().brief_id, 1, "hook")) == "done"
 

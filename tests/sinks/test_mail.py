@@ -27,7 +27,7 @@ async def test_a_brief_arrives_as_text_and_html_alternatives(mailbox: tuple[int,
     assert result.status == "delivered"
     [message] = box.messages
     assert box.envelopes == [("usul@example.org", ["desk@example.org", "b@example.org"])]
-    assert message["Subject"] == "AI SAFETY AND GOVERNANCE - 2026-01-08"
+    assert message["Subject"] == "AI SAFETY AND GOVERNANCE - 2026-01-09"
     assert message.get_content_type() == "multipart/alternative"
     plain, html = (part.get_content_type() for part in message.iter_parts())
     assert (plain, html) == ("text/plain", "text/html")

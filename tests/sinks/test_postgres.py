@@ -34,10 +34,10 @@ def _rows(dsn: str, sql: str) -> list[tuple]:
 
 def test_migrations_apply_in_order_once(database: str) -> None:
     with psycopg.connect(database) as conn:
-        assert migrate(conn) == [m.version for m in migrations()] == [1, 2]
+        assert migrate(conn) == [m.version for m in migrations()] == [1, 2, 3]
         assert migrate(conn) == []
     assert _rows(database, "SELECT version, name FROM schema_migrations ORDER BY version") == [
-        (1, "briefs_and_stories"), (2, "latest_briefs_view")]
+        (1, "briefs_and_stories"), (2, "latest_briefs_view"), (3, "brief_editions")]
 
 
 def test_a_failing_migration_leaves_nothing_behind(database: str, tmp_path: Path) -> None:
@@ -58,8 +58,10 @@ def test_a_brief_and_its_stories_are_upserted_once(database: str) -> None:
     sink = PostgresSink(SecretStr(database))
     assert sink.deliver(brief()).status == "delivered"
     assert sink.deliver(brief()).status == "already_delivered"
-    assert _rows(database, "SELECT lens, day::text, revision, content_hash FROM briefs") == [
-        ("ai-safety-governance", "2026-01-08", 1, brief().content_hash)]
+    assert _rows(database, "SELECT lens, day::text, edition::text, revision, content_hash, title FROM briefs") == [
+        ("ai-safety-governance", "2026-01-08", "2026-01-09", 1, brief().content_hash,
+         "AI SAFETY AND GOVERNANCE - 2026-01-09")]
+    assert _rows(database, "SELECT edition::text FROM latest_briefs") == [("2026-01-09",)]
     assert _rows(database, "SELECT story_id, revision, headline, sources->0->>'url' FROM stories") == [
         ("s-1", 1, "Lab ships model", "https://example.com/a")]
 
@@ -89,3 +91,16 @@ def test_an_unreachable_server_is_retryable_and_hides_the_password() -> None:
     with pytest.raises(RetryableSinkError) as caught:
         sink.deliver(make_brief())
     assert "pa55w0rd-secret" not in str(caught.value) + repr(sink)
+
+
+def test_rows_stored_before_editions_get_theirs_from_their_day(database: str, tmp_path: Path) -> None:
+    for migration in migrations()[:2]:  # the schema as it was before editions
+        (tmp_path / migration.path.name).write_bytes(migration.path.read_bytes())
+    with psycopg.connect(database) as conn:
+        assert migrate(conn, tmp_path) == [1, 2]
+        conn.execute("INSERT INTO briefs (lens, day, revision, brief_id, content_hash, created_at, title, "
+                     "executive_summary, items_seen, items_relevant, stories_total, body) VALUES "
+                     "('ai-safety-governance', '2026-04-12', 1, 'b', 'h', now(), 't', 's', 1, 1, 1, '{}')")
+        conn.commit()
+        assert migrate(conn) == [3]
+    assert _rows(database, "SELECT day::text, edition::text FROM latest_briefs") == [("2026-04-12", "2026-04-13")]

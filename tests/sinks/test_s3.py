@@ -64,7 +64,7 @@ async def test_a_revision_is_stored_as_four_objects_and_a_pointer(bucket: tuple[
     sink, client = bucket
     result = await sink.deliver(brief())
     assert result.status == "delivered"
-    prefix = "briefs/ai-safety-governance/2026-01-08/"
+    prefix = "briefs/ai-safety-governance/editions/2026-01-09/"
     assert _keys(client, sink.bucket) == [prefix + "latest.json"] + [
         f"{prefix}r1/brief.{ext}" for ext in ("html", "json", "md", "txt")]
     stored = client.get_object(Bucket=sink.bucket, Key=prefix + "r1/brief.json")  # type: ignore[attr-defined]
@@ -80,7 +80,7 @@ async def test_redelivery_is_idempotent_and_the_pointer_moves_forward_only(bucke
     await sink.deliver(brief(2, executive_summary="A later story."))
     await sink.deliver(brief())
     latest = client.get_object(Bucket=sink.bucket,  # type: ignore[attr-defined]
-                               Key="briefs/ai-safety-governance/2026-01-08/latest.json")
+                               Key="briefs/ai-safety-governance/editions/2026-01-09/latest.json")
     assert json.loads(latest["Body"].read())["revision"] == 2
 
 

@@ -10,6 +10,8 @@ from sinks.slack import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, SlackSink
 from tests.sinks.conftest import big_brief, brief
 from tests.sinks.servers import RecordingServer
 
+COVERS = "Covers: 2026-01-08 00:00 to 2026-01-09 00:00 UTC (2026-01-08 in Europe/London)"
+
 
 def _texts(payload: dict) -> list[tuple[str, str]]:
     out = []
@@ -29,7 +31,8 @@ async def test_a_brief_is_posted_as_block_kit(receiver: RecordingServer) -> None
     payload = request.json()
     assert request.path == "/services/T/B/x" and request.headers["content-type"] == "application/json"
     assert payload["blocks"][0] == {"type": "header", "text": {"type": "plain_text",
-                                                               "text": "AI SAFETY AND GOVERNANCE - 2026-01-08"}}
+                                                               "text": "AI SAFETY AND GOVERNANCE - 2026-01-09"}}
+    assert payload["blocks"][1]["elements"][0]["text"].endswith(COVERS)
     assert any("*1. Lab ships model*" in text for _, text in _texts(payload))
     assert "<https://example.com/a|[1]>" in str(payload)
 

@@ -12,6 +12,8 @@ from sinks.teams import MAX_BYTES, TeamsSink
 from tests.sinks.conftest import big_brief, brief
 from tests.sinks.servers import RecordingServer
 
+COVERS = "Covers: 2026-01-08 00:00 to 2026-01-09 00:00 UTC (2026-01-08 in Europe/London)"
+
 
 @pytest.mark.asyncio
 async def test_a_brief_is_posted_as_an_adaptive_card(receiver: RecordingServer) -> None:
@@ -23,7 +25,8 @@ async def test_a_brief_is_posted_as_an_adaptive_card(receiver: RecordingServer) 
     card = attachment["content"]
     assert payload["type"] == "message" and attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
-    assert card["body"][0]["text"] == "AI SAFETY AND GOVERNANCE - 2026-01-08"
+    assert card["body"][0]["text"] == "AI SAFETY AND GOVERNANCE - 2026-01-09"
+    assert card["body"][2]["text"] == COVERS
 
 
 @pytest.mark.asyncio

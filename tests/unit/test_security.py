@@ -177,7 +177,7 @@ def test_hostile_articles_through_the_real_pipeline_render_inert_briefs(tmp_path
     (brief,) = pipeline.on(topics.BRIEFS)
     assert brief.top_items and any("<" in i.headline for i in brief.top_items), "the attack reached the brief"
     FileSink(tmp_path).deliver(brief)
-    served, kind = brief_file(tmp_path, LENS.slug, "2026-01-08") or (b"", "")
+    served, kind = brief_file(tmp_path, LENS.slug, brief.edition) or (b"", "")
     assert kind.startswith("text/html")
     assert_inert(served.decode(), {**OURS, "body": 1})
 
@@ -185,7 +185,8 @@ def test_hostile_articles_through_the_real_pipeline_render_inert_briefs(tmp_path
 def test_the_archive_page_lists_only_real_days(tmp_path: Path) -> None:
     FileSink(tmp_path).deliver(make_brief())
     for name in ['2026-01-09"><script>alert(1)</script>', "<img src=x onerror=alert(1)>", "1-2-3"]:
-        (tmp_path / LENS.slug / name).mkdir(parents=True, exist_ok=True)
+        (tmp_path / LENS.slug / "editions" / name).mkdir(parents=True, exist_ok=True)
+        (tmp_path / LENS.slug / "editions" / name / "latest.json").write_text('{"revision": 1, "path": "r1"}')
     clean = Tags()
     clean.feed(archive_page(tmp_path / "empty"))
     page = archive_page(tmp_path)

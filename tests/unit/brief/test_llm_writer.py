@@ -109,6 +109,7 @@ def _brief(story: Story) -> Brief:
 
 
 GOOD = {
+    "headline": "OpenAI launches ChatGPT Health for medical records",
     "summary": "OpenAI launched ChatGPT Health, which lets users connect medical records and wellness apps [1][3]. "
                "It sees health questions from 230 million people every week [2].",
     "details": "ChatGPT Health lets users connect medical records and wellness apps, so sensitive health data "
@@ -149,8 +150,8 @@ def _value(metrics: Metrics, name: str, **labels: str) -> float:
 def _same_structure(a: Brief, b: Brief) -> None:
     assert a.content_hash == b.content_hash and a.brief_id == b.brief_id and a.revision == b.revision
     assert a.sources == b.sources and a.key_tweets == b.key_tweets
-    assert [(i.story_id, i.headline, i.sources, i.confidence) for i in a.top_items + a.noteworthy] == [
-        (i.story_id, i.headline, i.sources, i.confidence) for i in b.top_items + b.noteworthy]
+    assert [(i.story_id, i.sources, i.confidence) for i in a.top_items + a.noteworthy] == [
+        (i.story_id, i.sources, i.confidence) for i in b.top_items + b.noteworthy]
 
 
 @pytest.mark.asyncio
@@ -159,6 +160,7 @@ async def test_a_good_answer_is_used_with_citations_mapped_to_the_brief(server: 
     offline, brief, metrics = await _rewrite(server, tmp_path, _story())
     _same_structure(offline, brief)
     item = brief.top_items[0]
+    assert item.headline == GOOD["headline"]
     assert item.summary.startswith("OpenAI launched ChatGPT Health")
     assert "[1][3]" in item.summary and item.details.endswith("two independent outlets agree.")
     assert brief.executive_summary == GOOD_EXEC["executive_summary"]
@@ -304,3 +306,100 @@ async def test_without_configuration_nothing_is_called(server: ModelServer, tmp_
     settings = Settings(llm_base_url=None, llm_model=None, data_dir=tmp_path)
     assert await rewrite_brief(offline, [_story()], make_lens(), settings, WriterCache()) == offline
     assert server.requests == []
+
+
+def _chinese_story() -> Story:
+    members = [
+        make_member(id="a", outlet="36氪", url="https://36kr.com/p/1", lang="zh",
+                    title="DeepSeek发布V4模型，参数达1.6万亿",
+                    text="DeepSeek周五发布V4模型，参数规模达1.6万亿，并开放权重下载。"),
+        make_member(id="b", outlet="IT之家", url="https://ithome.com/2", lang="zh",
+                    title="DeepSeek V4正式开源", text="DeepSeek宣布V4模型开源，支持100万上下文。"),
+    ]
+    return make_story(members, story_id="v4", tier="top", rank=1, confidence="medium", score=5.0,
+                      category="open-models")
+
+
+CHINESE_ANSWER = {
+    "headline": "DeepSeek releases its V4 model with open weights",
+    "summary": "DeepSeek reportedly released its V4 model with 1.6 trillion parameters and open weights [1]. "
+               "According to IT之家, it supports a context of one million tokens [2].",
+    "details": "An open-weight V4 model puts a large model in anyone's hands.",
+    "confidence_note": "Medium confidence: two Chinese outlets report it and DeepSeek has not spoken.",
+    "cited": [1, 2],
+}
+
+
+@pytest.mark.asyncio
+async def test_the_prompt_asks_for_english_and_a_factual_headline(server: ModelServer, tmp_path: Path) -> None:
+    server.answer = _answer(GOOD)
+    await _rewrite(server, tmp_path, _story())
+    body = server.item_calls()[0]["body"]
+    system = body["messages"][0]["content"]
+    assert "Write in English whatever the language of the sources" in system
+    assert "factual news headline" in system and "never an opinion column's rhetoric" in system
+    schema = body["response_format"]["json_schema"]["schema"]
+    assert "headline" in schema["required"] and schema["properties"]["headline"]["maxLength"] <= 110
+    exec_call = next(r for r in server.requests if r not in server.item_calls())
+    assert "in English" in exec_call["body"]["messages"][0]["content"]
+
+
+@pytest.mark.asyncio
+async def test_a_chinese_only_story_gets_an_english_headline_and_summary(server: ModelServer, tmp_path: Path) -> None:
+    server.answer = _answer(CHINESE_ANSWER, {"executive_summary": "DeepSeek reportedly released its V4 model."})
+    offline, brief, metrics = await _rewrite(server, tmp_path, _chinese_story())
+    assert "(Chinese-language report)" in offline.top_items[0].headline
+    item = brief.top_items[0]
+    assert item.headline == "DeepSeek releases its V4 model with open weights"
+    assert item.summary.startswith("DeepSeek reportedly released its V4 model")
+    assert _value(metrics, "usul_llm_calls_total", model="test-model", outcome="ok") == 2
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("field", ["headline", "summary", "details"])
+async def test_an_answer_in_chinese_is_rejected(server: ModelServer, tmp_path: Path, field: str) -> None:
+    chinese = "DeepSeek周五发布V4模型，参数规模达1.6万亿，并开放权重下载 [1]。"
+    server.answer = _answer({**CHINESE_ANSWER, field: chinese})
+    offline, brief, metrics = await _rewrite(server, tmp_path, _chinese_story())
+    assert brief.top_items == offline.top_items
+    assert _value(metrics, "usul_llm_rejections_total", lens="ai-safety-governance", check="language") == 1
+
+
+@pytest.mark.asyncio
+async def test_an_answer_in_another_latin_script_language_is_rejected(server: ModelServer, tmp_path: Path) -> None:
+    french = ("OpenAI lance ChatGPT Health, qui permet aux utilisateurs de connecter leurs dossiers médicaux "
+              "et leurs applications de bien-être [1][3].")
+    server.answer = _answer({**GOOD, "summary": french})
+    offline, brief, metrics = await _rewrite(server, tmp_path, _story())
+    assert brief.top_items == offline.top_items
+    assert _value(metrics, "usul_llm_rejections_total", lens="ai-safety-governance", check="language") == 1
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("headline", [
+    "Is OpenAI about to own your medical records?",  # a teaser
+    "Why we should all worry about ChatGPT Health",  # a column's voice
+    "OpenAI launches ChatGPT Health, which lets users connect medical records and wellness apps such as "
+    "Apple Health and MyFitnessPal",  # too long to be a headline
+])
+async def test_a_headline_that_is_no_report_is_rejected(server: ModelServer, tmp_path: Path, headline: str) -> None:
+    server.answer = _answer({**GOOD, "headline": headline})
+    offline, brief, metrics = await _rewrite(server, tmp_path, _story())
+    assert brief.top_items == offline.top_items
+    assert _value(metrics, "usul_llm_rejections_total", lens="ai-safety-governance", check="headline") == 1
+
+
+@pytest.mark.asyncio
+async def test_a_headline_naming_what_no_source_says_is_rejected(server: ModelServer, tmp_path: Path) -> None:
+    server.answer = _answer({**GOOD, "headline": "Microsoft launches ChatGPT Health"})
+    offline, brief, metrics = await _rewrite(server, tmp_path, _story())
+    assert brief.top_items == offline.top_items
+    assert _value(metrics, "usul_llm_rejections_total", lens="ai-safety-governance", check="name") == 1
+
+
+@pytest.mark.asyncio
+async def test_an_executive_summary_in_chinese_falls_back(server: ModelServer, tmp_path: Path) -> None:
+    server.answer = _answer(GOOD, {"executive_summary": "OpenAI发布ChatGPT Health，用户可以连接医疗记录。"})
+    offline, brief, metrics = await _rewrite(server, tmp_path, _story())
+    assert brief.executive_summary == offline.executive_summary
+    assert _value(metrics, "usul_llm_rejections_total", lens="ai-safety-governance", check="language") == 1

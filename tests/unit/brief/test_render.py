@@ -10,6 +10,7 @@ from streams.brief.assemble import assemble_brief
 from streams.brief.render import created_line, render_html, render_markdown, render_text
 from tests.builders import make_brief, make_lens, make_member, make_story
 
+COVERS = "Covers: 2026-01-08 00:00 to 2026-01-09 00:00 UTC (2026-01-08 in Europe/London)"
 SECTION_ORDER = ["Executive Summary", "Top Priority Items", "Key Tweets",
                  "Additional Noteworthy Developments", "Sources"]
 
@@ -47,7 +48,9 @@ def test_brief_has_every_section_of_the_spec() -> None:
     brief = _full_brief()
     for render in (render_markdown, render_text):
         out = render(brief)
-        assert out.startswith("AI SAFETY AND GOVERNANCE - 2026-01-08") or out.startswith("# AI SAFETY")
+        # Titled with the edition (the morning it is published), and says which day it covers.
+        assert out.startswith(("AI SAFETY AND GOVERNANCE - 2026-01-09", "# AI SAFETY AND GOVERNANCE - 2026-01-09"))
+        assert COVERS in out.splitlines()[:5]
         positions = _positions(out, SECTION_ORDER)
         assert positions == sorted(positions), render.__name__
         assert re.search(r"^1\. .*EU fines lab", out, re.MULTILINE)
@@ -56,6 +59,7 @@ def test_brief_has_every_section_of_the_spec() -> None:
         assert re.search(r'^\[1\] openai\.com - ".*" - https://openai\.com/a - \d{4}-\d\d-\d\d \d\d:\d\d UTC$',
                          out, re.MULTILINE)
     page = render_html(brief)
+    assert "<title>AI SAFETY AND GOVERNANCE - 2026-01-09</title>" in page and COVERS in page
     assert all(tag in page for tag in ("<main>", "<header>", "<nav", "<footer>", "<!DOCTYPE html>"))
     assert 'class="badge conf-high"' in page and 'class="badge cat"' in page
     main = page[page.index("<main>"):]

@@ -73,7 +73,7 @@ def test_outputs_are_written_as_published(tmp_path) -> None:
     result = ReplayResult([closed], {brief.day: raw}, [{"id": "m-1", "relevant": True}], [], 1.0)
     write_outputs(result, tmp_path)
     assert (tmp_path / "brief.json").read_bytes() == raw
-    assert (tmp_path / "brief.md").read_text(encoding="utf-8").startswith("# AI SAFETY AND GOVERNANCE - 2026-01-08")
+    assert (tmp_path / "brief.md").read_text(encoding="utf-8").startswith("# AI SAFETY AND GOVERNANCE - 2026-01-09")
     (row,) = [orjson.loads(line) for line in (tmp_path / "stories.jsonl").read_bytes().splitlines()]
     assert (row["rank"], row["tier"], row["items"], row["day"]) == (1, "top", ["m-1"], "2026-01-08")
 

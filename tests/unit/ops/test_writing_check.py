@@ -6,6 +6,7 @@ from __future__ import annotations
 from models.briefs import BriefItem
 from streams.ops.writing_check import (
     check_brief,
+    executive_lines,
     foreign,
     frame_tokens,
     frames,
@@ -70,3 +71,22 @@ def test_two_headlines_of_one_development_are_one_event() -> None:
              _item("OpenAI closes $122 billion funding round", n=2),
              _item("Anthropic raises money for data centres", n=3)]
     assert same_event(items) == [(items[0].headline, items[1].headline)]
+
+
+def test_executive_summaries_are_checked_across_days_for_length_and_shared_frames() -> None:
+    listed = "The day's lead: {n} ships a model. Also: {n} sues a rival and {n} raises money."
+    days = ("2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04")
+    reports = [check_brief(make_brief(day=day, executive_summary=listed.format(n=name)))
+               for day, name in zip(days, ("Acme", "Zenith", "Orbit", "Nova"), strict=True)]
+    lines = executive_lines(reports, verbose=True)
+    assert lines[0] == ("executive summaries: 0 of 4 with 3-5 sentences (from 2 to 2); "
+                        "3 frames shared by 3 or more days")
+    assert lines[1:] == ["    frame x4 days: also sues a rival and raises",
+                         "    frame x4 days: sues a rival and raises money",
+                         "    frame x4 days: the day's lead ships a model"]
+    stated = ["Acme shipped a model on Monday. A court heard the case. Investors put money in.",
+              "Zenith was fined by a regulator over data use. Its shares fell. An appeal is planned.",
+              "Orbit opened a data centre in Ohio. It draws a gigawatt. The grid operator approved it."]
+    varied = [check_brief(make_brief(day=day, executive_summary=text)) for day, text in zip(days, stated, strict=False)]
+    assert executive_lines(varied, verbose=True) == [
+        "executive summaries: 3 of 3 with 3-5 sentences (from 3 to 3); 0 frames shared by 3 or more days"]

@@ -18,8 +18,11 @@ def test_one_entry_per_day_with_absolute_links_and_stable_ids() -> None:
     entries = feed.findall("a:entry", NS)
     assert [e.find("a:id", NS).text for e in entries] == ["urn:usul:brief:ai-safety-governance:2026-01-09",
                                                           "urn:usul:brief:ai-safety-governance:2026-01-08"]
-    assert entries[0].find("a:title", NS).text.endswith("(revision 2)")
-    assert entries[1].find("a:link", NS).get("href") == "http://host:6066/briefs/ai-safety-governance/2026-01-08"
+    # Ids stay those of the lens-day (a reader must not see old entries again); titles and links
+    # name the edition.
+    assert entries[0].find("a:title", NS).text == "AI SAFETY AND GOVERNANCE - 2026-01-10 (revision 2)"
+    assert (entries[1].find("a:link", NS).get("href")
+            == "http://host:6066/briefs/ai-safety-governance/editions/2026-01-09")
     assert feed.find("a:updated", NS).text == "2026-01-08T06:05:00Z"
 
 

@@ -42,8 +42,10 @@ def test_brief_page_has_every_section_badges_and_expandable_sources() -> None:
         assert f">{name}</h2>" in page
     assert "Low confidence" in page and "Policy regulation" in page
     assert '<details class="sources"><summary>2 sources [1][2]</summary>' in page
-    assert 'href="/briefs/ai-safety-governance/2026-01-08.md"' in page
-    assert 'href="/briefs/ai-safety-governance/2026-01-08.json"' in page
+    assert 'href="/briefs/ai-safety-governance/editions/2026-01-09.md"' in page
+    assert 'href="/briefs/ai-safety-governance/editions/2026-01-09.json"' in page
+    assert "<h1>AI SAFETY AND GOVERNANCE - 2026-01-09</h1>" in page
+    assert "Covers: 2026-01-08 00:00 to 2026-01-09 00:00 UTC (2026-01-08 in Europe/London)" in page
     assert 'href="/briefs/ai-safety-governance/feed.atom"' in page
     assert 'href="/stories/ai-safety-governance/2026-01-08/s-1"' in page
 
@@ -74,18 +76,30 @@ def test_archive_and_lens_page_list_days_newest_first_with_their_lead(tmp_path) 
     sink.deliver(make_brief())
     sink.deliver(make_brief(day="2026-01-09", brief_id="ai-safety-governance:2026-01-09:r1"))
     for page in (pages.archive_page(tmp_path, LENSES), pages.lens_page(tmp_path, make_lens(), LENSES)):
-        assert page.index("2026-01-09") < page.index("2026-01-08")
+        assert page.index(">2026-01-10</a>") < page.index(">2026-01-09</a>")  # editions, newest first
+        assert 'href="/briefs/ai-safety-governance/editions/2026-01-09"' in page and "covers 2026-01-08" in page
         assert "Lab ships model" in page and 'href="/live/ai-safety-governance"' in page
-    assert [e.day for e in pages.brief_days(tmp_path, "ai-safety-governance")] == ["2026-01-09", "2026-01-08"]
+    editions = pages.brief_editions(tmp_path, "ai-safety-governance")
+    assert [e.edition for e in editions] == ["2026-01-10", "2026-01-09"]
 
 
 def test_load_brief_reads_the_latest_revision(tmp_path) -> None:
     sink = FileSink(tmp_path)
     sink.deliver(make_brief())
     sink.deliver(make_brief(revision=2, brief_id="ai-safety-governance:2026-01-08:r2", content_hash="1" * 64))
-    assert pages.load_brief(tmp_path, "ai-safety-governance", "2026-01-08").revision == 2
+    assert pages.load_brief(tmp_path, "ai-safety-governance", "2026-01-09").revision == 2
+    assert pages.load_brief(tmp_path, "ai-safety-governance", "2026-01-08") is None  # that is the day, not the edition
+    assert pages.load_day_brief(tmp_path, make_lens(), "2026-01-08").revision == 2
     assert pages.load_brief(tmp_path, "ai-safety-governance", "2026-13-40") is None
-    assert pages.load_brief(tmp_path, "nope", "2026-01-08") is None
+    assert pages.load_brief(tmp_path, "nope", "2026-01-09") is None
+
+
+def test_older_lens_day_addresses_redirect_to_their_edition() -> None:
+    lens = make_lens()
+    assert pages.day_redirect(lens, "2026-01-08") == "/briefs/ai-safety-governance/editions/2026-01-09"
+    assert pages.day_redirect(lens, "2026-01-08.md") == "/briefs/ai-safety-governance/editions/2026-01-09.md"
+    assert pages.day_redirect(lens, "2026-12-31.json") == "/briefs/ai-safety-governance/editions/2027-01-01.json"
+    assert pages.day_redirect(lens, "2026-01-08.exe") is None and pages.day_redirect(lens, "../etc") is None
 
 
 def _story():
@@ -108,7 +122,9 @@ def test_story_of_an_older_day_falls_back_to_its_brief() -> None:
     brief = _hostile_brief()
     view = pages.story_view(brief.lens, brief.day, "s-1", None, brief)
     assert view["origin"] == "brief" and view["score_reasons"] is None and len(view["members"]) == 2
-    assert "kept for recent days only" in pages.story_page(view, make_lens(), LENSES, has_brief=True)
+    page = pages.story_page(view, make_lens(), LENSES, has_brief=True)
+    assert "kept for recent days only" in page
+    assert 'href="/briefs/ai-safety-governance/editions/2026-01-09"' in page  # the day's brief, by edition
     assert pages.story_view(brief.lens, brief.day, "unknown", None, brief) is None
     live = pages.story_view(brief.lens, brief.day, "s-1", _story(), brief)
     assert live["headline"] == HOSTILE and live["rank"] == 1 and live["score_reasons"]
@@ -123,6 +139,7 @@ def test_live_page_lists_stories_and_loads_its_script_from_the_worker() -> None:
     assert '<p id="live-empty" class="empty" hidden>' in page and "Watch today" not in page
     empty = pages.live_page(make_lens(), "2026-01-08", "2026-11-27", [], LENSES, has_brief=True)
     assert "No developing stories" in empty and "read the brief" in empty and "0 stories." in empty
+    assert '<a href="/briefs/ai-safety-governance/editions/2026-01-09">read the brief</a>' in empty
     assert 'href="/live/ai-safety-governance?day=2026-11-27">Watch today (2026-11-27)' in empty
 
 

@@ -71,12 +71,13 @@ async def client(tmp_path):
         yield test_client
 
 
-PAGES = ["/briefs", f"/briefs/{LENS}", f"/briefs/{LENS}/2026-01-08", f"/briefs/{LENS}/feed.atom",
+EDITION = f"/briefs/{LENS}/editions/2026-01-09"  # the brief of lens-day 2026-01-08, published the next morning
+PAGES = ["/briefs", f"/briefs/{LENS}", EDITION, f"/briefs/{LENS}/feed.atom",
          f"/live/{LENS}", f"/live/{LENS}?day=2026-01-08", f"/stories/{LENS}/2026-01-08/s-9",
          f"/stories/{LENS}/2026-01-08/s-1", "/static/usul.css", "/static/live.js", "/api/openapi.json",
-         "/api/lenses", "/api/briefs", f"/api/briefs/{LENS}", f"/api/briefs/{LENS}/2026-01-08",
+         "/api/lenses", "/api/briefs", f"/api/briefs/{LENS}", f"/api/briefs/{LENS}/2026-01-08", f"/api{EDITION}",
          f"/api/live/{LENS}?day=2026-01-08", f"/api/stories/{LENS}/2026-01-08/s-9", "/healthz",
-         f"/briefs/{LENS}/2026-01-08.md", f"/briefs/{LENS}/2026-01-08.json", f"/briefs/{LENS}/2026-01-08.html"]
+         f"{EDITION}.md", f"{EDITION}.json", f"{EDITION}.html", f"{EDITION}.txt"]
 
 
 @pytest.mark.asyncio
@@ -90,7 +91,9 @@ async def test_every_page_answers_with_the_content_security_policy(client, path)
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("path", [
-    "/briefs/nope", f"/briefs/{LENS}/2026-01-09", f"/briefs/{LENS}/..%2F..%2Fetc", "/no/such/route",
+    "/briefs/nope", f"/briefs/{LENS}/editions/2026-01-08", f"/briefs/{LENS}/editions/2026-01-10.md",
+    f"/briefs/{LENS}/..%2F..%2Fetc", f"/briefs/{LENS}/2026-01-08.exe", "/briefs/nope/2026-01-08",
+    "/no/such/route", f"/api/briefs/{LENS}/editions/2026-01-08",
     f"/live/{LENS}?day=yesterday", f"/stories/{LENS}/2026-01-08/unknown",
     "/static/..%2Fweb.py", "/static/missing.css", f"/api/briefs/{LENS}/2026-01-09",
     f"/api/stories/{LENS}/2026-01-08/nope", "/api/live/nope",
@@ -103,10 +106,13 @@ async def test_unknown_things_are_not_found(client, path) -> None:
 
 @pytest.mark.asyncio
 async def test_the_json_api_answers_briefs_live_days_and_stories(client) -> None:
-    brief = await (await client.get(f"/api/briefs/{LENS}/2026-01-08")).json()
-    assert brief["content_hash"] == "0" * 64
+    brief = await (await client.get(f"/api/briefs/{LENS}/2026-01-08")).json()  # the older, lens-day address
+    assert brief["content_hash"] == "0" * 64 and brief["edition"] == "2026-01-09"
+    assert await (await client.get(f"/api{EDITION}")).json() == brief
     days = await (await client.get(f"/api/briefs/{LENS}")).json()
-    assert [d["day"] for d in days["days"]] == ["2026-01-08"]
+    assert days["days"] == [{"edition": "2026-01-09", "day": "2026-01-08", "revision": 1, "html": EDITION,
+                             "markdown": f"{EDITION}.md", "json": f"{EDITION}.json", "api": f"/api{EDITION}",
+                             "day_api": f"/api/briefs/{LENS}/2026-01-08"}]
     live = await (await client.get(f"/api/live/{LENS}?day=2026-01-08")).json()
     assert [s["story_id"] for s in live["stories"]] == ["s-9"] and live["today"] is False
     story = await (await client.get(f"/api/stories/{LENS}/2026-01-08/s-9")).json()
@@ -143,3 +149,16 @@ async def test_a_brief_story_shows_the_live_storys_reasons_when_their_ids_differ
 async def test_today_so_far_opens_the_newest_day_with_stories_when_today_has_none(client) -> None:
     page = await (await client.get(f"/live/{LENS}")).text()
     assert "2026-01-08 as it developed" in page and "Regulator opens inquiry" in page
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("old", "new"), [
+    ("2026-01-08", EDITION), ("2026-01-08.md", f"{EDITION}.md"), ("2026-01-08.json", f"{EDITION}.json"),
+    ("2026-01-08.txt", f"{EDITION}.txt"), ("2026-01-08.html", f"{EDITION}.html"),
+])
+async def test_older_lens_day_addresses_redirect_permanently_to_the_edition(client, old, new) -> None:
+    response = await client.get(f"/briefs/{LENS}/{old}", allow_redirects=False)
+    assert response.status == 308 and response.headers["Location"] == new
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    followed = await client.get(f"/briefs/{LENS}/{old}")
+    assert followed.status == 200 and str(followed.url).endswith(new)
