@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, Field, computed_field, model_validator
 
-from models.lens import Lens
+from models.lens import Lens, next_morning_publish
 from models.stories import Confidence, Tier
 
 
 def publish_moment(lens: Lens, day: str) -> datetime:
     """When a lens-day's brief is published: the next morning at the lens's publish time, in its
     zone (the day is closed at that time, see the topology's schedule)."""
-    return datetime.combine(_next_day(day), lens.publish_time, tzinfo=lens.zone)
+    return next_morning_publish(lens.timezone, lens.publish_time, day)
 
 
 def edition_of(lens: Lens, day: str) -> str:

@@ -6,7 +6,7 @@ so a second lens is a second file, not new code.
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,3 +56,9 @@ class Lens(BaseModel):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def next_morning_publish(timezone: str, publish_time: time, day: str) -> datetime:
+    """When a lens-day's brief is published: the next morning at the lens's publish time, in its
+    zone. Both the brief's edition date and the day's close deadline follow from it."""
+    return datetime.combine(date.fromisoformat(day) + timedelta(days=1), publish_time, tzinfo=ZoneInfo(timezone))

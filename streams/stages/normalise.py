@@ -15,12 +15,11 @@ import functools
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 from models.items import RawItem, TimeBasis
-from models.lens import Lens
+from models.lens import Lens, next_morning_publish
 from streams.stages.outlets import host_of
 
 # Aggregators and date-only sources deliver items a day or two after publication (a daily
@@ -104,9 +103,7 @@ def close_deadline(lens: Lens, day: str) -> datetime:
 # once per day, keyed by what it is computed from, so an edited lens gets its own.
 @functools.lru_cache(maxsize=1024)
 def _deadline(timezone: str, publish_time: time, lateness_hours: float, day: str) -> datetime:
-    next_day = date.fromisoformat(day) + timedelta(days=1)
-    publish = datetime.combine(next_day, publish_time, tzinfo=ZoneInfo(timezone))
-    return publish + timedelta(hours=lateness_hours)
+    return next_morning_publish(timezone, publish_time, day) + timedelta(hours=lateness_hours)
 
 
 def lens_day(moment: datetime, lens: Lens) -> str:
