@@ -12,16 +12,16 @@ Two relevant items are linked, cheapest and surest first:
 1. same canonical URL;
 2. near-duplicate text: MinHash (fixed seed, 64 permutations) over word 3-shingles, an estimated
    Jaccard >= 0.5 (LSH bands of 4 rows find the candidates);
-3. content: each item's typed token vector (entities and amounts weigh most) against the
-   other's, both ways: the cosine, damped by time distance, must clear JOIN_SCORE from each side,
-   and the shared distinctive tokens must be worth JOIN_POINTS (so one generic name, "OpenAI",
-   never links two reports). A legal/regulatory action on one side only, another country's
+3. content: one item's typed token vector (entities and amounts weigh most) against the other's
+   strongest tokens, tried both ways: the cosine, damped by time distance, must clear JOIN_SCORE
+   from one side, and the shared distinctive tokens must be worth JOIN_POINTS (so one generic
+   name, "OpenAI", never links two reports). A legal/regulatory action on one side only, another country's
    authority, or another actor or kind of action in the headlines (`roles_disagree`) damps the
    score: a follow-on development opens its own story. A paper links only to copies of itself.
 
-Single-link chaining is guarded by the evidence each edge needs (two distinctive tokens, both
-directions above the bar, the role damping), not by a size cap: a cap would depend on which
-edges came first.
+Single-link chaining is guarded by the evidence each edge needs (distinctive tokens worth two
+points, a cosine bar, the role and legal damping), not by a size cap: a cap would depend on
+which edges came first.
 
 Candidates are the items that share one of their distinctive tokens (`query_tokens`), an LSH
 bucket or a canonical URL: a symmetric condition, so whichever of two items comes second finds
@@ -299,14 +299,16 @@ def _bar(node: Node) -> float:
 
 def linked(a: Node, b: Node, min_points: float = JOIN_POINTS) -> bool:
     """The edge between two items of a kind (relevant, or near-relevant), symmetric: copies, or
-    each reports what the other does by its own bar. A paper links to copies of itself only."""
+    one reports what the other does, by its own bar (`pair_score` is not symmetric: the probe's
+    whole vector against the other's strongest tokens, the probe's headline relief). A paper
+    links to copies of itself only."""
     if _copies(a, b):
         return True
     if a.paper or b.paper:
         return False
     ab = pair_score(a, b, min_points)
-    if ab is None or ab < _bar(a):
-        return False
+    if ab is not None and ab >= _bar(a):
+        return True
     ba = pair_score(b, a, min_points)
     return ba is not None and ba >= _bar(b)
 
