@@ -249,16 +249,17 @@ class Flow:
         if not _forwarded(item):
             return []
         graph = self.graphs.of(state, lens.slug, item.day)
+        stories = len(graph.members)
         found = graph.add(item)
         if found is None:  # already in: a redelivery changes nothing
             return []
-        state[f"{'item' if item.relevant else 'near'}|{lens.slug}|{item.day}|{item.id}"] = found.record(item)
+        state[cluster.record_key(lens.slug, item.day, item.id, item.relevant)] = found.record(item)
+        # the item opened a story (+1), joined one (0) or linked n stories into one (1 - n)
+        self.metrics.open_stories.labels(lens.slug, item.day).inc(len(graph.members) - stories)
         root = graph.root_of(item.id)
         if root is None:  # a near-relevant item that reports no story (yet)
             return []
         items = graph.story_items(root)
-        if items == [item.id]:  # the item opened it
-            self.metrics.open_stories.labels(lens.slug, item.day).inc()
         story = self._story(state, graph, root, items)
         story, _ = dayclose.fitted(_scored(story, lens))  # a story of hundreds of reports still fits a record
         self.metrics.story_updates.labels(lens.slug).inc()
@@ -396,8 +397,8 @@ def _keys_of_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> dict[
 
 
 def _kept_item(state: MutableMapping[str, Any], graph: cluster.DayGraph, item_id: str) -> EnrichedItem:
-    kind = "item" if graph.nodes[item_id].relevant else "near"
-    return EnrichedItem.model_validate(state[f"{kind}|{graph.lens}|{graph.day}|{item_id}"]["item"])
+    key = cluster.record_key(graph.lens, graph.day, item_id, graph.nodes[item_id].relevant)
+    return EnrichedItem.model_validate(state[key]["item"])
 
 
 def _oldest_retained(day: str) -> str:

@@ -23,10 +23,13 @@ Single-link chaining is guarded by the evidence each edge needs (distinctive tok
 points, a cosine bar, the role and legal damping), not by a size cap: a cap would depend on
 which edges came first.
 
-Candidates are the items that share one of their distinctive tokens (`query_tokens`), an LSH
-bucket or a canonical URL: a symmetric condition, so whichever of two items comes second finds
-the first. A candidate already in the item's story is not scored (the component is the same
-whether that edge exists or not), which keeps a big story cheap.
+Candidates are the items that share two of their distinctive tokens (`query_tokens`) or
+field-generic names (not two of the latter), an LSH bucket or a canonical URL: a symmetric
+condition, so whichever of two items comes second finds the first, and a pure one (no cap on a
+busy token's list, which would keep whichever came first). Two tokens, as the evidence gate needs
+two anyway, and a single common token ("model") would make most of a large day candidates. A
+candidate already in the item's story is not scored (the component is the same whether that edge
+exists or not), which keeps a big story cheap.
 
 The near-relevant items (`associable`: under the lens's bar, yet AI news) never link two stories:
 each joins the story of the relevant item it matches best (`association_bar`, stricter the less
@@ -351,6 +354,7 @@ class DayGraph:
         self.parent: dict[str, str] = {}
         self.members: dict[str, list[str]] = {}  # root -> relevant ids
         self.best: dict[str, tuple[float, tuple[datetime, str], str]] = {}  # near id -> score, key, relevant id
+        self.attached: dict[str, set[str]] = defaultdict(set)  # relevant id -> near ids whose best it is
         self.since: dict[str, str | None] = {}  # root -> developing_since, once worked out
         self.near_links: dict[str, set[str]] = defaultdict(set)
         # (relevant?, "t:token" | "b:band" | "u:url") -> ids
@@ -421,7 +425,10 @@ class DayGraph:
         key = self.nodes[relevant].key
         held = self.best.get(near)
         if held is None or score > held[0] or (score == held[0] and key < held[1]):
+            if held is not None:
+                self.attached[held[2]].discard(near)
             self.best[near] = (score, key, relevant)
+            self.attached[relevant].add(near)
 
     def _link_near(self, a: str, b: str) -> None:
         self.near_links[a].add(b)
@@ -462,7 +469,7 @@ class DayGraph:
     def story_items(self, root: str) -> list[str]:
         """A story's relevant items in (event_at, id) order, then its associated ones."""
         relevant = sorted(self.members[root], key=lambda i: self.nodes[i].key)
-        near = [n for n, best in self.best.items() if self.find(best[2]) == root]
+        near = [n for r in relevant for n in self.attached.get(r, ())]
         return relevant + sorted(near, key=lambda i: self.nodes[i].key)
 
     def stories(self) -> Iterator[tuple[str, list[str]]]:
@@ -511,7 +518,13 @@ class DayGraph:
 
 
 def _index_keys(node: Node) -> list[str]:
-    keys = [f"t:{t}" for t in node.text.query] + [f"b:{b}" for b in node.text.bands]
+    """Where an item is found: pairs of its distinctive tokens and field-generic names, never two
+    generic names (one shared token is no evidence, and a common one would make most of a large
+    day candidates), its LSH buckets, its canonical URL."""
+    tokens = sorted({*node.text.query, *(t for t in node.text.vec if t[0] == "g")})
+    keys = [f"t:{a}|{b}" for i, a in enumerate(tokens) for b in tokens[i + 1 :] if "g" not in (a[0], b[0]) or
+            a[0] != b[0]]
+    keys += [f"b:{band}" for band in node.text.bands]
     return keys + [f"u:{node.url}"] if node.url else keys
 
 
@@ -543,13 +556,14 @@ def build_story(lens: str, day: str, root: Node, items: list[EnrichedItem], deve
 
 
 def assign_all(items: Iterable[EnrichedItem]) -> dict[str, str]:
-    """Item id -> story id for relevant items (evaluations and demos); near ones by association."""
+    """Item id -> story id (evaluations and demos); a near-relevant item joining none is left out."""
     items = list(items)
-    graph = DayGraph("", "")
+    graphs: dict[tuple[str, str], DayGraph] = {}
     for item in items:
-        graph.add(item)
+        graphs.setdefault((item.lens, item.day), DayGraph(item.lens, item.day)).add(item)
     out = {}
     for item in items:
+        graph = graphs[item.lens, item.day]
         root = graph.root_of(item.id)
         if root is not None:
             out[item.id] = story_id(item.lens, item.day, graph.nodes[root])
@@ -615,6 +629,11 @@ class Graphs:
 
 
 KINDS = ("item", "near")  # the state keys of a lens-day's relevant and near-relevant items
+
+
+def record_key(lens: str, day: str, item_id: str, relevant: bool) -> str:
+    """The state key of an item's record (`Found.record`): the only key an item writes."""
+    return f"{KINDS[0] if relevant else KINDS[1]}|{lens}|{day}|{item_id}"
 
 
 def records_of_day(state: MutableMapping[str, Any], lens: str, day: str) -> list[dict[str, Any]]:
