@@ -212,7 +212,7 @@ class Flow:
         with `hand_over` before taking the next step.
 
         The state is not touched until the caller resumes, so the worker computes the hand-over
-        (reads only, seconds on a large day) in an executor while its event loop goes on
+        (reads only: each story's items from the state) in an executor while its event loop goes on
         serving the other agents, the web pages and the consumer."""
         tally = SeenTally()
         for payload, origin in records:
