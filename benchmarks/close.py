@@ -85,7 +85,7 @@ def rebuild(pipeline: InProcessPipeline, day: str) -> None:
     """Drop the in-memory story graphs and rebuild them from the kept records, as a restart does."""
     pipeline.flow.graphs.clear()
     began = time.perf_counter()
-    nodes = sum(len(pipeline.flow.graphs.of(state, LENS, day).nodes) for state in pipeline.state.values())
+    nodes = sum(len(pipeline.flow.graphs.of(state, LENS, day).entries) for state in pipeline.state.values())
     print(f"rebuild {time.perf_counter() - began:.1f} s: the story graphs of {nodes} kept items, after a restart")
 
 

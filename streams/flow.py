@@ -253,7 +253,8 @@ class Flow:
         found = graph.add(item)
         if found is None:  # already in: a redelivery changes nothing
             return []
-        state[cluster.record_key(lens.slug, item.day, item.id, item.relevant)] = found.record(item)
+        key = cluster.record_key(lens.slug, item.day, item.id, item.relevant)
+        state[key] = found.record(item, graph.entries[item.id])
         # the item opened a story (+1), joined one (0) or linked n stories into one (1 - n)
         self.metrics.open_stories.labels(lens.slug, item.day).inc(len(graph.members) - stories)
         root = graph.root_of(item.id)
@@ -267,9 +268,9 @@ class Flow:
 
     def _story(self, state: MutableMapping[str, Any], graph: cluster.DayGraph, root: str,
                items: list[str]) -> Story:
-        kept = [_kept_item(state, graph, item_id) for item_id in items]
+        kept = [_kept(state, graph, item_id) for item_id in items]
         since = self.graphs.developing_since(state, graph, root)
-        return cluster.build_story(graph.lens, graph.day, graph.nodes[root], kept, since)
+        return cluster.build_story(graph.lens, graph.day, graph.entries[root], kept, since)
 
     def _begin_hand_over(self, job: HandOver) -> HandOver:
         """The hand-over's writes (retention), done in stream iteration; the rest is `hand_over`."""
@@ -307,8 +308,8 @@ class Flow:
         for group in graph.unattached_groups():
             if not corroborated(len(group), lens):
                 continue  # a story has no more outlets than members: most groups are never read
-            items = [_kept_item(state, graph, item_id) for item_id in group]
-            story = cluster.build_story(lens.slug, day, graph.nodes[items[0].id], items, None)
+            items = [_kept(state, graph, item_id) for item_id in group]
+            story = cluster.build_story(lens.slug, day, graph.entries[items[0].id], items, None)
             if corroborated(news_outlets(story, lens), lens):
                 stories.append(story)
                 associated += len(items)
@@ -396,9 +397,8 @@ def _keys_of_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> dict[
     return found
 
 
-def _kept_item(state: MutableMapping[str, Any], graph: cluster.DayGraph, item_id: str) -> EnrichedItem:
-    key = cluster.record_key(graph.lens, graph.day, item_id, graph.nodes[item_id].relevant)
-    return EnrichedItem.model_validate(state[key]["item"])
+def _kept(state: MutableMapping[str, Any], graph: cluster.DayGraph, item_id: str) -> EnrichedItem:
+    return cluster.kept_item(state, graph.lens, graph.day, item_id, graph.entries[item_id].relevant)
 
 
 def _oldest_retained(day: str) -> str:

@@ -49,7 +49,7 @@ import hashlib
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -330,6 +330,33 @@ def association(near: Node, relevant: Node) -> float | None:
 # ---------------------------------------------------------------- the day's graph
 
 
+@dataclass(frozen=True)
+class Entry:
+    """What the graph holds of every item whatever it does: enough to order, name and find it.
+    Its `Node` (the text's tokens and signature) is worked out when a pair score needs it."""
+
+    id: str
+    key: tuple[datetime, str]  # (event_at, id): the earliest item of a story is its root
+    url: str
+    relevant: bool
+    corroborable: bool
+    index: tuple[str, ...]  # `_index_keys`
+
+    @classmethod
+    def of(cls, node: Node) -> Entry:
+        return cls(node.id, node.key, node.url, node.relevant, node.corroborable, tuple(_index_keys(node)))
+
+    @classmethod
+    def kept(cls, record: dict[str, Any]) -> Entry:
+        """From a kept record, without preparing the text (a recovery reads every record)."""
+        item = record["item"]
+        return cls(item["id"], (datetime.fromisoformat(item["event_at"]), item["id"]), item["canonical_url"],
+                   item["relevant"], corroborable(item["relevant"], item["reasons"]), tuple(record["index"]))
+
+
+Loader = Callable[[str, bool], EnrichedItem]  # (item id, relevant) -> the kept item
+
+
 @dataclass
 class Found:
     """What adding an item found, kept in its state record so a recovery scores no pair again:
@@ -339,8 +366,8 @@ class Found:
     links: list[str] = field(default_factory=list)
     associations: list[tuple[str, str, float]] = field(default_factory=list)
 
-    def record(self, item: EnrichedItem) -> dict[str, Any]:
-        return {"item": item.model_dump(mode="json"), "links": self.links,
+    def record(self, item: EnrichedItem, entry: Entry) -> dict[str, Any]:
+        return {"item": item.model_dump(mode="json"), "index": list(entry.index), "links": self.links,
                 "associations": [list(a) for a in self.associations]}
 
 
@@ -348,9 +375,10 @@ class DayGraph:
     """One lens-day's items, their edges as connected components (union-find whose root is the
     earliest item), and each near-relevant item's best association. In memory only."""
 
-    def __init__(self, lens: str, day: str) -> None:
-        self.lens, self.day = lens, day
-        self.nodes: dict[str, Node] = {}
+    def __init__(self, lens: str, day: str, load: Loader | None = None) -> None:
+        self.lens, self.day, self.load = lens, day, load
+        self.entries: dict[str, Entry] = {}
+        self._nodes: dict[str, Node] = {}  # worked out when first scored
         self.parent: dict[str, str] = {}
         self.members: dict[str, list[str]] = {}  # root -> relevant ids
         self.best: dict[str, tuple[float, tuple[datetime, str], str]] = {}  # near id -> score, key, relevant id
@@ -363,66 +391,76 @@ class DayGraph:
     # adding -------------------------------------------------------------------------------------
     def add(self, item: EnrichedItem) -> Found | None:
         """Put an item in; None if it is already in (a redelivery changes nothing)."""
-        if item.id in self.nodes:
+        if item.id in self.entries:
             return None
-        node = self._put(item)
+        node = self._nodes[item.id] = Node.of(item)
+        entry = self._put(Entry.of(node))
         found = Found()
         if node.relevant:
-            for other in self._candidates(node, relevant=True):
-                if self.find(other) != self.find(node.id) and linked(node, self.nodes[other]):
+            for other in self._candidates(entry, relevant=True):
+                if self.find(other) != self.find(node.id) and linked(node, self.node(other)):
                     found.links.append(other)
                     self.union(node.id, other)
-            for near in self._candidates(node, relevant=False):
+            for near in self._candidates(entry, relevant=False):
                 self._associate(near, node.id, found)
         else:
-            for other in self._candidates(node, relevant=True):
+            for other in self._candidates(entry, relevant=True):
                 self._associate(node.id, other, found)
-            for other in self._candidates(node, relevant=False):
-                if linked(node, self.nodes[other]):
+            for other in self._candidates(entry, relevant=False):
+                if linked(node, self.node(other)):
                     found.links.append(other)
                     self._link_near(node.id, other)
         return found
 
+    def node(self, item_id: str) -> Node:
+        """An item's side of a pair score: prepared from its kept record when first needed."""
+        node = self._nodes.get(item_id)
+        if node is None:
+            if self.load is None:
+                raise KeyError(f"item {item_id} has no prepared text and the graph no loader")
+            node = self._nodes[item_id] = Node.of(self.load(item_id, self.entries[item_id].relevant))
+        return node
+
     def restore(self, records: Iterable[dict[str, Any]]) -> None:
-        """Rebuild from kept records (any order): their nodes and indexes, then the links and
-        associations they found. No pair is scored."""
+        """Rebuild from kept records (any order): their entries and indexes, then the links and
+        associations they found. No text is prepared and no pair is scored."""
         kept = list(records)
         for record in kept:
-            self._put(EnrichedItem.model_validate(record["item"]))
+            self._put(Entry.kept(record))
         for record in kept:
             mine = record["item"]["id"]
             for other in record["links"]:
-                if self.nodes[mine].relevant:
+                if self.entries[mine].relevant:
                     self.union(mine, other)
                 else:
                     self._link_near(mine, other)
             for near, relevant, score in record["associations"]:
                 self._better(near, relevant, score)
 
-    def _put(self, item: EnrichedItem) -> Node:
-        node = self.nodes[item.id] = Node.of(item)
-        if node.relevant:
-            self.parent[node.id] = node.id
-            self.members[node.id] = [node.id]
-        for key in _index_keys(node):
-            self.index[node.relevant, key].append(node.id)
-        return node
+    def _put(self, entry: Entry) -> Entry:
+        self.entries[entry.id] = entry
+        if entry.relevant:
+            self.parent[entry.id] = entry.id
+            self.members[entry.id] = [entry.id]
+        for key in entry.index:
+            self.index[entry.relevant, key].append(entry.id)
+        return entry
 
-    def _candidates(self, node: Node, relevant: bool) -> list[str]:
-        """Items of a kind sharing a distinctive token, an LSH bucket or a URL with the node."""
-        seen = {i for key in _index_keys(node) for i in self.index.get((relevant, key), ())}
-        seen.discard(node.id)
+    def _candidates(self, entry: Entry, relevant: bool) -> list[str]:
+        """Items of a kind sharing a distinctive token, an LSH bucket or a URL with the entry's."""
+        seen = {i for key in entry.index for i in self.index.get((relevant, key), ())}
+        seen.discard(entry.id)
         return sorted(seen)
 
     def _associate(self, near: str, relevant: str, found: Found) -> None:
-        score = association(self.nodes[near], self.nodes[relevant])
+        score = association(self.node(near), self.node(relevant))
         if score is not None:
             found.associations.append((near, relevant, round(score, 6)))
             self._better(near, relevant, round(score, 6))
 
     def _better(self, near: str, relevant: str, score: float) -> None:
         """Keep the near item's best association: highest score, then the earliest item."""
-        key = self.nodes[relevant].key
+        key = self.entries[relevant].key
         held = self.best.get(near)
         if held is None or score > held[0] or (score == held[0] and key < held[1]):
             if held is not None:
@@ -448,7 +486,7 @@ class DayGraph:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return
-        if self.nodes[rb].key < self.nodes[ra].key:
+        if self.entries[rb].key < self.entries[ra].key:
             ra, rb = rb, ra
         self.parent[rb] = ra
         absorbed = self.members.pop(rb)
@@ -460,33 +498,32 @@ class DayGraph:
     def root_of(self, item_id: str) -> str | None:
         """The root of the story an item is in: its own, or for a near-relevant item the story of
         the relevant item it matches best; None for a near-relevant item matching none."""
-        node = self.nodes[item_id]
-        if node.relevant:
+        if self.entries[item_id].relevant:
             return self.find(item_id)
         best = self.best.get(item_id)
         return self.find(best[2]) if best else None
 
     def story_items(self, root: str) -> list[str]:
         """A story's relevant items in (event_at, id) order, then its associated ones."""
-        relevant = sorted(self.members[root], key=lambda i: self.nodes[i].key)
+        relevant = sorted(self.members[root], key=self._order)
         near = [n for r in relevant for n in self.attached.get(r, ())]
-        return relevant + sorted(near, key=lambda i: self.nodes[i].key)
+        return relevant + sorted(near, key=self._order)
 
     def stories(self) -> Iterator[tuple[str, list[str]]]:
         """Every story (root, item ids), associated items included, by root."""
         near: dict[str, list[str]] = defaultdict(list)
         for n, best in self.best.items():
             near[self.find(best[2])].append(n)
-        for root in sorted(self.members, key=lambda r: self.nodes[r].key):
-            relevant = sorted(self.members[root], key=lambda i: self.nodes[i].key)
-            yield root, relevant + sorted(near[root], key=lambda i: self.nodes[i].key)
+        for root in sorted(self.members, key=self._order):
+            relevant = sorted(self.members[root], key=self._order)
+            yield root, relevant + sorted(near[root], key=self._order)
 
     def unattached_groups(self) -> list[list[str]]:
         """The corroborable near-relevant items that join no story, grouped by their links among
         themselves (connected components), each group and the groups in (event_at, id) order."""
-        free = {n for n, node in self.nodes.items() if node.corroborable and n not in self.best}
+        free = {n for n, entry in self.entries.items() if entry.corroborable and n not in self.best}
         groups, done = [], set()
-        for start in sorted(free, key=lambda i: self.nodes[i].key):
+        for start in sorted(free, key=self._order):
             if start in done:
                 continue
             group, todo = [], [start]
@@ -498,15 +535,18 @@ class DayGraph:
                     if other in free and other not in done:
                         done.add(other)
                         todo.append(other)
-            groups.append(sorted(group, key=lambda i: self.nodes[i].key))
+            groups.append(sorted(group, key=self._order))
         return groups
+
+    def _order(self, item_id: str) -> tuple[datetime, str]:
+        return self.entries[item_id].key
 
     def best_match(self, node: Node) -> str | None:
         """The relevant item of this (earlier) day that a later item continues, if any: the
         strongest cross-day content match (ties: the smaller id)."""
         scored = []
-        for other in self._candidates(node, relevant=True):
-            candidate = self.nodes[other]
+        for other in self._candidates(Entry.of(node), relevant=True):
+            candidate = self.node(other)
             score = None if candidate.paper else pair_score(node, candidate, CROSS_DAY_POINTS)
             if score is not None and score >= CROSS_DAY_SCORE:
                 scored.append((-score, other))
@@ -514,7 +554,7 @@ class DayGraph:
 
     def holds_copy(self, node: Node) -> bool:
         """The same article is one of this day's items (a feed collecting it again)."""
-        return any(_copies(node, self.nodes[other]) for other in self._candidates(node, relevant=True))
+        return any(_copies(node, self.node(other)) for other in self._candidates(Entry.of(node), relevant=True))
 
 
 def _index_keys(node: Node) -> list[str]:
@@ -531,7 +571,7 @@ def _index_keys(node: Node) -> list[str]:
 # ---------------------------------------------------------------- stories
 
 
-def story_id(lens: str, day: str, root: Node) -> str:
+def story_id(lens: str, day: str, root: Node | Entry) -> str:
     basis = root.url or root.id
     return hashlib.sha1(f"{lens}|{day}|{basis}".encode()).hexdigest()[:12]
 
@@ -545,7 +585,8 @@ def member(item: EnrichedItem) -> StoryMember:
     )
 
 
-def build_story(lens: str, day: str, root: Node, items: list[EnrichedItem], developing_since: str | None) -> Story:
+def build_story(lens: str, day: str, root: Node | Entry, items: list[EnrichedItem],
+                developing_since: str | None) -> Story:
     """The story of a component: its items in the order given, the most common category."""
     categories = Counter(item.category for item in items if item.category)
     category = sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if categories else None
@@ -566,7 +607,7 @@ def assign_all(items: Iterable[EnrichedItem]) -> dict[str, str]:
         graph = graphs[item.lens, item.day]
         root = graph.root_of(item.id)
         if root is not None:
-            out[item.id] = story_id(item.lens, item.day, graph.nodes[root])
+            out[item.id] = story_id(item.lens, item.day, graph.entries[root])
     return out
 
 
@@ -594,7 +635,7 @@ class Graphs:
         key = (id(base), scope, lens, day)
         held = self._held.get(key)
         if held is None or held[0] is not base:
-            graph = DayGraph(lens, day)
+            graph = DayGraph(lens, day, functools.partial(kept_item, state, lens, day))
             graph.restore(records_of_day(state, lens, day))
             held = self._held[key] = (base, graph)
         return held[1]
@@ -614,7 +655,7 @@ class Graphs:
         seen on an earlier day is the same item, not a development, and links nothing."""
         if root in graph.since:
             return graph.since[root]
-        node, linked = graph.nodes[root], None
+        node, linked = graph.node(root), None
         if not node.paper:
             for day in _previous_days(graph.day):
                 earlier = self.of(state, graph.lens, day)
@@ -634,6 +675,11 @@ KINDS = ("item", "near")  # the state keys of a lens-day's relevant and near-rel
 def record_key(lens: str, day: str, item_id: str, relevant: bool) -> str:
     """The state key of an item's record (`Found.record`): the only key an item writes."""
     return f"{KINDS[0] if relevant else KINDS[1]}|{lens}|{day}|{item_id}"
+
+
+def kept_item(state: MutableMapping[str, Any], lens: str, day: str, item_id: str, relevant: bool) -> EnrichedItem:
+    """An item as its record keeps it."""
+    return EnrichedItem.model_validate(state[record_key(lens, day, item_id, relevant)]["item"])
 
 
 def records_of_day(state: MutableMapping[str, Any], lens: str, day: str) -> list[dict[str, Any]]:

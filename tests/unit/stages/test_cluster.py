@@ -58,7 +58,8 @@ class Day:
         graph = self.graphs.of(self.state, item.lens, item.day)
         found = graph.add(item)
         if found is not None:
-            self.state[cluster.record_key(item.lens, item.day, item.id, item.relevant)] = found.record(item)
+            key = cluster.record_key(item.lens, item.day, item.id, item.relevant)
+            self.state[key] = found.record(item, graph.entries[item.id])
         return self.story_of(item), found is not None
 
     def add_all(self, items: list[EnrichedItem]) -> dict[str, str | None]:
@@ -67,7 +68,7 @@ class Day:
     def story_of(self, item: EnrichedItem) -> str | None:
         graph = self.graphs.of(self.state, item.lens, item.day)
         root = graph.root_of(item.id)
-        return None if root is None else cluster.story_id(item.lens, item.day, graph.nodes[root])
+        return None if root is None else cluster.story_id(item.lens, item.day, graph.entries[root])
 
     def members(self, item: EnrichedItem) -> list[str]:
         graph = self.graphs.of(self.state, item.lens, item.day)
@@ -172,11 +173,12 @@ def test_the_graph_rebuilt_from_json_records_goes_on_as_before() -> None:
     assert restored.add(_item(2, *SETTLEMENT[0]))[1] is False
 
 
-def test_a_rebuild_scores_no_pair(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rebuild_scores_no_pair_and_prepares_no_text(monkeypatch: pytest.MonkeyPatch) -> None:
     day = Day()
     day.add_all([_item(n, *row) for n, row in enumerate(HEALTH + SETTLEMENT)])
     monkeypatch.setattr(cluster, "linked", lambda *a, **k: pytest.fail("a rebuild scored a pair"))
     monkeypatch.setattr(cluster, "association", lambda *a, **k: pytest.fail("a rebuild scored a pair"))
+    monkeypatch.setattr(cluster.Node, "of", lambda *a, **k: pytest.fail("a rebuild prepared a text"))
     assert Day(dict(day.state)).partition() == day.partition() == [["i0", "i1", "i2"], ["i3", "i4"]]
 
 
@@ -254,7 +256,7 @@ def test_a_story_never_leaves_its_day(spec: list[tuple[int, int, int]]) -> None:
     day = Day()
     for item in _from_spec(spec):
         day.add(item)
-        assert all(member.startswith("h") and day.graphs.of(day.state, LENS, item.day).nodes[member].key[0]
+        assert all(member.startswith("h") and day.graphs.of(day.state, LENS, item.day).entries[member].key[0]
                    .date().isoformat() == item.day for member in day.members(item))
 
 
