@@ -406,8 +406,9 @@ class DayGraph:
         else:
             for other in self._candidates(entry, relevant=True):
                 self._associate(node.id, other, found)
-            for other in self._candidates(entry, relevant=False):
-                if linked(node, self.node(other)):
+            # only the corroborable ones are ever grouped among themselves (`unattached_groups`)
+            for other in self._candidates(entry, relevant=False) if entry.corroborable else ():
+                if self.entries[other].corroborable and linked(node, self.node(other)):
                     found.links.append(other)
                     self._link_near(node.id, other)
         return found
