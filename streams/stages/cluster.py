@@ -340,18 +340,31 @@ class Entry:
     url: str
     relevant: bool
     corroborable: bool
-    index: tuple[str, ...]  # `_index_keys`
+    tokens: tuple[str, ...]  # what it is found by (`_found_by`), with its LSH buckets and URL
+    bands: tuple[str, ...]
 
     @classmethod
     def of(cls, node: Node) -> Entry:
-        return cls(node.id, node.key, node.url, node.relevant, node.corroborable, tuple(_index_keys(node)))
+        return cls(node.id, node.key, node.url, node.relevant, node.corroborable, _found_by(node),
+                   tuple(node.text.bands))
+
+    @functools.cached_property
+    def index(self) -> tuple[str, ...]:
+        """The index keys it is filed under: pairs of its tokens, never two generic names (one
+        shared token is no evidence, and a common one would make most of a large day candidates),
+        its LSH buckets, its canonical URL."""
+        tokens = self.tokens
+        keys = [f"t:{a}|{b}" for i, a in enumerate(tokens) for b in tokens[i + 1 :] if a[0] != "g" or b[0] != "g"]
+        keys += [f"b:{band}" for band in self.bands]
+        return tuple(keys + [f"u:{self.url}"] if self.url else keys)
 
     @classmethod
     def kept(cls, record: dict[str, Any]) -> Entry:
         """From a kept record, without preparing the text (a recovery reads every record)."""
         item = record["item"]
         return cls(item["id"], (datetime.fromisoformat(item["event_at"]), item["id"]), item["canonical_url"],
-                   item["relevant"], corroborable(item["relevant"], item["reasons"]), tuple(record["index"]))
+                   item["relevant"], corroborable(item["relevant"], item["reasons"]), tuple(record["tokens"]),
+                   tuple(record["bands"]))
 
 
 Loader = Callable[[str, bool], EnrichedItem]  # (item id, relevant) -> the kept item
@@ -367,8 +380,8 @@ class Found:
     associations: list[tuple[str, str, float]] = field(default_factory=list)
 
     def record(self, item: EnrichedItem, entry: Entry) -> dict[str, Any]:
-        return {"item": item.model_dump(mode="json"), "index": list(entry.index), "links": self.links,
-                "associations": [list(a) for a in self.associations]}
+        return {"item": item.model_dump(mode="json"), "tokens": list(entry.tokens), "bands": list(entry.bands),
+                "links": self.links, "associations": [list(a) for a in self.associations]}
 
 
 class DayGraph:
@@ -558,15 +571,9 @@ class DayGraph:
         return any(_copies(node, self.node(other)) for other in self._candidates(Entry.of(node), relevant=True))
 
 
-def _index_keys(node: Node) -> list[str]:
-    """Where an item is found: pairs of its distinctive tokens and field-generic names, never two
-    generic names (one shared token is no evidence, and a common one would make most of a large
-    day candidates), its LSH buckets, its canonical URL."""
-    tokens = sorted({*node.text.query, *(t for t in node.text.vec if t[0] == "g")})
-    keys = [f"t:{a}|{b}" for i, a in enumerate(tokens) for b in tokens[i + 1 :] if "g" not in (a[0], b[0]) or
-            a[0] != b[0]]
-    keys += [f"b:{band}" for band in node.text.bands]
-    return keys + [f"u:{node.url}"] if node.url else keys
+def _found_by(node: Node) -> tuple[str, ...]:
+    """Its distinctive tokens and its field-generic names, sorted: what its index keys pair up."""
+    return tuple(sorted({*node.text.query, *(t for t in node.text.vec if t[0] == "g")}))
 
 
 # ---------------------------------------------------------------- stories
