@@ -398,8 +398,8 @@ class DayGraph:
         self.attached: dict[str, set[str]] = defaultdict(set)  # relevant id -> near ids whose best it is
         self.since: dict[str, str | None] = {}  # root -> developing_since, once worked out
         self.near_links: dict[str, set[str]] = defaultdict(set)
-        # (relevant?, "t:token" | "b:band" | "u:url") -> ids
-        self.index: dict[tuple[bool, str], list[str]] = defaultdict(list)
+        # relevant? -> "t:token|token" | "b:band" | "u:url" -> ids
+        self.index: dict[bool, defaultdict[str, list[str]]] = {True: defaultdict(list), False: defaultdict(list)}
 
     # adding -------------------------------------------------------------------------------------
     def add(self, item: EnrichedItem) -> Found | None:
@@ -456,13 +456,15 @@ class DayGraph:
         if entry.relevant:
             self.parent[entry.id] = entry.id
             self.members[entry.id] = [entry.id]
+        index = self.index[entry.relevant]
         for key in entry.index:
-            self.index[entry.relevant, key].append(entry.id)
+            index[key].append(entry.id)
         return entry
 
     def _candidates(self, entry: Entry, relevant: bool) -> list[str]:
         """Items of a kind sharing a distinctive token, an LSH bucket or a URL with the entry's."""
-        seen = {i for key in entry.index for i in self.index.get((relevant, key), ())}
+        index = self.index[relevant]
+        seen = {i for key in entry.index if key in index for i in index[key]}
         seen.discard(entry.id)
         return sorted(seen)
 
