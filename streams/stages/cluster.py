@@ -47,6 +47,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import operator
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
@@ -118,7 +119,7 @@ def _bands(sig: list[int]) -> list[str]:
 
 
 def _jaccard(a: list[int], b: list[int]) -> float:
-    return sum(x == y for x, y in zip(a, b, strict=True)) / NUM_PERM
+    return sum(map(operator.eq, a, b)) / NUM_PERM
 
 
 # ---------------------------------------------------------------- an item's side of a pair
