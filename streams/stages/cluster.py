@@ -442,15 +442,17 @@ class DayGraph:
         kept = list(records)
         for record in kept:
             self._put(Entry.kept(record))
+        known = self.entries.keys()  # a link to a record that is gone is skipped, not every record after failed
         for record in kept:
             mine = record["item"]["id"]
-            for other in record["links"]:
+            for other in known & set(record["links"]):
                 if self.entries[mine].relevant:
                     self.union(mine, other)
                 else:
                     self._link_near(mine, other)
             for near, relevant, score in record["associations"]:
-                self._better(near, relevant, score)
+                if near in known and relevant in known:
+                    self._better(near, relevant, score)
 
     def _put(self, entry: Entry) -> Entry:
         self.entries[entry.id] = entry
