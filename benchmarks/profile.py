@@ -33,7 +33,7 @@ CENTRES: tuple[tuple[str, str], ...] = (
     ("cluster agent body (Topology._cluster)", _f("_cluster", r"streams/topology\.py")),
     ("  flow.enriched_steps", _f("enriched_steps", r"streams/flow\.py")),
     ("    SeenTally.write (one table write per lens-day and batch)", _f(r"SeenTally\.write", r"streams/flow\.py")),
-    ("    cluster.assign (streams/stages/cluster.py)", _f("assign", r"streams/cluster\.py")),
+    ("    DayGraph.add (streams/stages/cluster.py)", _f("add", r"streams/cluster\.py")),
     ("    score_story (streams/stages/score.py)", _f("score_story", r"streams/score\.py")),
     ("pydantic decode (models.codec.decode)", _f("decode", r"models/codec\.py")),
     ("pydantic encode (models.codec.encode)", _f("encode", r"models/codec\.py")),

@@ -31,12 +31,11 @@ from models.stories import Story
 from streams.brief.assemble import assemble_brief, brief_content_hash
 from streams.metrics import Metrics
 from streams.stages import cluster, dayclose
-from streams.stages.classify import associable
+from streams.stages.classify import associable, corroborated
 from streams.stages.dedup import check_and_remember
 from streams.stages.enrich import enrich
 from streams.stages.normalise import close_deadline, observed_or_now
-from streams.stages.recluster import rebuilt_day
-from streams.stages.score import rank_stories, score_story
+from streams.stages.score import news_outlets, rank_stories, score_story
 
 log = logging.getLogger(__name__)
 # A close drops its lens's state of days older than this: cross-day links look back
@@ -160,6 +159,7 @@ class Flow:
     def __init__(self, lenses: list[Lens], metrics: Metrics) -> None:
         self.lenses = {lens.slug: lens for lens in lenses}
         self.metrics = metrics
+        self.graphs = cluster.Graphs()  # in memory, rebuilt from the state's item records
 
     # raw -> enriched ---------------------------------------------------------------------------
     @guarded("normalise")
@@ -212,7 +212,7 @@ class Flow:
         with `hand_over` before taking the next step.
 
         The state is not touched until the caller resumes, so the worker computes the hand-over
-        (reads only, seconds on a large day) in an executor while its event loop goes on
+        (reads only: each story's items from the state) in an executor while its event loop goes on
         serving the other agents, the web pages and the consumer."""
         tally = SeenTally()
         for payload, origin in records:
@@ -241,23 +241,36 @@ class Flow:
 
     def _cluster(self, item: EnrichedItem, lens: Lens, state: MutableMapping[str, Any],
                  tally: SeenTally) -> list[Out]:
+        """One table write per item: its record, with what the graph found on adding it."""
         late = self._late(item, lens)  # normalise sent it on in time; a replayed dead letter may not be
         if late is not None:
             return [late]
         tally.mark(lens.slug, item.day, item.id, item.relevant)
-        if not item.relevant:
-            if associable(item.relevant, item.reasons):  # may join a story when the day closes
-                state[f"near|{lens.slug}|{item.day}|{item.id}"] = item.model_dump(mode="json")
+        if not _forwarded(item):
             return []
-        state[f"item|{lens.slug}|{item.day}|{item.id}"] = item.model_dump(mode="json")
-        story, changed = cluster.assign(state, item)
-        if not changed:
+        graph = self.graphs.of(state, lens.slug, item.day)
+        stories = len(graph.members)
+        found = graph.add(item)
+        if found is None:  # already in: a redelivery changes nothing
             return []
-        if len(story.members) == 1:  # the item opened it
-            self.metrics.open_stories.labels(lens.slug, item.day).inc()
+        key = cluster.record_key(lens.slug, item.day, item.id, item.relevant)
+        state[key] = found.record(item, graph.entries[item.id])
+        # the item opened a story (+1), joined one (0) or linked n stories into one (1 - n)
+        self.metrics.open_stories.labels(lens.slug, item.day).inc(len(graph.members) - stories)
+        root = graph.root_of(item.id)
+        if root is None:  # a near-relevant item that reports no story (yet)
+            return []
+        items = graph.story_items(root)
+        story = self._story(state, graph, root, items)
         story, _ = dayclose.fitted(_scored(story, lens))  # a story of hundreds of reports still fits a record
         self.metrics.story_updates.labels(lens.slug).inc()
         return [Out(topics.STORIES, f"{lens.slug}:{item.day}", story)]
+
+    def _story(self, state: MutableMapping[str, Any], graph: cluster.DayGraph, root: str,
+               items: list[str]) -> Story:
+        kept = [_kept(state, graph, item_id) for item_id in items]
+        since = self.graphs.developing_since(state, graph, root)
+        return cluster.build_story(graph.lens, graph.day, graph.entries[root], kept, since)
 
     def _begin_hand_over(self, job: HandOver) -> HandOver:
         """The hand-over's writes (retention), done in stream iteration; the rest is `hand_over`."""
@@ -278,10 +291,29 @@ class Flow:
     def _hand_over(self, payload: bytes | None, state: MutableMapping[str, Any], origin: Origin, now: datetime,
                    job: HandOver) -> list[Out]:
         marker, lens = job.marker, job.lens
-        stories, associated = rebuilt_day(state, lens, marker.day, job.keys["item"], job.keys["near"])
+        stories, associated = self._day_stories(job.state, lens, marker.day)
         seen, relevant = _day_counts(state, lens, marker.day, job.keys["seen"])
         parts = dayclose.part_chunks(marker, stories, seen, relevant + associated)
         return [Out(topics.DAY_PARTS, f"{marker.lens}:{marker.day}", part) for part in parts]
+
+    def _day_stories(self, state: MutableMapping[str, Any], lens: Lens, day: str) -> tuple[list[Story], int]:
+        """The day's stories as the graph holds them (nothing is clustered again), then the
+        near-relevant items that report a development no relevant item did, grouped, where
+        enough news outlets carry the group (and no item matched a noise group). Returns the
+        stories (unscored: the assembler ranks the joined parts) and how many near-relevant
+        items they took in."""
+        graph = self.graphs.of(state, lens.slug, day)
+        stories = [self._story(state, graph, root, items) for root, items in graph.stories()]
+        associated = len(graph.best)
+        for group in graph.unattached_groups():
+            if not corroborated(len(group), lens):
+                continue  # a story has no more outlets than members: most groups are never read
+            items = [_kept(state, graph, item_id) for item_id in group]
+            story = cluster.build_story(lens.slug, day, graph.entries[items[0].id], items, None)
+            if corroborated(news_outlets(story, lens), lens):
+                stories.append(story)
+                associated += len(items)
+        return sorted(stories, key=lambda s: (s.first_seen, s.story_id)), associated
 
     def _expire(self, state: MutableMapping[str, Any], keys: list[str], lens: Lens) -> None:
         """Drop state of days past retention (inside the close marker's stream iteration, so the
@@ -294,6 +326,7 @@ class Flow:
             state[f"{DROPPED}|{lens.slug}|{day}|"] = True  # kept: a later close of the day is refused
             with contextlib.suppress(KeyError):  # no story opened on this worker that day
                 self.metrics.open_stories.remove(lens.slug, day)
+            self.graphs.forget(lens.slug, day)
         self.metrics.state_keys_expired.labels(lens.slug).inc(len(keys))
 
     # day parts -> brief --------------------------------------------------------------------------
@@ -362,6 +395,10 @@ def _keys_of_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> dict[
         elif kind != DROPPED and rest.startswith(ours) and rest[len(ours) :].split("|", 1)[0] < oldest:
             found["expired"].append(key)
     return found
+
+
+def _kept(state: MutableMapping[str, Any], graph: cluster.DayGraph, item_id: str) -> EnrichedItem:
+    return cluster.kept_item(state, graph.lens, graph.day, item_id, graph.entries[item_id].relevant)
 
 
 def _oldest_retained(day: str) -> str:

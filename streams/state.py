@@ -16,6 +16,7 @@ class PartitionView(MutableMapping[str, Any]):
     def __init__(self, table: MutableMapping[str, Any], partition: int) -> None:
         self.table = table
         self.prefix = f"p{partition}|"
+        self.scope = (table, self.prefix)  # what the in-memory story graphs know this state by
 
     def __getitem__(self, key: str) -> Any:
         full = self.prefix + key
@@ -40,38 +41,3 @@ class PartitionView(MutableMapping[str, Any]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-class DayOverlay(MutableMapping[str, Any]):
-    """A scratch copy of one lens-day over the real state: that day's keys live only here, every
-    other key is read (never written) through to the base. Used to cluster a closing day again
-    from scratch in a canonical order, while still seeing earlier days for cross-day links."""
-
-    def __init__(self, base: MutableMapping[str, Any], lens: str, day: str) -> None:
-        self.base = base
-        self.infix = f"|{lens}|{day}|"
-        self.own: dict[str, Any] = {}
-
-    def _mine(self, key: str) -> bool:
-        return self.infix in key
-
-    def __getitem__(self, key: str) -> Any:
-        return self.own[key] if self._mine(key) else self.base[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        # the rebuild's lookups mostly miss (index buckets, earlier days): no KeyError raised per miss
-        return self.own.get(key, default) if self._mine(key) else self.base.get(key, default)
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        if not self._mine(key):
-            raise KeyError(f"{key!r} is outside the day being rebuilt")
-        self.own[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.own[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(self.own))
-
-    def __len__(self) -> int:
-        return len(self.own)

@@ -165,6 +165,12 @@ class Topology:
         self.app.agent(self.topics[topics.ENRICHED.name], name="cluster")(self._cluster)
         self.app.agent(self.topics[topics.DAY_PARTS.name], name="assemble")(self._assemble)
         self.app.agent(self.topics[topics.BRIEFS.name], name="file-sink")(self._deliver)
+        self.app.on_partitions_revoked.connect(self._forget_story_graphs)
+
+    async def _forget_story_graphs(self, sender: Any, revoked: Any, **kwargs: Any) -> None:
+        """Partitions move: each story graph is rebuilt, on its first use, from the records its
+        partition's table then holds (another worker may have added to it meanwhile)."""
+        self.flow.graphs.clear()
 
     async def _normalise(self, stream: Any) -> None:
         async for events in stream.take_events(BATCH_RECORDS, within=BATCH_SECONDS):
@@ -177,7 +183,7 @@ class Topology:
             await self.send(outs + judged.records())
 
     async def _cluster(self, stream: Any) -> None:
-        """A close marker's hand-over (reads only; tens of seconds on a 100,000-item day) runs in
+        """A close marker's hand-over (reads only: the day's stories from the state) runs in
         an executor: meanwhile the loop serves the other agents, the web pages and the consumer."""
         loop = asyncio.get_running_loop()
         async for events in stream.take_events(BATCH_RECORDS, within=BATCH_SECONDS):

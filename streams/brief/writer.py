@@ -51,6 +51,7 @@ SUMMARY_CHARS = {False: 400, True: 280}  # top item, noteworthy item
 SUMMARY_SENTENCES = {False: 3, True: 2}
 EXECUTIVE_CHARS = 800
 MAX_SENTENCES_PER_MEMBER = 12
+MEMBERS_READ = 32  # members whose words one brief item is written from (`Evidence.read`)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,13 @@ class Evidence:
     sources: tuple[Source, ...]
     lens_label: str  # 'AI safety and governance'
     category_description: str = ""
+
+    @property
+    def read(self) -> tuple[Source, ...]:
+        """The members whose words the writer reads: the first MEMBERS_READ in citation order
+        (primary sources, then tier, then the earliest), so a story of hundreds of reports costs
+        what one of MEMBERS_READ does. Counts (outlets, posts) still cover every member."""
+        return self.sources[:MEMBERS_READ]
 
     @property
     def independent(self) -> list[str]:
@@ -98,11 +106,11 @@ class Evidence:
     @cached_property
     def corpus(self) -> str:
         """The members' words, without the URLs aggregators quote ("google" in a link is no word)."""
-        return URL.sub(" ", " ".join(f"{s.member.title}. {s.member.text}" for s in self.sources))
+        return URL.sub(" ", " ".join(f"{s.member.title}. {s.member.text}" for s in self.read))
 
     @cached_property
     def agreement(self) -> Agreement:
-        return Agreement.of(self.sources)
+        return Agreement.of(self.read)
 
 
 @dataclass(frozen=True)
@@ -142,7 +150,7 @@ def headline(ev: Evidence) -> str:
     # A title with Chinese in it is no English headline, even when it is mostly Latin letters
     # ('DeepSeek悄悄更新：Mega MoE、FP4 Indexer来了').
     english = any(s.member.title.strip() and not is_cjk(s.member.title) for s in ev.sources)
-    ranked = sorted(enumerate(ev.sources), key=lambda p: (-_title_score(ev, p[1], english), p[0]))
+    ranked = sorted(enumerate(ev.read), key=lambda p: (-_title_score(ev, p[1], english), p[0]))
     best = ranked[0][1].member
     title = strip_attribution(best.title) or best.outlet
     if len(title) > HEADLINE_CHARS:  # a post's text as its title: its first sentence, if that says enough
@@ -220,7 +228,7 @@ def untranslated(ev: Evidence) -> str:
     outlets = sorted({s.member.outlet for s in ev.sources})
     line = f"In {language_of(ev)} only, from {join(outlets[:3])}."
     names = [n for n in involved(ev, ev.sources[0].member.title) if not is_cjk(n)]
-    figures = cjk_figures(" ".join(f"{s.member.title} {s.member.text[:400]}" for s in ev.sources))[:3]
+    figures = cjk_figures(" ".join(f"{s.member.title} {s.member.text[:400]}" for s in ev.read))[:3]
     if names and figures:
         return f"{line} The coverage names {join(names)} and gives {join(figures)}."
     if names or figures:
@@ -349,7 +357,7 @@ class _Candidate:
 
 
 def _candidates(ev: Evidence, focus: frozenset[str]) -> Iterable[_Candidate]:
-    for m_index, source in enumerate(ev.sources):
+    for m_index, source in enumerate(ev.read):
         # The first sentences carry the news; reading further only costs time on long texts.
         for s_index, sentence in enumerate(usable_sentences(source.member.text, MAX_SENTENCES_PER_MEMBER)):
             words = content_words(sentence)
@@ -519,7 +527,7 @@ def involved(ev: Evidence, title: str = "") -> list[str]:
     outlets = {s.member.outlet.casefold() for s in news} | {s.host.split(".")[0] for s in news}
     counted: Counter[str] = Counter()
     first: dict[str, int] = {}
-    for source in ev.sources:
+    for source in ev.read:
         shown = "" if is_title_case(source.member.title) else source.member.title
         for name in dict.fromkeys(names_in(f"{shown}. {source.member.text}")):
             first.setdefault(name, len(first))
@@ -623,7 +631,7 @@ def development_kind(ev: Evidence) -> str:
     if ev.preprint:
         return "paper"
     scores: Counter[str] = Counter()
-    for source in ev.sources:
+    for source in ev.read:
         title, text = source.member.title, source.member.text[:600]
         for kind, pattern in _KIND_RE.items():
             in_title = {m.group(0).casefold() for m in pattern.finditer(title)}

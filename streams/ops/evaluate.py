@@ -17,7 +17,7 @@ Label files, recognised by their name in the labels directory (labeling rules: R
   own (`tune` is what term lists were tuned against, `holdout` never was).
 - `stories-<day>.jsonl`: `{"id", "file", "story"}`; gold story of each item of one lens-day.
   All gold items are clustered as relevant, in canonical order (event time, id), the order the
-  closed day is rebuilt in (`streams.stages.recluster.rebuilt_day`); reported as BCubed P/R/F1.
+  closed day holds (`streams.flow.Flow._day_stories`); reported as BCubed P/R/F1.
 - `ranking-<day>.jsonl`: `{"day", "files", "story", "items"}`: a story an analyst would put in
   the day's top 4, named by some of its item ids. The day's files are replayed through the
   worker's flow like a day file, and a story counts as found in the top k when one of the closed
@@ -179,7 +179,7 @@ def story_bcubed(gold_rows: Sequence[Mapping[str, Any]], files: ItemFiles, lens:
     gold = {row["id"]: row["story"] for row in gold_rows}
     items = [_enriched(files.item(row["file"], row["id"]), lens, day) for row in gold_rows]
     items.sort(key=lambda it: (it.event_at, it.id))
-    return bcubed(cluster.assign_all({}, items), gold)
+    return bcubed(cluster.assign_all(items), gold)
 
 
 # ---------------------------------------------------------------- ranking

@@ -1,37 +1,45 @@
-"""Incremental story clustering for one lens: which story does this item belong to? Pure.
+"""Order-free story clustering for one lens-day: which items report one development? Pure.
 
-No faust import and no I/O beyond the mapping it is handed: the agent passes a changelogged
-faust Table, unit tests pass a plain dict. Every value written is JSON-plain data, and one item
-writes O(item) keys (its member entry, its story, a few index lists), never the whole day.
+No faust import and no I/O. A story is a connected component of a graph whose edges are a pure
+function of the two items they join (DESIGN.md "Order-free stories"): whatever the arrival order,
+the partitioning or the restarts, a day's items give the same stories, so the close only reads
+them. An edge is never weighed against a story's evolving centroid, nor against statistics of
+the day so far, nor against a capped newest-first candidate list: the things that made
+the stories depend on which item came first.
 
-Layers, cheapest and surest first (DESIGN.md "Ranking and clustering"):
+Two relevant items are linked, cheapest and surest first:
 
-1. same canonical URL -> same story;
-2. near-duplicate text: MinHash (fixed seed, 64 permutations) over word 3-shingles, LSH bands of
-   4 rows stored as bucket keys; an estimated Jaccard >= 0.5 against a stored member joins;
-3. content similarity: candidate stories come only from an inverted index of the item's most
-   distinctive tokens (entities, amounts, rare words), never from a scan of the day. The score
-   is the cosine of typed token vectors (entities and amounts weigh most) against the story's
-   top-64 centroid, damped by time distance, and it must also clear an evidence gate: shared
-   distinctive tokens worth at least two "points", so a story that shares only one generic
-   name ("OpenAI", "AI") is never joined. A legal/regulatory action on one side only (a
-   regulator reacting to a launch) damps the score, so follow-on developments by another actor
-   open their own story. Tokens that many of the day's stories carry ("Trump", "CES", "LLM")
-   count less, judged from the length of their index lists, and points are counted only on a
-   story's core tokens, so a big story cannot chain in its whole topic. A headline without text
-   may join on fewer points if its score clears the bar by a margin.
+1. same canonical URL;
+2. near-duplicate text: MinHash (fixed seed, 64 permutations) over word 3-shingles, an estimated
+   Jaccard >= 0.5 (LSH bands of 4 rows find the candidates);
+3. content: one item's typed token vector (entities and amounts weigh most) against the other's
+   strongest tokens, tried both ways: the cosine, damped by time distance, must clear JOIN_SCORE
+   from one side, and the shared distinctive tokens must be worth JOIN_POINTS (so one generic
+   name, "OpenAI", never links two reports). A legal/regulatory action on one side only, another country's
+   authority, or another actor or kind of action in the headlines (`roles_disagree`) damps the
+   score: a follow-on development opens its own story. A paper links only to copies of itself.
 
-Chinese items meet English ones through a small table of field-generic names (companies, labs,
-countries) and words, and through amounts normalised to one spelling ("100 美元" == "$100"). As
-fewer tokens can meet across scripts, the bars are lower there, but a name, an amount or two
-companies must be among what they share.
+Single-link chaining is guarded by the evidence each edge needs (distinctive tokens worth two
+points, a cosine bar, the role and legal damping), not by a size cap: a cap would depend on
+which edges came first.
 
-Store keys (all under one lens and day, so `forget_day` can drop a day):
-  story|<lens>|<day>|<story_id>    story head: member ids, centroid, flags (no member texts)
-  member|<lens>|<day>|<item_id>    {"story": id, "member": StoryMember, "sig": MinHash values}
-  url|<lens>|<day>|<canonical_url> story id
-  lsh|<lens>|<day>|<band>:<hash>   item ids whose signature falls in that band bucket
-  idx|<lens>|<day>|<token>         story ids indexed under a distinctive token (capped)
+Candidates are the items that share two of their distinctive tokens (`query_tokens`) or
+field-generic names (not two of the latter), an LSH bucket or a canonical URL: a symmetric
+condition, so whichever of two items comes second finds the first, and a pure one (no cap on a
+busy token's list, which would keep whichever came first). Two tokens, as the evidence gate needs
+two anyway, and a single common token ("model") would make most of a large day candidates. A
+candidate already in the item's story is not scored (the component is the same whether that edge
+exists or not), which keeps a big story cheap.
+
+The near-relevant items (`associable`: under the lens's bar, yet AI news) never link two stories:
+each joins the story of the relevant item it matches best (`association_bar`, stricter the less
+relevant it is; ties by the earlier item), which is a maximum over the day and so order-free too.
+Those matching none are linked among themselves the same way; the close promotes such a group to
+a story when enough news outlets carry it.
+
+State: one record per item (its JSON, the ids it linked to when it arrived, its association
+scores); the graph (`DayGraph`: token postings, LSH buckets, union-find) lives in memory and is
+rebuilt from those records on recovery without scoring a pair again.
 """
 
 from __future__ import annotations
@@ -41,15 +49,15 @@ import hashlib
 import math
 import operator
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable, MutableMapping
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from models.items import EnrichedItem
 from models.stories import Story, StoryMember
-from streams.stages.classify import RELEVANCE_BAR
+from streams.stages.classify import RELEVANCE_BAR, corroborable
 from streams.stages.story_text import (
     COMPANIES,
     GIVEN_NAMES,
@@ -72,28 +80,21 @@ from streams.stages.story_text import (
     vector,
 )
 
-Store = MutableMapping[str, Any]
-
 BANDS, ROWS = 16, 4  # (1/16) ** (1/4) ~ 0.5: the LSH threshold sits at the join Jaccard
 NEAR_DUP_JACCARD = 0.5
 MIN_SHINGLES = 12  # shorter texts give unreliable Jaccard estimates
-CENTROID_SIZE = 64
-CORE_SHARE = 0.25  # a token is core when at least this share of members carries it
-INDEX_CAP = 40  # story ids kept per index token: bounds retrieval on very common names
-MAX_CANDIDATES = 12  # stories scored per item and day
+CENTROID_SIZE = 64  # an item's strongest tokens: what another item is compared against
 JOIN_SCORE = 0.22
 JOIN_POINTS = 1.75
 ASSOCIATION_STRICTNESS = 0.5  # join score an associated item needs per unit of relevance it lacks
+COPY_SCORE = 10.0  # an association by URL or near-duplicate text beats any content score
 CROSS_DAY_SCORE = 0.45
 CROSS_DAY_POINTS = 3.0
 LOOKBACK_DAYS = 3
 TIME_SCALE_H = 36.0
 LEGAL_MISMATCH_DAMP = 0.55
 ROLE_MISMATCH_DAMP = 0.35
-PREPARED_CACHE = 8192  # items whose tokens are kept: a day close's worth on a real day
-RARE_STORIES = 3.0  # a token indexed by more stories than this counts proportionally less
-
-
+PREPARED_CACHE = 8192  # items whose tokens are kept: a day's relevant items on a real day
 
 _POINTS = {"e": 1.0, "g": 0.25, "n": 1.5, "w": 0.5, "c": 0.15}
 GENERIC_POINTS_CAP = 0.75  # many shared generic names still never make a story on their own
@@ -102,7 +103,7 @@ MIN_SPECIFIC_POINTS = 1.0
 # reach: the bars are lower by this much, and a name must be among them (`_names_meet`).
 CROSS_SCRIPT_RELIEF = 0.5
 # A report that is a headline alone (a wire item without text) has few words to share: it may
-# join on this many fewer points, if its score clears the join bar by HEADLINE_MARGIN.
+# link on this many fewer points, if its score clears the bar by HEADLINE_MARGIN.
 HEADLINE_TOKENS = 12
 HEADLINE_RELIEF = 0.25
 HEADLINE_MARGIN = 0.1
@@ -118,58 +119,18 @@ def _bands(sig: list[int]) -> list[str]:
 
 
 def _jaccard(a: list[int], b: list[int]) -> float:
-    return sum(x == y for x, y in zip(a, b, strict=True)) / NUM_PERM
+    return sum(map(operator.eq, a, b)) / NUM_PERM
 
 
-# ---------------------------------------------------------------- the store
-
-
-class StoryStore:
-    """Namespaced view of the state mapping for one lens; values are JSON-plain."""
-
-    def __init__(self, mapping: Store) -> None:
-        self.map = mapping
-
-    @staticmethod
-    def key(kind: str, lens: str, day: str, name: str) -> str:
-        return f"{kind}|{lens}|{day}|{name}"
-
-    def get(self, kind: str, lens: str, day: str, name: str) -> Any:
-        return self.map.get(self.key(kind, lens, day, name))
-
-    def put(self, kind: str, lens: str, day: str, name: str, value: Any) -> None:
-        self.map[self.key(kind, lens, day, name)] = value
-
-    def append(self, kind: str, lens: str, day: str, name: str, value: str, cap: int = 0) -> None:
-        """Add value to a list entry; with cap, keep only the newest `cap` values."""
-        values = list(self.get(kind, lens, day, name) or [])
-        if value in values:
-            return
-        values.append(value)
-        self.put(kind, lens, day, name, values[-cap:] if cap else values)
-
-    def keys_of_day(self, lens: str, day: str) -> list[str]:
-        """A scan of the mapping's keys: fine at day close, never used per item."""
-        infix = f"|{lens}|{day}|"
-        return [k for k in list(self.map.keys()) if infix in k and k.split("|", 1)[0] in _KINDS]
-
-
-_KINDS = {"story", "member", "url", "lsh", "idx"}
-
-
-def _as_store(store: StoryStore | Store) -> StoryStore:
-    return store if isinstance(store, StoryStore) else StoryStore(store)
-
-
-# ---------------------------------------------------------------- scoring candidates
+# ---------------------------------------------------------------- an item's side of a pair
 
 
 def _has_cjk(vec: dict[str, float]) -> bool:
     return any(t[0] == "c" for t in vec)
 
 
-def _cjk_heavy(vec: dict[str, float], has_cjk: bool | None = None) -> bool:
-    if not (_has_cjk(vec) if has_cjk is None else has_cjk):  # most items: no Chinese at all
+def _cjk_heavy(vec: dict[str, float], has_cjk: bool) -> bool:
+    if not has_cjk:  # most items: no Chinese at all
         return False
     total = sum(v * v for v in vec.values()) or 1.0
     return sum(v * v for t, v in vec.items() if t[0] == "c") / total > 0.3
@@ -181,11 +142,11 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return dot / norm if norm else 0.0
 
 
-def _points(shared: set[str], rare: dict[str, float]) -> tuple[float, float]:
+def _points(shared: set[str]) -> tuple[float, float]:
     """(all points, specific points): generic names count little and only up to a cap."""
-    specific = sum(_POINTS[t[0]] * rare.get(t, 1.0) for t in shared if t[0] not in "gc")
+    specific = sum(_POINTS[t[0]] for t in shared if t[0] not in "gc")
     # Chinese character pairs are many and often generic ("合作", "市值"): they add little, capped
-    specific += min(sum(_POINTS["c"] * rare.get(t, 1.0) for t in shared if t[0] == "c"), BIGRAM_POINTS_CAP)
+    specific += min(sum(_POINTS["c"] for t in shared if t[0] == "c"), BIGRAM_POINTS_CAP)
     generic = sum(_POINTS["g"] for t in shared if t[0] == "g")
     return specific + min(generic, GENERIC_POINTS_CAP), specific
 
@@ -196,24 +157,14 @@ def _names_meet(shared: set[str]) -> bool:
     return any(t[0] in "en" for t in shared) or len({t for t in shared if t[2:] in COMPANIES}) >= 2
 
 
-def _core(head: dict[str, Any]) -> set[str]:
-    """Tokens carried by a good share of the members: what the story is about, not its fringe.
-
-    Points are counted on these only, so a big story's wide vocabulary cannot chain in
-    neighbouring events (a topic is not a story).
-    """
-    need = max(1, round(CORE_SHARE * len(head["members"])))
-    return {t for t, n in head["counts"].items() if n >= need}
-
-
 def _across_scripts(vec: dict[str, float]) -> dict[str, float]:
-    """Across scripts (a Chinese item against an English story) only names and amounts can meet,
+    """Across scripts (a Chinese item against an English one) only names and amounts can meet,
     so the cosine is taken over those alone rather than diluted by untranslatable words."""
     return {t: v for t, v in vec.items() if t[0] in "egn" or t in ZH_WORDS}
 
 
-def _flags(vec: dict[str, float]) -> tuple[set[str], bool]:
-    juris = {t[2:] for t in vec if t[2:] in JURISDICTIONS}
+def _flags(vec: dict[str, float]) -> tuple[frozenset[str], bool]:
+    juris = frozenset(t[2:] for t in vec if t[2:] in JURISDICTIONS)
     legal = any(t[0] == "w" and (t[2:] in LEGAL or t[2:].startswith(LEGAL_PREFIXES)) for t in vec)
     return juris, legal
 
@@ -248,40 +199,72 @@ def roles_disagree(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 @dataclass(frozen=True)
-class Probe:
-    """An item's side of `match_score`, worked out once for all the stories it is scored against."""
+class Prepared:
+    """What clustering reads from an item's text. Shared through a cache: never modified."""
 
-    vec: dict[str, float]  # reweighted by `rarity`
-    rare: dict[str, float]
-    event_at: datetime
-    roles: dict[str, Any] | None
-    cjk_heavy: bool  # Chinese weighs most: compared on names and ZH_TERMS words only
+    vec: dict[str, float]
+    sig: list[int] | None
+    bands: list[str]  # the signature's LSH bucket keys
+    query: list[str]  # the tokens the item is found under
+    roles: dict[str, Any]
+
+
+@functools.lru_cache(maxsize=PREPARED_CACHE)
+def _prepared(title: str, text: str) -> Prepared:
+    """Cached: a feed repeats items, and a recovery prepares the day's items again."""
+    sh = shingles(title, text)
+    vec = vector(features(title, text))
+    sig = signature(sh) if len(sh) >= MIN_SHINGLES else None
+    return Prepared(vec, sig, _bands(sig) if sig else [], query_tokens(vec), title_roles(title))
+
+
+@dataclass(frozen=True)
+class Node:
+    """One item as the graph compares it: everything a pair score reads, worked out once."""
+
+    id: str
+    key: tuple[datetime, str]  # (event_at, id): the earliest item of a story is its root
+    url: str
+    relevant: bool
+    relevance: float
+    corroborable: bool  # near-relevant and no noise group: may make a story of its own
+    paper: bool
+    text: Prepared
+    centroid: dict[str, float]  # the CENTROID_SIZE strongest tokens
     chinese: bool  # any Chinese token at all
+    cjk_heavy: bool  # Chinese weighs most: compared on names and ZH_TERMS words only
     headline: bool  # so few tokens that it is a headline with little or no text
-    juris: set[str]
+    juris: frozenset[str]
     legal: bool
 
     @classmethod
-    def of(cls, vec: dict[str, float], rare: dict[str, float], event_at: datetime,
-           roles: dict[str, Any] | None) -> Probe:
-        chinese = _has_cjk(vec)
-        return cls(vec, rare, event_at, roles, _cjk_heavy(vec, chinese), chinese, len(vec) <= HEADLINE_TOKENS,
-                   *_flags(vec))
+    def of(cls, item: EnrichedItem) -> Node:
+        text = _prepared(item.title, item.text)
+        top = sorted(text.vec.items(), key=lambda kv: (-kv[1], kv[0]))[:CENTROID_SIZE]
+        centroid = dict(top)
+        chinese = _has_cjk(text.vec)
+        return cls(item.id, (item.event_at, item.id), item.canonical_url, item.relevant, item.relevance,
+                   corroborable(item.relevant, item.reasons), _is_paper(item), text, centroid, chinese,
+                   _cjk_heavy(centroid, _has_cjk(centroid)),
+                   len(text.vec) <= HEADLINE_TOKENS, *_flags(text.vec))
 
 
-def match_score(probe: Probe, head: dict[str, Any], min_points: float) -> float | None:
-    """Combined score of an item against a story head: cosine, time, actor/action agreement.
+def _is_paper(item: EnrichedItem) -> bool:
+    return item.kind == "paper" or "arxiv.org/" in item.canonical_url
+
+
+def pair_score(probe: Node, other: Node, min_points: float) -> float | None:
+    """How well `probe` reports what `other` does: cosine, time, actor/action agreement.
 
     None when they share less evidence than `min_points`, or too little specific evidence:
-    the cosine is not worth computing then.
+    the cosine is not worth computing then. A function of the two items alone.
     """
-    vec, centroid = probe.vec, head["centroid"]
-    chinese = _has_cjk(centroid)
-    across = probe.chinese != chinese  # a Chinese report and an English story
-    if probe.cjk_heavy != _cjk_heavy(centroid, chinese):  # words meet only through the ZH_TERMS table
+    vec, centroid = probe.text.vec, other.centroid
+    across = probe.chinese != other.chinese  # a Chinese report and an English one
+    if probe.cjk_heavy != other.cjk_heavy:  # words meet only through the ZH_TERMS table
         vec, centroid = _across_scripts(vec), _across_scripts(centroid)
-    shared = vec.keys() & centroid.keys() & _core(head)
-    points, specific = _points(shared, probe.rare)
+    shared = vec.keys() & centroid.keys()
+    points, specific = _points(shared)
     relief = CROSS_SCRIPT_RELIEF if across else HEADLINE_RELIEF if probe.headline else 0.0
     if points < min_points - relief or specific < MIN_SPECIFIC_POINTS - (relief if across else 0.0):
         return None
@@ -289,215 +272,23 @@ def match_score(probe: Probe, head: dict[str, Any], min_points: float) -> float 
         return None
     # a headline-only report let in under the points bar must clear the score bar by a margin
     margin = HEADLINE_MARGIN if not across and points < min_points else 0.0
-    hours = abs((probe.event_at - datetime.fromisoformat(head["last_event"])).total_seconds()) / 3600
+    hours = abs((probe.key[0] - other.key[0]).total_seconds()) / 3600
     score = _cosine(vec, centroid) * (0.8 + 0.2 * math.exp(-hours / TIME_SCALE_H))
-    if probe.juris and head["juris"] and not probe.juris & set(head["juris"]):
+    if probe.juris and other.juris and not probe.juris & other.juris:
         score *= LEGAL_MISMATCH_DAMP  # another country's authority is another actor
-    if probe.legal != head["legal"]:
+    if probe.legal != other.legal:
         score *= LEGAL_MISMATCH_DAMP  # a lawsuit or probe about a launch is a new development
-    if probe.roles is not None and head.get("roles") and roles_disagree(probe.roles, head["roles"]):
+    if roles_disagree(probe.text.roles, other.text.roles):
         score *= ROLE_MISMATCH_DAMP  # another actor or another action: a follow-on story
     return score - margin
 
 
-def _candidates(st: StoryStore, lens: str, day: str, tokens: list[str]) -> list[str]:
-    hits: Counter[str] = Counter()
-    for tok in tokens:
-        for rank, sid in enumerate(reversed(st.get("idx", lens, day, tok) or [])):
-            hits[sid] += 1.0 - rank / (2 * INDEX_CAP)  # recent stories win ties
-    return [sid for sid, _ in sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))][:MAX_CANDIDATES]
-
-
-def rarity(st: StoryStore, lens: str, day: str, vec: dict[str, float]) -> dict[str, float]:
-    """Per-token factor in (0, 1]: 1 for tokens few stories of the day carry, less for the day's
-    ubiquitous names ("Trump", "CES", "LLM"), read from the length of their index lists.
-
-    It stands in for a document frequency without writing one: the index is kept anyway.
-    """
-    out = {}
-    for t in vec:
-        seen = len(st.get("idx", lens, day, t) or []) if t[0] in "enw" else 0
-        out[t] = min(1.0, RARE_STORIES / (seen + 1))
-    return out
-
-
-def _reweighted(vec: dict[str, float], rare: dict[str, float]) -> dict[str, float]:
-    raw = {t: v * rare[t] for t, v in vec.items()}
-    norm = math.sqrt(sum(v * v for v in raw.values())) or 1.0
-    return {t: v / norm for t, v in raw.items()}
-
-
-def _best(st: StoryStore, lens: str, day: str, vec: dict[str, float], event_at: datetime,
-          min_score: float, min_points: float, roles: dict[str, Any] | None = None) -> str | None:
-    rare = rarity(st, lens, day, vec)
-    probe = Probe.of(_reweighted(vec, rare), rare, event_at, roles)
-    best, best_score = None, min_score
-    for sid in _candidates(st, lens, day, query_tokens(probe.vec)):
-        head = st.get("story", lens, day, sid)
-        if head is None or head.get("paper"):  # a paper's story holds that paper only
-            continue
-        score = match_score(probe, head, min_points)
-        if score is not None and score >= best_score:
-            best, best_score = sid, score
-    return best
-
-
-def _near_duplicate(st: StoryStore, item: EnrichedItem, text: Prepared) -> str | None:
-    if text.sig is None:
-        return None
-    seen: set[str] = set()
-    for band in text.bands:
-        seen.update(st.get("lsh", item.lens, item.day, band) or [])
-    for other in sorted(seen):
-        entry = st.get("member", item.lens, item.day, other)
-        if entry and entry.get("sig") and _jaccard(text.sig, entry["sig"]) >= NEAR_DUP_JACCARD:
-            return str(entry["story"])
-    return None
-
-
-# ---------------------------------------------------------------- assignment
-
-
-def story_id(lens: str, day: str, founder: EnrichedItem) -> str:
-    basis = founder.canonical_url or founder.id
-    return hashlib.sha1(f"{lens}|{day}|{basis}".encode()).hexdigest()[:12]
-
-
-def _member(item: EnrichedItem) -> StoryMember:
-    return StoryMember(
-        id=item.id, source=item.source, outlet=item.outlet, url=item.url,
-        canonical_url=item.canonical_url, title=item.title, text=item.text, kind=item.kind,
-        lang=item.lang, published_at=item.published_at, event_at=item.event_at,
-        primary=item.kind == "release",
-    )
-
-
-def _merge_centroid(head: dict[str, Any], vec: dict[str, float]) -> None:
-    """Add a member's vector; keep the top CENTROID_SIZE tokens with their member counts."""
-    merged, counts = dict(head["centroid"]), head["counts"]
-    for t, v in vec.items():
-        merged[t] = merged.get(t, 0.0) + v
-    # by weight, then token: sorted by token first, as the sort by weight is stable
-    top = sorted(sorted(merged.items()), key=operator.itemgetter(1), reverse=True)[:CENTROID_SIZE]
-    head["centroid"] = {t: round(v, 6) for t, v in top}
-    head["counts"] = {t: counts.get(t, 0) + (t in vec) for t, _ in top}
-
-
-def _new_head(sid: str, item: EnrichedItem, developing_since: str | None,
-              roles: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A story head; the founder fixes its actor and action (`roles`) and whether it is a paper."""
-    at = item.event_at.isoformat()
-    return {"story_id": sid, "lens": item.lens, "day": item.day, "members": [], "categories": {},
-            "centroid": {}, "counts": {}, "juris": [], "legal": False, "first_seen": at, "last_event": at,
-            "developing_since": developing_since, "roles": roles or title_roles(item.title),
-            "paper": _is_paper(item)}
-
-
-def _add_to_head(head: dict[str, Any], item: EnrichedItem, vec: dict[str, float]) -> dict[str, Any]:
-    head = dict(head, members=[*head["members"], item.id])
-    cats = dict(head["categories"])
-    if item.category:
-        cats[item.category] = cats.get(item.category, 0) + 1
-    head["categories"] = cats
-    if len(head["members"]) == 1:  # the founder fixes the story's actor and action
-        juris, legal = _flags(vec)
-        head["juris"], head["legal"] = sorted(juris), legal
-    _merge_centroid(head, vec)
-    at = item.event_at.isoformat()
-    head["first_seen"] = min(head["first_seen"], at, key=datetime.fromisoformat)
-    head["last_event"] = max(head["last_event"], at, key=datetime.fromisoformat)
-    return head
-
-
-def _previous_days(day: str) -> list[str]:
-    start = date.fromisoformat(day)
-    return [(start - timedelta(days=n)).isoformat() for n in range(1, LOOKBACK_DAYS + 1)]
-
-
-def _seen_before(st: StoryStore, item: EnrichedItem, day: str, text: Prepared) -> bool:
-    """The same article collected again on a later day: same canonical URL or near-duplicate text."""
-    if item.canonical_url and st.get("url", item.lens, day, item.canonical_url) is not None:
+def _copies(a: Node, b: Node) -> bool:
+    """The same article: same canonical URL, or near-duplicate text."""
+    if a.url and a.url == b.url:
         return True
-    for band in text.bands:
-        for other in st.get("lsh", item.lens, day, band) or []:
-            entry = st.get("member", item.lens, day, other)
-            if entry and entry.get("sig") and _jaccard(text.sig, entry["sig"]) >= NEAR_DUP_JACCARD:  # type: ignore[arg-type]
-                return True
-    return False
-
-
-def _developing_since(st: StoryStore, item: EnrichedItem, text: Prepared) -> str | None:
-    """The earliest linked day among strong matches in the previous days, through their indexes.
-
-    Only a new report continues a story: an article already seen on an earlier day (a feed
-    collecting it again) is the same item, not a development, and links nothing.
-    """
-    linked = None
-    if _is_paper(item):
-        return None
-    for day in _previous_days(item.day):
-        if _seen_before(st, item, day, text):
-            return None
-        sid = _best(st, item.lens, day, text.vec, item.event_at, CROSS_DAY_SCORE, CROSS_DAY_POINTS, text.roles)
-        if sid is not None:
-            head = st.get("story", item.lens, day, sid)
-            linked = head.get("developing_since") or day
-    return linked
-
-
-def _is_paper(item: EnrichedItem) -> bool:
-    return item.kind == "paper" or "arxiv.org/" in item.canonical_url
-
-
-def _find_story(st: StoryStore, item: EnrichedItem, text: Prepared, join_score: float) -> str | None:
-    if item.canonical_url:
-        sid = st.get("url", item.lens, item.day, item.canonical_url)
-        if sid is not None:
-            return str(sid)
-    sid = _near_duplicate(st, item, text)
-    if sid is not None or _is_paper(item):  # a paper joins only copies of itself
-        return sid
-    return _best(st, item.lens, item.day, text.vec, item.event_at, join_score, JOIN_POINTS, text.roles)
-
-
-def _index(st: StoryStore, item: EnrichedItem, sid: str, text: Prepared) -> None:
-    lens, day = item.lens, item.day
-    if item.canonical_url and st.get("url", lens, day, item.canonical_url) is None:
-        st.put("url", lens, day, item.canonical_url, sid)
-    for band in text.bands:
-        st.append("lsh", lens, day, band, item.id, cap=INDEX_CAP)
-    for tok in text.query:
-        st.append("idx", lens, day, tok, sid, cap=INDEX_CAP)
-
-
-def assign(store: StoryStore | Store, item: EnrichedItem) -> tuple[Story, bool]:
-    """Put a relevant item into its story; returns the story and whether anything changed.
-
-    Idempotent: an item that is already a member (a redelivery after restart) changes nothing.
-    """
-    st = _as_store(store)
-    sid, changed = _place(st, item, may_open=True)
-    assert sid is not None  # may_open: there is always a story
-    return load_story(st, item.lens, item.day, sid), changed
-
-
-def place(store: StoryStore | Store, item: EnrichedItem) -> str:
-    """`assign` without reading the story back: the story id. For rebuilding a day, where reading
-    every story back after each member would cost the square of its size."""
-    sid, _ = _place(_as_store(store), item, may_open=True)
-    assert sid is not None
-    return sid
-
-
-def attach(store: StoryStore | Store, item: EnrichedItem) -> str | None:
-    """Join the item to a story it reports, if the day already has that story; never open one.
-    Returns the story id, or None.
-
-    For items the classifier left just under its bar: a report of a development the lens already
-    follows is news for the lens by association, while on its own it is not enough to be one.
-    """
-    sid, _ = _place(_as_store(store), item, may_open=False)
-    return sid
+    return a.text.sig is not None and b.text.sig is not None and \
+        _jaccard(a.text.sig, b.text.sig) >= NEAR_DUP_JACCARD
 
 
 def association_bar(relevance: float) -> float:
@@ -506,102 +297,405 @@ def association_bar(relevance: float) -> float:
     return JOIN_SCORE + ASSOCIATION_STRICTNESS * max(0.0, RELEVANCE_BAR - relevance)
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """What clustering reads from an item's text. Shared through a cache: never modified, and
-    what goes into the state is a copy (the state's values must not alias each other)."""
-
-    vec: dict[str, float]
-    sig: list[int] | None
-    bands: list[str]  # the signature's LSH bucket keys
-    query: list[str]  # the tokens the item is indexed under
-    roles: dict[str, Any]
+def _bar(node: Node) -> float:
+    return JOIN_SCORE if node.relevant else association_bar(node.relevance)
 
 
-@functools.lru_cache(maxsize=PREPARED_CACHE)
-def _prepared(title: str, text: str) -> Prepared:
-    """Cached: the close clusters the day's items again, and tries items under the bar more than once."""
-    sh = shingles(title, text)
-    vec = vector(features(title, text))
-    sig = signature(sh) if len(sh) >= MIN_SHINGLES else None
-    return Prepared(vec, sig, _bands(sig) if sig else [], query_tokens(vec), title_roles(title))
+def linked(a: Node, b: Node, min_points: float = JOIN_POINTS) -> bool:
+    """The edge between two items of a kind (relevant, or near-relevant), symmetric: copies, or
+    one reports what the other does, by its own bar (`pair_score` is not symmetric: the probe's
+    whole vector against the other's strongest tokens, the probe's headline relief). A paper
+    links to copies of itself only."""
+    if _copies(a, b):
+        return True
+    if a.paper or b.paper:
+        return False
+    ab = pair_score(a, b, min_points)
+    if ab is not None and ab >= _bar(a):
+        return True
+    ba = pair_score(b, a, min_points)
+    return ba is not None and ba >= _bar(b)
 
 
-def _place(st: StoryStore, item: EnrichedItem, may_open: bool) -> tuple[str | None, bool]:
-    entry = st.get("member", item.lens, item.day, item.id)
-    if entry is not None:
-        return str(entry["story"]), False
-    text = _prepared(item.title, item.text)
-    sid = _find_story(st, item, text, JOIN_SCORE if item.relevant else association_bar(item.relevance))
-    if sid is None and not may_open:
-        return None, False
-    if sid is None:
-        since = _developing_since(st, item, text)
-        sid = story_id(item.lens, item.day, item)
-        head = st.get("story", item.lens, item.day, sid) or _new_head(sid, item, since, _copied(text.roles))
-    else:
-        head = st.get("story", item.lens, item.day, sid)
-    sig = list(text.sig) if text.sig else None
-    st.put("member", item.lens, item.day, item.id,
-           {"story": sid, "member": _member(item).model_dump(mode="json"), "sig": sig})
-    st.put("story", item.lens, item.day, sid, _add_to_head(head, item, text.vec))
-    _index(st, item, sid, text)
-    return sid, True
-
-
-def _copied(roles: dict[str, Any]) -> dict[str, Any]:
-    return {**roles, "companies": list(roles["companies"])}
-
-
-# ---------------------------------------------------------------- reading back
-
-
-def _category(counts: dict[str, int]) -> str | None:
-    if not counts:
+def association(near: Node, relevant: Node) -> float | None:
+    """How well a near-relevant item reports a relevant one's development, if well enough to
+    join its story; None otherwise. A paper's story holds copies of that paper only."""
+    if _copies(near, relevant):
+        return COPY_SCORE
+    if near.paper or relevant.paper:
         return None
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    score = pair_score(near, relevant, JOIN_POINTS)
+    return score if score is not None and score >= association_bar(near.relevance) else None
 
 
-def load_story(store: StoryStore | Store, lens: str, day: str, sid: str) -> Story:
-    st = _as_store(store)
-    head = st.get("story", lens, day, sid)
-    members = [st.get("member", lens, day, mid)["member"] for mid in head["members"]]
-    return Story(
-        story_id=sid, lens=lens, day=day, category=_category(head["categories"]),
-        members=[StoryMember.model_validate(m) for m in members],
-        first_seen=head["first_seen"], last_updated=head["last_event"],
-        developing_since=head.get("developing_since"),
+# ---------------------------------------------------------------- the day's graph
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the graph holds of every item whatever it does: enough to order, name and find it.
+    Its `Node` (the text's tokens and signature) is worked out when a pair score needs it."""
+
+    id: str
+    key: tuple[datetime, str]  # (event_at, id): the earliest item of a story is its root
+    url: str
+    relevant: bool
+    corroborable: bool
+    tokens: tuple[str, ...]  # what it is found by (`_found_by`), with its LSH buckets and URL
+    bands: tuple[str, ...]
+
+    @classmethod
+    def of(cls, node: Node) -> Entry:
+        return cls(node.id, node.key, node.url, node.relevant, node.corroborable, _found_by(node),
+                   tuple(node.text.bands))
+
+    @functools.cached_property
+    def index(self) -> tuple[str, ...]:
+        """The index keys it is filed under: pairs of its tokens, never two generic names (one
+        shared token is no evidence, and a common one would make most of a large day candidates),
+        its LSH buckets, its canonical URL."""
+        tokens = self.tokens
+        keys = [f"t:{a}|{b}" for i, a in enumerate(tokens) for b in tokens[i + 1 :] if a[0] != "g" or b[0] != "g"]
+        keys += [f"b:{band}" for band in self.bands]
+        return tuple(keys + [f"u:{self.url}"] if self.url else keys)
+
+    @classmethod
+    def kept(cls, record: dict[str, Any]) -> Entry:
+        """From a kept record, without preparing the text (a recovery reads every record)."""
+        item = record["item"]
+        return cls(item["id"], (datetime.fromisoformat(item["event_at"]), item["id"]), item["canonical_url"],
+                   item["relevant"], corroborable(item["relevant"], item["reasons"]), tuple(record["tokens"]),
+                   tuple(record["bands"]))
+
+
+Loader = Callable[[str, bool], EnrichedItem]  # (item id, relevant) -> the kept item
+
+
+@dataclass
+class Found:
+    """What adding an item found, kept in its state record so a recovery scores no pair again:
+    the items it linked to (only those then in another story: enough to rebuild the components)
+    and its association scores (near-relevant id, relevant id, score)."""
+
+    links: list[str] = field(default_factory=list)
+    associations: list[tuple[str, str, float]] = field(default_factory=list)
+
+    def record(self, item: EnrichedItem, entry: Entry) -> dict[str, Any]:
+        return {"item": item.model_dump(mode="json"), "tokens": list(entry.tokens), "bands": list(entry.bands),
+                "links": self.links, "associations": [list(a) for a in self.associations]}
+
+
+class DayGraph:
+    """One lens-day's items, their edges as connected components (union-find whose root is the
+    earliest item), and each near-relevant item's best association. In memory only."""
+
+    def __init__(self, lens: str, day: str, load: Loader | None = None) -> None:
+        self.lens, self.day, self.load = lens, day, load
+        self.entries: dict[str, Entry] = {}
+        self._nodes: dict[str, Node] = {}  # worked out when first scored
+        self.parent: dict[str, str] = {}
+        self.members: dict[str, list[str]] = {}  # root -> relevant ids
+        self.best: dict[str, tuple[float, tuple[datetime, str], str]] = {}  # near id -> score, key, relevant id
+        self.attached: dict[str, set[str]] = defaultdict(set)  # relevant id -> near ids whose best it is
+        self.since: dict[str, str | None] = {}  # root -> developing_since, once worked out
+        self.near_links: dict[str, set[str]] = defaultdict(set)
+        # relevant? -> "t:token|token" | "b:band" | "u:url" -> ids
+        self.index: dict[bool, defaultdict[str, list[str]]] = {True: defaultdict(list), False: defaultdict(list)}
+
+    # adding -------------------------------------------------------------------------------------
+    def add(self, item: EnrichedItem) -> Found | None:
+        """Put an item in; None if it is already in (a redelivery changes nothing)."""
+        if item.id in self.entries:
+            return None
+        node = self._nodes[item.id] = Node.of(item)
+        entry = self._put(Entry.of(node))
+        found = Found()
+        if node.relevant:
+            for other in self._candidates(entry, relevant=True):
+                if self.find(other) != self.find(node.id) and linked(node, self.node(other)):
+                    found.links.append(other)
+                    self.union(node.id, other)
+            for near in self._candidates(entry, relevant=False):
+                self._associate(near, node.id, found)
+        else:
+            for other in self._candidates(entry, relevant=True):
+                self._associate(node.id, other, found)
+            # only the corroborable ones are ever grouped among themselves (`unattached_groups`)
+            for other in self._candidates(entry, relevant=False) if entry.corroborable else ():
+                if self.entries[other].corroborable and linked(node, self.node(other)):
+                    found.links.append(other)
+                    self._link_near(node.id, other)
+        return found
+
+    def node(self, item_id: str) -> Node:
+        """An item's side of a pair score: prepared from its kept record when first needed."""
+        node = self._nodes.get(item_id)
+        if node is None:
+            if self.load is None:
+                raise KeyError(f"item {item_id} has no prepared text and the graph no loader")
+            node = self._nodes[item_id] = Node.of(self.load(item_id, self.entries[item_id].relevant))
+        return node
+
+    def restore(self, records: Iterable[dict[str, Any]]) -> None:
+        """Rebuild from kept records (any order): their entries and indexes, then the links and
+        associations they found. No text is prepared and no pair is scored."""
+        kept = list(records)
+        for record in kept:
+            self._put(Entry.kept(record))
+        known = self.entries.keys()  # a link to a record that is gone is skipped, not every record after failed
+        for record in kept:
+            mine = record["item"]["id"]
+            for other in known & set(record["links"]):
+                if self.entries[mine].relevant:
+                    self.union(mine, other)
+                else:
+                    self._link_near(mine, other)
+            for near, relevant, score in record["associations"]:
+                if near in known and relevant in known:
+                    self._better(near, relevant, score)
+
+    def _put(self, entry: Entry) -> Entry:
+        self.entries[entry.id] = entry
+        if entry.relevant:
+            self.parent[entry.id] = entry.id
+            self.members[entry.id] = [entry.id]
+        index = self.index[entry.relevant]
+        for key in entry.index:
+            index[key].append(entry.id)
+        return entry
+
+    def _candidates(self, entry: Entry, relevant: bool) -> list[str]:
+        """Items of a kind sharing a distinctive token, an LSH bucket or a URL with the entry's."""
+        index = self.index[relevant]
+        seen = {i for key in entry.index if key in index for i in index[key]}
+        seen.discard(entry.id)
+        return sorted(seen)
+
+    def _associate(self, near: str, relevant: str, found: Found) -> None:
+        score = association(self.node(near), self.node(relevant))
+        if score is not None:
+            found.associations.append((near, relevant, round(score, 6)))
+            self._better(near, relevant, round(score, 6))
+
+    def _better(self, near: str, relevant: str, score: float) -> None:
+        """Keep the near item's best association: highest score, then the earliest item."""
+        key = self.entries[relevant].key
+        held = self.best.get(near)
+        if held is None or score > held[0] or (score == held[0] and key < held[1]):
+            if held is not None:
+                self.attached[held[2]].discard(near)
+            self.best[near] = (score, key, relevant)
+            self.attached[relevant].add(near)
+
+    def _link_near(self, a: str, b: str) -> None:
+        self.near_links[a].add(b)
+        self.near_links[b].add(a)
+
+    # union-find ---------------------------------------------------------------------------------
+    def find(self, item_id: str) -> str:
+        parent = self.parent
+        root = item_id
+        while parent[root] != root:
+            root = parent[root]
+        while parent[item_id] != root:  # path compression
+            parent[item_id], item_id = root, parent[item_id]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if self.entries[rb].key < self.entries[ra].key:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        absorbed = self.members.pop(rb)
+        if len(absorbed) > len(self.members[ra]):
+            absorbed, self.members[ra] = self.members[ra], absorbed
+        self.members[ra].extend(absorbed)
+
+    # reading ------------------------------------------------------------------------------------
+    def root_of(self, item_id: str) -> str | None:
+        """The root of the story an item is in: its own, or for a near-relevant item the story of
+        the relevant item it matches best; None for a near-relevant item matching none."""
+        if self.entries[item_id].relevant:
+            return self.find(item_id)
+        best = self.best.get(item_id)
+        return self.find(best[2]) if best else None
+
+    def story_items(self, root: str) -> list[str]:
+        """A story's relevant items in (event_at, id) order, then its associated ones."""
+        relevant = sorted(self.members[root], key=self._order)
+        near = [n for r in relevant for n in self.attached.get(r, ())]
+        return relevant + sorted(near, key=self._order)
+
+    def stories(self) -> Iterator[tuple[str, list[str]]]:
+        """Every story (root, item ids), associated items included, by root."""
+        near: dict[str, list[str]] = defaultdict(list)
+        for n, best in self.best.items():
+            near[self.find(best[2])].append(n)
+        for root in sorted(self.members, key=self._order):
+            relevant = sorted(self.members[root], key=self._order)
+            yield root, relevant + sorted(near[root], key=self._order)
+
+    def unattached_groups(self) -> list[list[str]]:
+        """The corroborable near-relevant items that join no story, grouped by their links among
+        themselves (connected components), each group and the groups in (event_at, id) order."""
+        free = {n for n, entry in self.entries.items() if entry.corroborable and n not in self.best}
+        groups, done = [], set()
+        for start in sorted(free, key=self._order):
+            if start in done:
+                continue
+            group, todo = [], [start]
+            done.add(start)
+            while todo:
+                current = todo.pop()
+                group.append(current)
+                for other in self.near_links.get(current, ()):
+                    if other in free and other not in done:
+                        done.add(other)
+                        todo.append(other)
+            groups.append(sorted(group, key=self._order))
+        return groups
+
+    def _order(self, item_id: str) -> tuple[datetime, str]:
+        return self.entries[item_id].key
+
+    def best_match(self, node: Node) -> str | None:
+        """The relevant item of this (earlier) day that a later item continues, if any: the
+        strongest cross-day content match (ties: the smaller id)."""
+        scored = []
+        for other in self._candidates(Entry.of(node), relevant=True):
+            candidate = self.node(other)
+            score = None if candidate.paper else pair_score(node, candidate, CROSS_DAY_POINTS)
+            if score is not None and score >= CROSS_DAY_SCORE:
+                scored.append((-score, other))
+        return min(scored)[1] if scored else None
+
+    def holds_copy(self, node: Node) -> bool:
+        """The same article is one of this day's items (a feed collecting it again)."""
+        return any(_copies(node, self.node(other)) for other in self._candidates(Entry.of(node), relevant=True))
+
+
+def _found_by(node: Node) -> tuple[str, ...]:
+    """Its distinctive tokens and its field-generic names, sorted: what its index keys pair up."""
+    return tuple(sorted({*node.text.query, *(t for t in node.text.vec if t[0] == "g")}))
+
+
+# ---------------------------------------------------------------- stories
+
+
+def story_id(lens: str, day: str, root: Node | Entry) -> str:
+    basis = root.url or root.id
+    return hashlib.sha1(f"{lens}|{day}|{basis}".encode()).hexdigest()[:12]
+
+
+def member(item: EnrichedItem) -> StoryMember:
+    return StoryMember(
+        id=item.id, source=item.source, outlet=item.outlet, url=item.url,
+        canonical_url=item.canonical_url, title=item.title, text=item.text, kind=item.kind,
+        lang=item.lang, published_at=item.published_at, event_at=item.event_at,
+        primary=item.kind == "release",
     )
 
 
-def stories_of_day(store: StoryStore | Store, lens: str, day: str,
-                   sized: Callable[[int], bool] = lambda members: True) -> list[Story]:
-    """Every story of a lens-day, ordered by first_seen then story_id (deterministic); with
-    `sized`, only the stories whose number of members it accepts (the others are never read).
-
-    Scans the mapping's keys: meant for day close and read models, not for the per-item path.
-    """
-    st = _as_store(store)
-    prefix = StoryStore.key("story", lens, day, "")
-    sids = sorted(k[len(prefix) :] for k in list(st.map.keys()) if k.startswith(prefix))
-    stories = [load_story(st, lens, day, sid) for sid in sids
-               if sized(len(st.get("story", lens, day, sid)["members"]))]
-    return sorted(stories, key=lambda s: (s.first_seen, s.story_id))
+def build_story(lens: str, day: str, root: Node | Entry, items: list[EnrichedItem],
+                developing_since: str | None) -> Story:
+    """The story of a component: its items in the order given, the most common category."""
+    categories = Counter(item.category for item in items if item.category)
+    category = sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if categories else None
+    return Story(story_id=story_id(lens, day, root), lens=lens, day=day, category=category,
+                 members=[member(item) for item in items],
+                 first_seen=min(item.event_at for item in items), last_updated=max(item.event_at for item in items),
+                 developing_since=developing_since)
 
 
-def forget_day(store: StoryStore | Store, lens: str, day: str) -> int:
-    """Remove every key of a lens-day (a scan of the mapping's keys); returns how many."""
-    st = _as_store(store)
-    keys = st.keys_of_day(lens, day)
-    for key in keys:
-        del st.map[key]
-    return len(keys)
-
-
-def assign_all(store: StoryStore | Store, items: Iterable[EnrichedItem]) -> dict[str, str]:
-    """Assign items in order; returns item id -> story id (used by evaluations and demos)."""
+def assign_all(items: Iterable[EnrichedItem]) -> dict[str, str]:
+    """Item id -> story id (evaluations and demos); a near-relevant item joining none is left out."""
+    items = list(items)
+    graphs: dict[tuple[str, str], DayGraph] = {}
+    for item in items:
+        graphs.setdefault((item.lens, item.day), DayGraph(item.lens, item.day)).add(item)
     out = {}
     for item in items:
-        story, _ = assign(store, item)
-        out[item.id] = story.story_id
+        graph = graphs[item.lens, item.day]
+        root = graph.root_of(item.id)
+        if root is not None:
+            out[item.id] = story_id(item.lens, item.day, graph.entries[root])
     return out
+
+
+# ---------------------------------------------------------------- the graphs a state holds
+
+
+def _previous_days(day: str) -> list[str]:
+    start = date.fromisoformat(day)
+    return [(start - timedelta(days=n)).isoformat() for n in range(1, LOOKBACK_DAYS + 1)]
+
+
+class Graphs:
+    """The in-memory `DayGraph` of every lens-day of a state, built from the state's records the
+    first time it is needed (after a start, a restart or a rebalance) and kept up to date after.
+
+    A state is known by its mapping (a `PartitionView` by its table and partition); the graph
+    holds that mapping, so a mapping's identity cannot be reused while its graph lives.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[tuple[int, str, str, str], tuple[Any, DayGraph]] = {}
+
+    def of(self, state: MutableMapping[str, Any], lens: str, day: str) -> DayGraph:
+        base, scope = getattr(state, "scope", (state, ""))
+        key = (id(base), scope, lens, day)
+        held = self._held.get(key)
+        if held is None or held[0] is not base:
+            graph = DayGraph(lens, day, functools.partial(kept_item, state, lens, day))
+            graph.restore(records_of_day(state, lens, day))
+            held = self._held[key] = (base, graph)
+        return held[1]
+
+    def forget(self, lens: str, day: str) -> None:
+        """Drop a lens-day's graphs (its state expired)."""
+        for key in [k for k in self._held if k[2:] == (lens, day)]:
+            del self._held[key]
+
+    def clear(self) -> None:
+        """Drop every graph: partitions moved, so each is rebuilt from the state it then has."""
+        self._held.clear()
+
+    def developing_since(self, state: MutableMapping[str, Any], graph: DayGraph, root: str) -> str | None:
+        """The earliest earlier day (within LOOKBACK_DAYS, and through that day's own link) whose
+        story the root item continues. Only a new report continues a story: an article already
+        seen on an earlier day is the same item, not a development, and links nothing."""
+        if root in graph.since:
+            return graph.since[root]
+        node, linked = graph.node(root), None
+        if not node.paper:
+            for day in _previous_days(graph.day):
+                earlier = self.of(state, graph.lens, day)
+                if earlier.holds_copy(node):
+                    linked = None
+                    break
+                match = earlier.best_match(node)
+                if match is not None:
+                    linked = self.developing_since(state, earlier, earlier.find(match)) or day
+        graph.since[root] = linked
+        return linked
+
+
+KINDS = ("item", "near")  # the state keys of a lens-day's relevant and near-relevant items
+
+
+def record_key(lens: str, day: str, item_id: str, relevant: bool) -> str:
+    """The state key of an item's record (`Found.record`): the only key an item writes."""
+    return f"{KINDS[0] if relevant else KINDS[1]}|{lens}|{day}|{item_id}"
+
+
+def kept_item(state: MutableMapping[str, Any], lens: str, day: str, item_id: str, relevant: bool) -> EnrichedItem:
+    """An item as its record keeps it."""
+    return EnrichedItem.model_validate(state[record_key(lens, day, item_id, relevant)]["item"])
+
+
+def records_of_day(state: MutableMapping[str, Any], lens: str, day: str) -> list[dict[str, Any]]:
+    """The kept records of a lens-day's items (a scan of the state's keys: on recovery only)."""
+    prefixes = tuple(f"{kind}|{lens}|{day}|" for kind in KINDS)
+    return [state[key] for key in list(state) if key.startswith(prefixes)]

@@ -50,6 +50,7 @@ class LiveStories:
     def __init__(self, max_days: int = 14, max_stories: int = 1000, queue_size: int = 256) -> None:
         self.max_days, self.max_stories, self.queue_size = max_days, max_stories, queue_size
         self._days: OrderedDict[tuple[str, str], dict[str, Story]] = OrderedDict()
+        self._owner: dict[tuple[str, str], dict[str, str]] = {}  # item id -> the story holding it
         self._subscribers: dict[tuple[str, str], set[asyncio.Queue[Any]]] = {}
 
     def apply(self, story: Story) -> bool:
@@ -62,6 +63,7 @@ class LiveStories:
         if key not in self._days or not _newer(story, day.get(story.story_id)):
             return False
         day[story.story_id] = story
+        self._absorb(key, story)
         if len(day) > self.max_stories:
             del day[min(day.values(), key=lambda s: (s.score, s.last_updated)).story_id]
             if story.story_id not in day:
@@ -69,10 +71,19 @@ class LiveStories:
         self._publish(key, story)
         return True
 
+    def _absorb(self, key: tuple[str, str], story: Story) -> None:
+        """An item is in one story: a story holding items another held has absorbed it (an item
+        linked two stories, and the merged one goes on under the earlier root's id)."""
+        owner = self._owner.setdefault(key, {})
+        for absorbed in {owner.get(item) for item in story.item_ids} - {None, story.story_id}:
+            self._days[key].pop(str(absorbed), None)
+        owner.update(dict.fromkeys(story.item_ids, story.story_id))
+
     def _trim_days(self) -> None:
         while len(self._days) > self.max_days:
             oldest = min(self._days, key=lambda k: k[1])
             del self._days[oldest]
+            self._owner.pop(oldest, None)
 
     def stories(self, lens: str, day: str) -> list[Story]:
         """The day's stories, highest score first."""

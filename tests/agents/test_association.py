@@ -1,6 +1,6 @@
-"""Relevance by association at day close (`streams.stages.recluster.rebuilt_day`): an AI item under the
-lens's bar joins the story it reports, and AI items under the bar form a story of their own
-only when enough news outlets report them."""
+"""Relevance by association (`streams.stages.cluster.association`, `streams.flow.Flow._day_stories`):
+an AI item under the lens's bar joins the story it reports as it arrives, and AI items under the
+bar form a story of their own at the close only when enough news outlets report them."""
 
 from __future__ import annotations
 

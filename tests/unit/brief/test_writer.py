@@ -415,3 +415,23 @@ def test_a_question_or_exclamation_ends_a_sentence_even_after_a_capital() -> Non
                            "Grok is banned in country A! Others may follow.") == [
         "Should they be taken off X?", "In the UK alone there is doubt.", "Mr. Musk met J. Doe.",
         "Grok is banned in country A!", "Others may follow."]
+
+
+def test_the_writer_reads_a_bounded_number_of_members_and_counts_them_all() -> None:
+    from datetime import timedelta
+
+    from streams.brief.writer import MEMBERS_READ, write_item
+    at = datetime(2026, 1, 8, 9, 0, tzinfo=UTC)
+    reports = [make_member(id=f"r{n}", outlet=f"outlet{n}.com", url=f"https://outlet{n}.com/a",
+                           title="Acme Labs releases its Falcon model", text="Acme Labs released Falcon on Thursday.",
+                           event_at=at + timedelta(minutes=n), published_at=at + timedelta(minutes=n))
+               for n in range(3 * MEMBERS_READ)]
+    late = make_member(id="late", outlet="late.com", url="https://late.com/a", title="Acme Labs Falcon",
+                       text="Acme Labs also said Zanzibar gets Falcon first.", event_at=at + timedelta(days=1),
+                       published_at=at + timedelta(days=1))
+    story = make_story([late, *reversed(reports)])
+    ev = evidence(make_lens(), story)
+    assert [s.member.id for s in ev.read] == [f"r{n}" for n in range(MEMBERS_READ)]  # the earliest first
+    assert len(ev.independent) == 3 * MEMBERS_READ + 1  # every outlet is still counted
+    written = write_item(ev, short=False)
+    assert "Zanzibar" not in f"{written.headline} {written.summary} {written.details}"

@@ -98,3 +98,16 @@ def test_a_brief_story_is_found_by_its_members_when_its_id_differs() -> None:
     found = live.matching("ai-safety-governance", "2026-11-27", {"live-id-0", "live-id-2", "unknown"})
     assert found is not None and found.story_id == "live-id"
     assert live.matching("ai-safety-governance", "2026-11-27", {"unknown"}) is None
+
+
+def test_a_story_that_absorbed_another_replaces_it() -> None:
+    # an item linked two stories: the merged one goes on under one id, the other is gone
+    live = LiveStories()
+    first, second = _story("a", members=2), _story("b", members=2)
+    live.apply(first)
+    live.apply(second)
+    merged = make_story([*first.members, *second.members, make_member(id="link")], story_id="a",
+                        day=first.day, last_updated=first.last_updated + timedelta(minutes=5))
+    assert live.apply(merged)
+    assert [s.story_id for s in live.stories("ai-safety-governance", first.day)] == ["a"]
+    assert live.story("ai-safety-governance", first.day, "b") is None
