@@ -132,7 +132,7 @@ _CACHED_VARIANTS = 4
 
 def associable(relevant: bool, reasons: Sequence[str]) -> bool:
     """About AI but under the bar: relevant if it reports a story the lens already holds that day
-    (`streams.stages.cluster.attach`), never a story of its own. A social post that is not a link (its
+    (`streams.stages.cluster.association`), never a story of its own. A social post that is not a link (its
     author writing about the story) discusses a development without reporting it: never."""
     return not relevant and any(r.startswith(ANCHOR) for r in reasons) and _SELF_POST not in reasons
 
