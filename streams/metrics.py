@@ -116,8 +116,8 @@ class Metrics:
             "usul_llm_call_seconds", "Duration of one language-model call", ["model"],
             buckets=_CALL_BUCKETS, registry=registry)
         self.llm_rejections = Counter(
-            "usul_llm_rejections_total", "Model answers refused by a check, per lens and check "
-            "(citation, name, number, overlap, length)", ["lens", "check"], registry=registry)
+            "usul_llm_rejections_total", "Model answers refused by a check, per lens and check (citation, "
+            "name, number, overlap, length, confidence, headline, language)", ["lens", "check"], registry=registry)
         self.llm_cache_hits = Counter(
             "usul_llm_cache_hits_total", "Texts reused from the writer's cache without a call, per lens",
             ["lens"], registry=registry)
