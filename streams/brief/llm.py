@@ -319,6 +319,7 @@ class _Caller:
             data = response.json()
             used = _count_usage(self.metrics, model, data.get("usage") or {}, self.lens.slug)
             content = data["choices"][0]["message"]["content"]
+            finish = data["choices"][0].get("finish_reason")
         except (TimeoutError, httpx.TimeoutException) as exc:
             self.metrics.llm_calls.labels(model, "timeout").inc()
             raise Fallback("timeout") from exc
@@ -331,6 +332,9 @@ class _Caller:
         try:
             parsed = schema.model_validate_json(content if isinstance(content, str) else json.dumps(content))
         except ValidationError as exc:
+            # the reason in the log: a reply cut at max_tokens ("length") is no schema fault
+            log.warning("llm %s answer is not the asked JSON (finish %s): %s", name, finish,
+                        exc.errors()[0]["msg"] if exc.errors() else exc)
             self.metrics.llm_calls.labels(model, "invalid").inc()
             raise Fallback("invalid") from exc
         self.metrics.llm_calls.labels(model, "ok").inc()
