@@ -104,7 +104,8 @@ class Metrics:
 
     def _language_model(self, registry: CollectorRegistry) -> None:
         self.llm_calls = Counter(
-            "usul_llm_calls_total", "Language-model calls per model and outcome (ok, error, invalid, timeout)",
+            "usul_llm_calls_total",
+            "Language-model calls per model and outcome (ok, error, invalid, truncated, timeout)",
             ["model", "outcome"], registry=registry)
         self.llm_tokens = Counter(
             "usul_llm_tokens_total", "Language-model tokens per model and kind (prompt, completion)",

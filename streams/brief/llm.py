@@ -332,11 +332,12 @@ class _Caller:
         try:
             parsed = schema.model_validate_json(content if isinstance(content, str) else json.dumps(content))
         except ValidationError as exc:
-            # the reason in the log: a reply cut at max_tokens ("length") is no schema fault
-            log.warning("llm %s answer is not the asked JSON (finish %s): %s", name, finish,
+            # a reply cut at max_tokens followed the schema until the budget ran out: no schema fault
+            outcome = "truncated" if finish == "length" else "invalid"
+            log.warning("llm %s answer is not the asked JSON (%s): %s", name, outcome,
                         exc.errors()[0]["msg"] if exc.errors() else exc)
-            self.metrics.llm_calls.labels(model, "invalid").inc()
-            raise Fallback("invalid") from exc
+            self.metrics.llm_calls.labels(model, outcome).inc()
+            raise Fallback(outcome) from exc
         self.metrics.llm_calls.labels(model, "ok").inc()
         return parsed
 

@@ -164,7 +164,7 @@ async def test_the_writer_on_a_real_day(model_url: str, real_day: tuple[Brief, l
     _report(offline, brief, gate, metrics, seconds)
 
     calls = {o: _value(metrics, "usul_llm_calls_total", model=MODEL, outcome=o)
-             for o in ("ok", "invalid", "error", "timeout")}
+             for o in ("ok", "invalid", "truncated", "error", "timeout")}
     assert calls["ok"] >= 1 and calls["error"] == 0, calls  # the HTTP path works
     assert calls["invalid"] == 0, calls  # every answer held to the JSON schema parsed into it
     assert _structure(brief) == _structure(offline)
@@ -207,7 +207,7 @@ def _report(offline: Brief, brief: Brief, gate: Gate, metrics: Metrics, seconds:
           f"{sum(verdicts.values())} answered; verdicts {dict(verdicts)}; executive summary: "
           f"{gate.verdicts.get('executive', 'no answer')}")
     outcomes = {o: int(_value(metrics, "usul_llm_calls_total", model=MODEL, outcome=o))
-                for o in ("ok", "invalid", "error", "timeout")}
+                for o in ("ok", "invalid", "truncated", "error", "timeout")}
     print(f"{int(calls)} calls {outcomes}, {per_call:.1f} s per call (two at a time), {seconds:.0f} s in all")
     for story_id, draft in gate.drafts.items():
         print(f"  [{gate.verdicts[story_id]}] {story_id}: {draft.summary[:160]!r}")

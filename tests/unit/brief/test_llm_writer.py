@@ -38,6 +38,7 @@ class ModelServer:
         self.requests: list[dict[str, Any]] = []
         self.answer: Answer = lambda body: {}
         self.delay = 0.0
+        self.finish_reason = "stop"
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -48,7 +49,7 @@ class ModelServer:
                 content = server.answer(body)
                 payload = json.dumps({
                     "id": "cmpl-1", "object": "chat.completion", "model": body["model"],
-                    "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                    "choices": [{"index": 0, "finish_reason": server.finish_reason, "message": {
                         "role": "assistant", "content": content if isinstance(content, str) else json.dumps(content)}}],
                     "usage": {"prompt_tokens": 120, "completion_tokens": 60, "total_tokens": 180},
                 }).encode()
@@ -260,6 +261,16 @@ async def test_malformed_json_is_an_invalid_answer(server: ModelServer, tmp_path
     offline, brief, metrics = await _rewrite(server, tmp_path, _story())
     assert brief == offline
     assert _value(metrics, "usul_llm_fallbacks_total", reason="invalid") == 2
+
+
+@pytest.mark.asyncio
+async def test_an_answer_cut_at_max_tokens_is_truncated_not_invalid(server: ModelServer, tmp_path: Path) -> None:
+    server.answer = lambda body: '{"headline": "Acme releases Falcon", "summary": "Acme rel'
+    server.finish_reason = "length"
+    offline, brief, metrics = await _rewrite(server, tmp_path, _story())
+    assert brief == offline
+    assert _value(metrics, "usul_llm_fallbacks_total", reason="truncated") == 2
+    assert _value(metrics, "usul_llm_calls_total", model="test-model", outcome="invalid") == 0
 
 
 INJECTIONS = (
