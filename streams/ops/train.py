@@ -28,7 +28,7 @@ from streams.ops.lodo import Fitter, LabeledItem, day_items, leakage_keys
 from streams.stages.classify import feature_names, rule_features
 from streams.stages.embedding import embed
 from streams.stages.normalise import clean_text
-from streams.stages.relevance import RelevanceModel, model_text
+from streams.stages.relevance import RelevanceModel, model_text, origin_vector
 
 __all__ = ["DECIDERS", "Decider", "Featuriser", "featuriser_for", "fit_model", "fitter", "main"]
 
@@ -49,6 +49,7 @@ class Decider:
     day_mean: bool = False
     equal_days: bool = False  # each training day weighs the same in the loss, whatever its size
     split: str | None = None  # a 0/1 rule feature under which the embedding has weights of its own
+    origin: bool = False  # the item's source and site are inputs too (`relevance.origin_vector`)
 
 
 # The deciders `usul eval --decider` can compare; "rules" is the term rules alone, nothing fitted.
@@ -62,6 +63,7 @@ DECIDERS: dict[str, Decider] = {
     "static-hashed-lr-daymean": Decider("static+hashed", day_mean=True),
     "static-hashed-lr-daymean-l2": Decider("static+hashed", l2s=L2_GRID, day_mean=True),
     "use-hashed-lr-daymean": Decider("use+hashed", day_mean=True),
+    "use-hashed-origin-lr-daymean": Decider("use+hashed", day_mean=True, origin=True),
     "static-lr-equaldays": Decider("static", day_mean=True, equal_days=True)}
 
 
@@ -75,6 +77,7 @@ class Rows:
     days: list[str]
     keys: list[set[str]]
     ids: list[str]  # what the fits are memoised by: the same rows in the same order give the same model
+    origins: list[tuple[str, str]]  # source and URL
 
 
 class Featuriser:
@@ -83,9 +86,10 @@ class Featuriser:
     inner fold (A, B) of outer fold B, so half of a LODO's fits are repeats."""
 
     def __init__(self, lens: Lens, unanchored: bool = False, equal_days: bool = False,
-                 split: str | None = None) -> None:
+                 split: str | None = None, origin: bool = False) -> None:
         self.lens = lens
         self.split = split  # (`Decider.split`)
+        self.origin = origin  # (`Decider.origin`)
         self.unanchored = unanchored  # rows for items that name no AI too (`classify.rule_features`)
         self.equal_days = equal_days  # the fits weigh each day the same (`Decider.equal_days`)
         self._rules: dict[tuple[str, str], tuple[list[float], str] | None] = {}
@@ -97,7 +101,7 @@ class Featuriser:
         return Rows(np.array([f[0] for _, f in kept], dtype=np.float64).reshape(len(kept), -1),
                     [f[1] for _, f in kept], np.array([i.relevant for i, _ in kept], dtype=bool),
                     [i.day for i, _ in kept], [i.keys for i, _ in kept],
-                    [f"{i.day} {i.item.id}" for i, _ in kept])
+                    [f"{i.day} {i.item.id}" for i, _ in kept], [(i.item.source, i.item.url) for i, _ in kept])
 
     def embedded(self, kind: str, texts: Sequence[str]) -> np.ndarray:
         for text in texts:
@@ -117,7 +121,7 @@ class Featuriser:
 
 
 def featuriser_for(lens: Lens, decider: Decider) -> Featuriser:
-    return Featuriser(lens, decider.unanchored, decider.equal_days, decider.split)
+    return Featuriser(lens, decider.unanchored, decider.equal_days, decider.split, decider.origin)
 
 
 def fit_model(rows: Rows, featuriser: Featuriser, embedding: str | None, l2s: Sequence[float] = (L2,),
@@ -146,19 +150,21 @@ def _fitted(rows: Rows, featuriser: Featuriser, embedding: str | None, l2: float
     x = _inputs(rows, featuriser, embedding, mean, scale)
     coef, bias = _logistic(x, rows.labels, l2, _day_weights(rows.days) if featuriser.equal_days else None)
     return RelevanceModel(feature_names(featuriser.lens), mean, scale, coef, bias, threshold, embedding, meta,
-                          featuriser.unanchored, featuriser.split if embedding else None)
+                          featuriser.unanchored, featuriser.split if embedding else None, featuriser.origin)
 
 
 def _inputs(rows: Rows, featuriser: Featuriser, embedding: str | None, mean: np.ndarray,
             scale: np.ndarray) -> np.ndarray:
-    x = (rows.rules - mean) / scale
-    if embedding is None:
-        return x
-    vectors = featuriser.embedded(embedding, rows.texts).astype(np.float64)
-    if featuriser.split is None:
-        return np.hstack([x, vectors])
-    gate = rows.rules[:, feature_names(featuriser.lens).index(featuriser.split)]
-    return np.hstack([x, vectors, gate[:, None] * vectors])
+    parts = [(rows.rules - mean) / scale]
+    if embedding is not None:
+        vectors = featuriser.embedded(embedding, rows.texts).astype(np.float64)
+        parts.append(vectors)
+        if featuriser.split is not None:
+            gate = rows.rules[:, feature_names(featuriser.lens).index(featuriser.split)]
+            parts.append(gate[:, None] * vectors)
+    if featuriser.origin:
+        parts.append(np.array([origin_vector(*o) for o in rows.origins]).reshape(len(rows.origins), -1))
+    return np.hstack(parts)
 
 
 def _day_weights(days: Sequence[str]) -> np.ndarray:
@@ -219,7 +225,8 @@ def _inner_fit(rows: Rows, featuriser: Featuriser, embedding: str | None, l2: fl
 def _subset(rows: Rows, mask: Sequence[bool]) -> Rows:
     index = np.flatnonzero(np.asarray(mask))
     return Rows(rows.rules[index], [rows.texts[i] for i in index], rows.labels[index],
-                [rows.days[i] for i in index], [rows.keys[i] for i in index], [rows.ids[i] for i in index])
+                [rows.days[i] for i in index], [rows.keys[i] for i in index], [rows.ids[i] for i in index],
+                [rows.origins[i] for i in index])
 
 
 def _f1(truth: np.ndarray, said: np.ndarray) -> float:

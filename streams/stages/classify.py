@@ -163,7 +163,7 @@ def classify(title: str, text: str, source: str, url: str, kind: str, lang: str,
     verdict = _rules_verdict(c, e)
     if c.model is None:
         return verdict
-    return _model_verdict(c, e, verdict, model_text(title, text))
+    return _model_verdict(c, e, verdict, model_text(title, text), source, url)
 
 
 def rule_features(title: str, text: str, source: str, url: str, kind: str, lang: str,
@@ -249,10 +249,10 @@ def _rules_verdict(c: _Compiled, e: _Evidence) -> Verdict:
     return _opened_by_opinion(c, verdict)
 
 
-def _model_verdict(c: _Compiled, e: _Evidence, rules: Verdict, text: str) -> Verdict:
+def _model_verdict(c: _Compiled, e: _Evidence, rules: Verdict, text: str, source: str, url: str) -> Verdict:
     """The fitted model's verdict; the category is still the rules' best (or the stakes')."""
     assert c.model is not None
-    p = c.model.probability(_features(c, e, rules), text)
+    p = c.model.probability(_features(c, e, rules), text, source, url)
     category = rules.category or _best(c, e.scores) or (c.settings.stakes_category if e.stakes else None)
     reasons = (*e.reasons, *e.lead_reasons, f"model: p={p:.2f} (bar {c.model.threshold:.2f})")
     if category is None:  # about AI, yet about nothing the lens follows: never relevant on its own

@@ -169,3 +169,27 @@ def test_the_combined_embedding_is_the_static_then_the_hashed_vector() -> None:
     both = embed("static+hashed", RELEVANT[1])
     assert np.array_equal(both, np.concatenate([embed("static", RELEVANT[1]), embed("hashed", RELEVANT[1])]))
     assert len(both) == 512 + 4096
+
+
+def _origin_items(day: str) -> list[LabeledItem]:
+    """The same neutral headline from a news desk (relevant) and from a vendor's blog (not):
+    only where an item comes from tells them apart."""
+    def raw(n: int, source: str, site: str) -> RawItem:
+        return RawItem(id=f"{day}-{source}-{n}", source=source, url=f"https://{site}/{day}/{n}",
+                       title=f"AI model update number {n}", text="", kind="article", lang="en",
+                       published_at=datetime(2026, 1, 1, tzinfo=UTC))
+    return [LabeledItem(day, raw(n, "News desk", "news.example"), True) for n in range(4)] + \
+        [LabeledItem(day, raw(n, "Vendor blog", "vendor.example"), False) for n in range(4)]
+
+
+def test_an_origin_model_learns_where_items_come_from_and_round_trips() -> None:
+    items = [i for day in ("d1", "d2", "d3") for i in _origin_items(day)]
+    featuriser = Featuriser(BASE, origin=True)
+    model = fit_model(featuriser.rows(items), featuriser, "hashed")
+    again = RelevanceModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    rules = featuriser.rows(items).rules[0]
+    news = again.probability(rules, "AI model update number 9", "News desk", "https://news.example/x")
+    vendor = again.probability(rules, "AI model update number 9", "Vendor blog", "https://www.vendor.example/x")
+    assert again.origin and news > again.threshold > vendor
+    assert news == pytest.approx(model.probability(rules, "AI model update number 9", "News desk",
+                                                   "https://news.example/x"), abs=1e-6)
