@@ -30,7 +30,7 @@ from streams.stages.embedding import embed
 from streams.stages.normalise import clean_text
 from streams.stages.relevance import RelevanceModel, model_text, origin_vector
 
-__all__ = ["DECIDERS", "Decider", "Featuriser", "featuriser_for", "fit_model", "fitter", "main"]
+__all__ = ["DECIDERS", "Decider", "Featuriser", "featuriser_for", "fit_model", "fitted_model", "fitter", "main"]
 
 L2 = 1.0  # ridge penalty on the summed log-loss: the weights of a few hundred positives stay small
 L2_GRID = (0.25, 1.0, 4.0)  # the penalties an inner leave-one-day-out chooses among
@@ -50,6 +50,7 @@ class Decider:
     equal_days: bool = False  # each training day weighs the same in the loss, whatever its size
     split: str | None = None  # a 0/1 rule feature under which the embedding has weights of its own
     origin: bool = False  # the item's source and site are inputs too (`relevance.origin_vector`)
+    screen: str | None = None  # the embedding of a cheaper model that decides when sure (`RelevanceModel.screen`)
 
 
 # The deciders `usul eval --decider` can compare; "rules" is the term rules alone, nothing fitted.
@@ -64,6 +65,7 @@ DECIDERS: dict[str, Decider] = {
     "static-hashed-lr-daymean-l2": Decider("static+hashed", l2s=L2_GRID, day_mean=True),
     "use-hashed-lr-daymean": Decider("use+hashed", day_mean=True),
     "use-hashed-origin-lr-daymean": Decider("use+hashed", day_mean=True, origin=True),
+    "use-hashed-origin-screened-lr-daymean": Decider("use+hashed", day_mean=True, origin=True, screen="hashed"),
     "static-lr-equaldays": Decider("static", day_mean=True, equal_days=True)}
 
 
@@ -136,10 +138,19 @@ def fit_model(rows: Rows, featuriser: Featuriser, embedding: str | None, l2s: Se
 def fitter(featuriser: Featuriser, decider: Decider) -> Fitter:
     """What `streams.ops.lodo` calls on each fold: the lens with a model fitted on the fold."""
     def fit(items: Sequence[LabeledItem], lens: Lens) -> Lens:
-        model = fit_model(featuriser.rows(items), featuriser, decider.embedding, decider.l2s,
-                          day_mean=decider.day_mean)
+        model = fitted_model(featuriser.rows(items), featuriser, decider)
         return lens.model_copy(update={"relevance_model": model.to_dict()})
     return fit
+
+
+def fitted_model(rows: Rows, featuriser: Featuriser, decider: Decider,
+                 meta: dict[str, object] | None = None) -> RelevanceModel:
+    """The decider's model on `rows`, behind its screen if it has one (fitted on the same rows
+    with the same penalty; its own bar is never used, only its confident ends)."""
+    model = fit_model(rows, featuriser, decider.embedding, decider.l2s, meta, decider.day_mean)
+    if decider.screen is None:
+        return model
+    return model.screened_by(_fitted(rows, featuriser, decider.screen, float(model.meta["l2"]), 0.5, {}))
 
 
 def _fitted(rows: Rows, featuriser: Featuriser, embedding: str | None, l2: float, threshold: float,
@@ -257,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = featuriser.rows(items)
     meta = {"decider": args.decider, "days": sorted(by_day), "items": len(items), "asked": len(rows.labels),
             "relevant": int(rows.labels.sum()), "distinct keys": len(leakage_keys(items))}
-    model = fit_model(rows, featuriser, decider.embedding, decider.l2s, meta, decider.day_mean)
+    model = fitted_model(rows, featuriser, decider, meta)
     out = args.out or LENS_DIR / f"{args.lens}{MODEL_SUFFIX}"
     out.write_text(json.dumps(model.to_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"{out.name}: {args.decider}, threshold {model.threshold:.2f}, fitted on {len(rows.labels)} items "

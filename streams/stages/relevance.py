@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,11 +20,16 @@ import numpy as np
 
 from streams.stages.embedding import EMBEDDINGS, dimensions, embed
 
-__all__ = ["FORMAT", "LEAD_CHARS", "ORIGIN_SLOTS", "RelevanceModel", "model_text", "origin_vector"]
+__all__ = ["FORMAT", "LEAD_CHARS", "ORIGIN_SLOTS", "SCREEN_BAND", "RelevanceModel", "model_text", "origin_vector"]
 
 FORMAT = "usul-relevance-logistic-1"
 LEAD_CHARS = 300  # the lead the embedding reads: headlines and first lines carry the subject
 ORIGIN_SLOTS = 1024  # a few hundred sources and sites: few collisions
+# Where a screen (a cheap model) leaves the item to the full model: between these probabilities.
+# Over the 23 labeled days of the first fit, held out day by day, the cheap model's verdict outside
+# this band agreed with the full model's often enough that the days' F1 did not move (0.672 both),
+# and the encoder read a quarter of the asked items.
+SCREEN_BAND = (0.1, 0.7)
 
 
 def model_text(title: str, text: str) -> str:
@@ -61,6 +66,10 @@ class RelevanceModel:
     # to a stricter bar than news (RELEVANCE.md, "arXiv is strict"), on the same words
     split: str | None = None
     origin: bool = False  # the item's source and site are inputs too (`origin_vector`)
+    # a cheaper model (no encoder) that decides alone when it is sure, outside `band`: the
+    # encoder costs a hundred times what the words do, and most items are plainly in or out
+    screen: RelevanceModel | None = None
+    band: tuple[float, float] = SCREEN_BAND
 
     def __post_init__(self) -> None:
         copies = 2 if self.split else 1
@@ -74,6 +83,10 @@ class RelevanceModel:
             raise ValueError(f"model shape: {len(self.coef)} coefficients for {width} inputs")
         if not 0.0 < self.threshold < 1.0:
             raise ValueError(f"threshold {self.threshold} is not a probability")
+        if self.screen is not None and not self.band[0] <= self.threshold <= self.band[1]:
+            # outside the band the screen's probability stands for the model's: it must fall on
+            # the same side of the bar as the screen's verdict
+            raise ValueError(f"threshold {self.threshold} outside the screen's band {self.band}")
 
     def inputs(self, rules: Sequence[float], text: str, source: str = "", url: str = "") -> np.ndarray:
         """The model's input row: standardised rule features, the text's embedding, the origin."""
@@ -88,6 +101,10 @@ class RelevanceModel:
         return np.concatenate(parts)
 
     def probability(self, rules: Sequence[float], text: str, source: str = "", url: str = "") -> float:
+        if self.screen is not None:
+            screened = self.screen.probability(rules, text, source, url)
+            if not self.band[0] <= screened <= self.band[1]:
+                return screened
         z = float(self.inputs(rules, text, source, url) @ self.coef) + self.bias
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
@@ -101,7 +118,8 @@ class RelevanceModel:
         return {"format": FORMAT, "embedding": self.embedding, "threshold": round(self.threshold, 6),
                 "bias": round(self.bias, 8), "features": list(self.features),
                 "mean": _rounded(self.mean), "scale": _rounded(self.scale), "coef": _rounded(self.coef),
-                "unanchored": self.unanchored, "split": self.split, "origin": self.origin, "meta": self.meta}
+                "unanchored": self.unanchored, "split": self.split, "origin": self.origin, "meta": self.meta,
+                **({"screen": self.screen.to_dict(), "band": list(self.band)} if self.screen else {})}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RelevanceModel:
@@ -110,7 +128,14 @@ class RelevanceModel:
         return cls(tuple(map(str, data["features"])), np.asarray(data["mean"], dtype=np.float64),
                    np.asarray(data["scale"], dtype=np.float64), np.asarray(data["coef"], dtype=np.float64),
                    float(data["bias"]), float(data["threshold"]), data.get("embedding"), dict(data.get("meta", {})),
-                   bool(data.get("unanchored", False)), data.get("split"), bool(data.get("origin", False)))
+                   bool(data.get("unanchored", False)), data.get("split"), bool(data.get("origin", False)),
+                   cls.from_dict(data["screen"]) if data.get("screen") else None,
+                   tuple(map(float, data.get("band", SCREEN_BAND))))  # type: ignore[arg-type]
+
+    def screened_by(self, screen: RelevanceModel) -> RelevanceModel:
+        """This model behind `screen`, with the band widened to hold its threshold if need be."""
+        band = (min(SCREEN_BAND[0], self.threshold), max(SCREEN_BAND[1], self.threshold))
+        return replace(self, screen=screen, band=band)
 
 
 def _rounded(values: np.ndarray) -> list[float]:

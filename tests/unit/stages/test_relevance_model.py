@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from models.items import RawItem
 from streams.lenses import DEFAULT_LENS, LENS_DIR, MODEL_SUFFIX, LensError, load_lens
 from streams.ops.evaluate import DayLabels
 from streams.ops.lodo import LabeledItem, day_items
-from streams.ops.train import Featuriser, fit_model
+from streams.ops.train import Decider, Featuriser, fit_model, fitted_model
 from streams.stages.classify import classify, feature_names
 from streams.stages.embedding import embed
 from streams.stages.relevance import RelevanceModel
@@ -193,3 +194,30 @@ def test_an_origin_model_learns_where_items_come_from_and_round_trips() -> None:
     assert again.origin and news > again.threshold > vendor
     assert news == pytest.approx(model.probability(rules, "AI model update number 9", "News desk",
                                                    "https://news.example/x"), abs=1e-6)
+
+
+def test_a_screened_model_lets_the_screen_decide_only_outside_its_band() -> None:
+    items = [i for day in ("d1", "d2", "d3") for i in _items(day)]
+    featuriser = Featuriser(BASE)
+    model = fitted_model(featuriser.rows(items), featuriser, Decider("static+hashed", screen="hashed"))
+    assert model.screen is not None and model.band[0] <= model.threshold <= model.band[1]
+    again = RelevanceModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    unscreened = replace(model, screen=None)
+    rows = featuriser.rows(items)
+    # the training rows are plain cases; rule evidence halfway between theirs leaves it to the words
+    halfway = [(rows.rules.mean(axis=0), text) for text in RELEVANT + NOISE]
+    outside = inside = 0
+    for rules, text in [*zip(rows.rules, rows.texts, strict=True), *halfway]:
+        screened = model.screen.probability(rules, text)
+        sure = not model.band[0] <= screened <= model.band[1]
+        expected = screened if sure else unscreened.probability(rules, text)
+        assert model.probability(rules, text) == pytest.approx(expected)
+        assert again.probability(rules, text) == pytest.approx(expected, abs=1e-6)
+        outside, inside = outside + sure, inside + (not sure)
+    assert outside and inside  # both paths taken on these rows
+
+
+def test_a_screened_model_whose_bar_lies_outside_the_band_is_refused() -> None:
+    model = _fitted()
+    with pytest.raises(ValueError, match="band"):
+        replace(model, screen=model, band=(model.threshold + 0.01, 0.99))
