@@ -261,10 +261,14 @@ class Flow:
         if root is None:  # a near-relevant item that reports no story (yet)
             return []
         items = graph.story_items(root)
-        story = self._story(state, graph, root, items)
-        story, _ = dayclose.fitted(_scored(story, lens))  # a story of hundreds of reports still fits a record
+        story = _scored(self._story(state, graph, root, items), lens)
         self.metrics.story_updates.labels(lens.slug).inc()
-        return [Out(topics.STORIES, f"{lens.slug}:{item.day}", story)]
+        return self.story_outs(state, story)
+
+    def story_outs(self, state: MutableMapping[str, Any], story: Story) -> list[Out]:
+        """What the stories topic gets for an update of `story` (scored)."""
+        story, _ = dayclose.fitted(story)  # a story of hundreds of reports still fits a record
+        return [Out(topics.STORIES, f"{story.lens}:{story.day}", story)]
 
     def _story(self, state: MutableMapping[str, Any], graph: cluster.DayGraph, root: str,
                items: list[str]) -> Story:
