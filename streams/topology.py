@@ -198,9 +198,9 @@ class Topology:
                             step = await loop.run_in_executor(None, self.flow.hand_over, step)
                     outs += step
             await self.send(outs)
-            for out in outs:  # the member that joined last is the item that caused the update
-                if out.topic is topics.STORIES and out.value.members:
-                    METRICS.observe_story_latency(out.value.lens, out.value.members[-1].event_at, now())
+            for out in outs:  # the newest member an update adds is the item that caused it
+                if out.topic is topics.STORIES and out.value.added:
+                    METRICS.observe_story_latency(out.value.lens, max(m.event_at for m in out.value.added), now())
 
     async def _assemble(self, stream: Any) -> None:
         """Take a chunk and, once a round is complete, draft, publish and (optionally) rewrite it.
