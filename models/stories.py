@@ -168,10 +168,12 @@ class StoryFold:
     """What a reader of the stories topics holds: each story at its latest update, folded from
     the live topic's deltas in order, started from a snapshot or a full delta.
 
-    A delta that does not follow (`StoryGap`: an update missed, or the reader started after the
-    story did) sets its story aside: the story keeps its last good state while its later deltas
-    wait (the newest `waiting` of them) for a snapshot or full delta to start again from; the
-    waiting deltas newer than that are then applied. A record already applied changes nothing."""
+    A reader starts from the snapshots (`take`: the latest of each story, read in the order they
+    were sent), then follows the deltas sent since the oldest of them. A delta that does not
+    follow (`StoryGap`: an update missed, or the story began before the reader) sets its story
+    aside: it keeps its last good state while its later deltas wait (the newest `waiting` of
+    them) for a snapshot (`resync`) or a full delta to start again from; the waiting deltas newer
+    than that are then applied. A record already applied changes nothing."""
 
     def __init__(self, waiting: int = 64) -> None:
         self.held: dict[str, tuple[int, Story]] = {}
@@ -197,6 +199,14 @@ class StoryFold:
             self.gaps += 1
         self._wait(record)
         return None
+
+    def resync(self, snapshot: StorySnapshot) -> Story | None:
+        """A snapshot met while following the live topic: taken only by a story waiting after a
+        gap. A story that follows its deltas has this update or will: shown from a snapshot read
+        before the deltas sent ahead of it, it would run ahead of the stories they update."""
+        if snapshot.story.story_id not in self.waiting:
+            return None
+        return self._start(snapshot.seq, snapshot.story)
 
     def _start(self, seq: int, story: Story) -> Story | None:
         held = self.held.get(story.story_id)

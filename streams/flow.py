@@ -51,6 +51,9 @@ class Out:
     topic: topics.TopicSpec
     key: str
     value: BaseModel
+    # the partition follows this instead of the key when given: a lens-day's story snapshots,
+    # each on a key of its own for compaction, stay in one partition, in the order they were sent
+    partition_key: str | None = None
 
 
 def guarded(stage: str) -> Callable[[Handler], Handler]:
@@ -274,7 +277,8 @@ class Flow:
             self.metrics.story_updates.labels(story.lens).inc()
             outs.append(Out(topics.STORIES, f"{story.lens}:{story.day}", delta))
         if snapshot is not None:
-            outs.append(Out(topics.STORY_SNAPSHOTS, f"{story.lens}:{story.day}:{story.story_id}", snapshot))
+            outs.append(Out(topics.STORY_SNAPSHOTS, f"{story.lens}:{story.day}:{story.story_id}", snapshot,
+                            partition_key=f"{story.lens}:{story.day}"))
         return outs
 
     def _story(self, state: MutableMapping[str, Any], graph: cluster.DayGraph, root: str,

@@ -16,6 +16,7 @@ import asyncio
 import functools
 import logging
 import weakref
+import zlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
@@ -139,9 +140,15 @@ class Topology:
 
     async def _produce(self, producer: Any, out: Out, value: bytes) -> None:
         headers = kafka_headers(out.value) if out.topic is topics.DEAD_LETTERS else None
-        delivery = await producer.send(out.topic.name, out.key.encode(), value, partition=None,
+        delivery = await producer.send(out.topic.name, out.key.encode(), value, partition=self._partition(out),
                                        timestamp=None, headers=headers)
         delivery.add_done_callback(functools.partial(self._delivered, out, value))
+
+    def _partition(self, out: Out) -> int | None:
+        """None: the producer's partitioner picks by key."""
+        if out.partition_key is None:
+            return None
+        return zlib.crc32(out.partition_key.encode()) % (self.settings.partitions if out.topic.partitions > 1 else 1)
 
     def _delivered(self, out: Out, value: bytes, delivery: asyncio.Future[Any]) -> None:
         """A record the broker refused after the producer took it (e.g. over the topic's size

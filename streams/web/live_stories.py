@@ -56,15 +56,26 @@ class LiveStories:
         self._subscribers: dict[tuple[str, str], set[asyncio.Queue[Any]]] = {}
 
     def take(self, record: StoryDelta | StorySnapshot) -> bool:
-        """A record of the stories topics: the story it leaves (if any) is shown as `apply` shows it."""
+        """A delta, or a snapshot to start from (`StoryFold.take`): the story it leaves (if any)
+        is shown as `apply` shows it."""
+        fold = self._fold(record)
+        updated = fold.take(record) if fold is not None else None
+        return updated is not None and self.apply(updated)
+
+    def resync(self, snapshot: StorySnapshot) -> bool:
+        """A snapshot met while following the deltas (`StoryFold.resync`)."""
+        fold = self._fold(snapshot)
+        updated = fold.resync(snapshot) if fold is not None else None
+        return updated is not None and self.apply(updated)
+
+    def _fold(self, record: StoryDelta | StorySnapshot) -> StoryFold | None:
         story = record.story if isinstance(record, StorySnapshot) else record
         key = (story.lens, story.day)
         if key not in self._folds:
             self._folds[key] = StoryFold()
             while len(self._folds) > self.max_days:  # as many days as are shown, the oldest go first
                 del self._folds[min(self._folds, key=lambda k: k[1])]
-        updated = self._folds[key].take(record) if key in self._folds else None
-        return updated is not None and self.apply(updated)
+        return self._folds.get(key)
 
     def gaps(self) -> int:
         """Deltas that did not follow their story's last update (each story waits for a snapshot)."""

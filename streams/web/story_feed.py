@@ -20,6 +20,7 @@ from mode import Service
 
 from models import topics
 from models.codec import DecodeError, decode
+from models.stories import StorySnapshot
 from streams.kafka_settings import COMMITTED_READS
 from streams.web.live_stories import LiveStories
 
@@ -66,7 +67,7 @@ class StoryFeed(Service):
             batches = await self.consumer.getmany(timeout_ms=500, max_records=500)
             for partition, records in batches.items():
                 for record in records:
-                    self._take(partition.topic, record.value)
+                    self._take(partition.topic, record.value, start=False)
 
     async def _close_consumer(self) -> None:
         consumer, self.consumer = self.consumer, None
@@ -85,20 +86,22 @@ class StoryFeed(Service):
         return []
 
     async def _read_snapshots(self, partitions: list[TopicPartition]) -> int:
-        """The snapshots of the lens-days the lookback reaches, up to their end now. Returns the
-        time (ms) to read the live topic from: the lookback, or the oldest snapshot taken if that
-        is older, so that every delta after a snapshot taken is read."""
+        """The snapshots written within the lookback or of the lens-days it reaches (a story of
+        those may have its latest snapshot from before), up to their end now. Returns the time
+        (ms) to read the live topic from: the lookback, or the oldest snapshot taken if that is
+        older, so that every delta after a snapshot taken is read."""
         assert self.consumer is not None
         self.consumer.assign(partitions)
         await self.consumer.seek_to_beginning(*partitions)
         ends = await self.consumer.end_offsets(partitions)
         since = datetime.now(UTC) - self.lookback
         first_day = (since - timedelta(days=1)).date().isoformat()  # a lens-day may begin a day before, in UTC
-        oldest = int(since.timestamp() * 1000)
+        lookback = oldest = int(since.timestamp() * 1000)
         while not self.should_stop and any([await self.consumer.position(tp) < ends[tp] for tp in partitions]):
             for records in (await self.consumer.getmany(timeout_ms=500, max_records=500)).values():
                 for record in records:
-                    if _day_of(record.key) >= first_day and self._take(topics.STORY_SNAPSHOTS.name, record.value):
+                    if record.timestamp >= lookback or _day_of(record.key) >= first_day:
+                        self._take(topics.STORY_SNAPSHOTS.name, record.value, start=True)
                         oldest = min(oldest, record.timestamp)
         return oldest
 
@@ -124,21 +127,24 @@ class StoryFeed(Service):
         log.info("live story feed: reading %s from %s", topics.STORIES.name,
                  {tp.partition: (found.get(tp).offset if found.get(tp) else "end") for tp in live})
 
-    def _take(self, topic: str, value: bytes | None) -> bool:
-        """One record of either stories topic into the store; whether it showed a story."""
+    def _take(self, topic: str, value: bytes | None, start: bool) -> None:
+        """One record of either stories topic into the store; a snapshot read at the `start` is
+        where its story begins, one read while following only resyncs a story after a gap."""
         spec = topics.STORIES if topic == topics.STORIES.name else topics.STORY_SNAPSHOTS
         try:
             record = decode(spec, value)
         except DecodeError as exc:
             log.warning("live story feed: skipped a record: %s", exc)
-            return False
+            return
         gaps = self.store.gaps()
-        shown = self.store.take(record)
+        if isinstance(record, StorySnapshot) and not start:
+            self.store.resync(record)
+        else:
+            self.store.take(record)
         if self.store.gaps() > gaps:
-            log.info("live story feed: %s missed an update before %d; it waits for a snapshot",
+            log.info("live story feed: story %s missed an update before %d; it waits for a snapshot",
                      record.story_id, record.seq)
         self.applied += 1
-        return shown
 
 
 def _day_of(key: bytes | None) -> str:

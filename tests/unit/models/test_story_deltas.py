@@ -114,6 +114,18 @@ def test_a_reader_that_starts_late_begins_at_a_snapshot_or_a_full_delta() -> Non
     assert full is not None and restarted.take(full) == versions[4]
 
 
+def test_while_following_a_snapshot_restarts_only_a_story_that_waits() -> None:
+    versions = _versions()
+    deltas = _deltas(versions)
+    fold = StoryFold()
+    fold.take(deltas[0])
+    # read ahead of the deltas it sums up: taking it would show the story ahead of the others
+    assert fold.resync(StorySnapshot(seq=3, story=versions[2])) is None
+    assert fold.take(deltas[1]) == versions[1]
+    assert fold.take(deltas[3]) is None and fold.gaps == 1  # update 3 missed
+    assert fold.resync(StorySnapshot(seq=3, story=versions[2])) == versions[3]
+
+
 def test_the_waiting_deltas_are_bounded() -> None:
     versions = _versions()
     fold = StoryFold(waiting=2)
