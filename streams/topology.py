@@ -275,7 +275,7 @@ class Topology:
         await sample_consumer_lag(self.app, METRICS, self.stall)
 
     def _live(self) -> None:
-        """The live pages: every worker reads every partition of the stories topic, without a group."""
+        """The live pages: every worker reads every partition of the stories topics, without a group."""
         self.live = LiveStories()
         self.app.service(StoryFeed(self.live, self.settings.bootstrap_servers or ""))
 
