@@ -140,15 +140,11 @@ class Topology:
 
     async def _produce(self, producer: Any, out: Out, value: bytes) -> None:
         headers = kafka_headers(out.value) if out.topic is topics.DEAD_LETTERS else None
-        delivery = await producer.send(out.topic.name, out.key.encode(), value, partition=self._partition(out),
+        # no partition: the producer's partitioner picks one by key
+        partition = None if out.partition_key is None else _partition(out.partition_key, out.topic, self.settings)
+        delivery = await producer.send(out.topic.name, out.key.encode(), value, partition=partition,
                                        timestamp=None, headers=headers)
         delivery.add_done_callback(functools.partial(self._delivered, out, value))
-
-    def _partition(self, out: Out) -> int | None:
-        """None: the producer's partitioner picks by key."""
-        if out.partition_key is None:
-            return None
-        return zlib.crc32(out.partition_key.encode()) % (self.settings.partitions if out.topic.partitions > 1 else 1)
 
     def _delivered(self, out: Out, value: bytes, delivery: asyncio.Future[Any]) -> None:
         """A record the broker refused after the producer took it (e.g. over the topic's size
@@ -326,6 +322,11 @@ class Topology:
         origin = Origin(topic="http:/ingest")
         await self.send([self.flow.dead("ingest", e, e.payload, origin, now()) for e in errors])
         return len(items), [str(e) for e in errors]
+
+
+def _partition(key: str, spec: topics.TopicSpec, settings: Settings) -> int:
+    """The partition of `key` (a stable hash) on the topic as `Topology._topic` declares it."""
+    return zlib.crc32(key.encode()) % (settings.partitions if spec.partitions > 1 else 1)
 
 
 def _make_current(event: Any) -> None:
