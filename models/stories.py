@@ -175,7 +175,7 @@ class StoryFold:
     them) for a snapshot (`resync`) or a full delta to start again from; the waiting deltas newer
     than that are then applied. A record already applied changes nothing."""
 
-    def __init__(self, waiting: int = 64) -> None:
+    def __init__(self, waiting: int = 16) -> None:
         self.held: dict[str, tuple[int, Story]] = {}
         self.waiting: dict[str, list[StoryDelta]] = {}
         self.max_waiting = waiting
@@ -225,6 +225,11 @@ class StoryFold:
             seq = delta.seq
             self.held[story.story_id] = (seq, story)
         return story
+
+    def forget(self, story_id: str) -> None:
+        """Hold the story no more (a reader bounding its memory): its next delta is a gap."""
+        self.held.pop(story_id, None)
+        self.waiting.pop(story_id, None)
 
     def _wait(self, delta: StoryDelta) -> None:
         queue = self.waiting.setdefault(delta.story_id, [])

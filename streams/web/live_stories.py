@@ -52,7 +52,7 @@ class LiveStories:
         self.max_days, self.max_stories, self.queue_size = max_days, max_stories, queue_size
         self._days: OrderedDict[tuple[str, str], dict[str, Story]] = OrderedDict()
         self._owner: dict[tuple[str, str], dict[str, str]] = {}  # item id -> the story holding it
-        self._folds: dict[tuple[str, str], StoryFold] = {}  # every story of the day as its updates leave it
+        self._folds: dict[tuple[str, str], StoryFold] = {}  # the day's stories as their updates leave them
         self._subscribers: dict[tuple[str, str], set[asyncio.Queue[Any]]] = {}
 
     def take(self, record: StoryDelta | StorySnapshot) -> bool:
@@ -93,7 +93,10 @@ class LiveStories:
         day[story.story_id] = story
         self._absorb(key, story)
         if len(day) > self.max_stories:
-            del day[min(day.values(), key=lambda s: (s.score, s.last_updated)).story_id]
+            lowest = min(day.values(), key=lambda s: (s.score, s.last_updated)).story_id
+            del day[lowest]
+            if key in self._folds:  # memory stays bounded: it comes back at its next snapshot
+                self._folds[key].forget(lowest)
             if story.story_id not in day:
                 return False
         self._publish(key, story)
