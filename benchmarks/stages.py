@@ -12,7 +12,8 @@ fields `classify` reads, the close deadline, the MinHash signature, and the code
 `--story-updates` grows one story of the day's relevant items an item at a time to 200 members and
 prints, for the update that brings it to 1, 50 and 200 members, the bytes the cluster stage
 publishes for it (`Flow.story_outs`: every record, encoded) and the time to build and encode them
-(the best of `--repeat` growths), and the mean bytes per update of the growth so far.
+(the best of `--repeat` growths), and the mean bytes per update of the growth so far; beside them,
+what the stage does before that whatever it publishes: build the story from its items and score it.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ def _time_story_updates(lens: Lens, items: list[EnrichedItem], repeat: int) -> N
     root, day = cluster.Node.of(relevant[0]), relevant[0].day
     stories = [_scored(cluster.build_story(lens.slug, day, root, relevant[:n], None), lens)
                for n in range(1, len(relevant) + 1)]
+    built = {n: min(timeit.repeat(lambda n=n: _scored(cluster.build_story(lens.slug, day, root, relevant[:n], None),
+                                                      lens), number=1, repeat=repeat)) for n in STORY_SIZES}
     best = [float("inf")] * len(stories)
     sizes = [0] * len(stories)
     for _ in range(repeat):  # every growth starts from nothing published
@@ -114,9 +117,10 @@ def _time_story_updates(lens: Lens, items: list[EnrichedItem], repeat: int) -> N
             best[n] = min(best[n], time.perf_counter() - began)
             sizes[n] = sum(len(v) for v in values)
     print(f"one story grown to {len(stories)} members, best of {repeat} growths:")
-    print(f"  {'members':>7} {'bytes':>9} {'ms':>8} {'mean bytes/update so far':>25}")
+    print(f"  {'members':>7} {'bytes':>9} {'ms':>8} {'mean bytes/update so far':>25} {'build+score ms':>15}")
     for n in STORY_SIZES:
-        print(f"  {n:>7} {sizes[n - 1]:>9} {1000 * best[n - 1]:>8.3f} {sum(sizes[:n]) / n:>25.0f}")
+        print(f"  {n:>7} {sizes[n - 1]:>9} {1000 * best[n - 1]:>8.3f} {sum(sizes[:n]) / n:>25.0f}"
+              f" {1000 * built[n]:>15.3f}")
 
 
 if __name__ == "__main__":
