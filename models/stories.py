@@ -109,6 +109,7 @@ class StoryGap(ValueError):
     missed (or the reader starts late); the story must start again from a snapshot or a full delta."""
 
 
+# the fields a delta carries whole; `rank` and `tier` are the close's, never set on a live story
 _WHOLE = ("category", "first_seen", "last_updated", "score", "confidence", "score_reasons", "developing_since")
 
 
