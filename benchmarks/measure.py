@@ -193,7 +193,7 @@ class SlowestAnswer:
 # latency at a fixed offered load ----------------------------------------------------------------------
 async def latency(bootstrap: str, data: Dataset, rate: float, timeout: float) -> dict[str, Any]:
     """Produce at `rate` items/s; latency of each item from our send to the first enriched record
-    with its id (all items) and to the first story update listing it among its members (the
+    with its id (all items) and to the first story update adding it to a story's members (the
     relevant items that got one)."""
     sent: dict[str, float] = {}
     enriched, story = kafka_io.Matches(), kafka_io.Matches()
@@ -204,7 +204,7 @@ async def latency(bootstrap: str, data: Dataset, rate: float, timeout: float) ->
             for item_id in enriched_ids(record.value, relevant):
                 enriched.see(item_id, arrived)
         else:
-            for member in orjson.loads(record.value).get("members", ()):
+            for member in orjson.loads(record.value).get("added", ()):  # a delta: the members it adds
                 story.see(member["id"], arrived)
 
     ids = set(data.ids)

@@ -8,6 +8,12 @@ worker's CPU per item beyond these is faust, Kafka and the changelog.
 `--functions` times the stages' hot functions instead, one at a time over the same day's items
 (microseconds per call, the best of `--repeat` passes): the lens term matcher on the three
 fields `classify` reads, the close deadline, the MinHash signature, and the codec both ways.
+
+`--story-updates` grows one story of the day's relevant items an item at a time to 200 members and
+prints, for the update that brings it to 1, 50 and 200 members, the bytes the cluster stage
+publishes for it (`Flow.story_outs`: every record, encoded) and the time to build and encode them
+(the best of `--repeat` growths), and the mean bytes per update of the growth so far; beside them,
+what the stage does before that whatever it publishes: build the story from its items and score it.
 """
 
 from __future__ import annotations
@@ -19,15 +25,19 @@ import timeit
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from prometheus_client import CollectorRegistry
+
 from benchmarks import dataset
 from models import topics
 from models.codec import decode, encode
 from models.dead_letters import Origin
 from models.items import EnrichedItem
 from models.lens import Lens
+from streams.flow import Flow, _scored
 from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens
-from streams.stages import classify
+from streams.metrics import Metrics
+from streams.stages import classify, cluster
 from streams.stages.lens_terms import prepare
 from streams.stages.normalise import close_deadline
 from streams.stages.story_text import shingles, signature
@@ -38,7 +48,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--functions", action="store_true", help="time the hot functions one by one")
-    parser.add_argument("--repeat", type=int, default=3, help="passes per function (--functions)")
+    parser.add_argument("--story-updates", action="store_true", help="bytes and encode time of story updates by size")
+    parser.add_argument("--repeat", type=int, default=3, help="passes per function (--functions, --story-updates)")
     args = parser.parse_args(argv)
     day = dataset.build(args.items)
     lens = load_lens("ai-safety-governance")
@@ -48,8 +59,9 @@ def main(argv: list[str] | None = None) -> None:
     for start in range(0, len(day.records), BATCH_RECORDS):  # batched as the normalise agent takes them
         outs += pipeline.normalise((r.value, Origin("raw")) for r in day.records[start : start + BATCH_RECORDS])
     normalised = time.perf_counter() - began
-    if args.functions:
-        _time_functions(lens, [o.value for o in outs if isinstance(o.value, EnrichedItem)], args.repeat)
+    if args.functions or args.story_updates:
+        items = [o.value for o in outs if isinstance(o.value, EnrichedItem)]
+        (_time_story_updates if args.story_updates else _time_functions)(lens, items, args.repeat)
         return
     enriched = [(encode(out.value), Origin("enriched")) for out in outs]
     began = time.perf_counter()
@@ -81,6 +93,34 @@ def _time_functions(lens: Lens, items: list[EnrichedItem], repeat: int) -> None:
     for name, (call, args) in calls.items():
         best = min(timeit.repeat(lambda: [call(a) for a in args], number=1, repeat=repeat))  # noqa: B023
         print(f"  {name:<26} {1e6 * best / len(args):8.2f}")
+
+
+STORY_SIZES = (1, 50, 200)
+
+
+def _time_story_updates(lens: Lens, items: list[EnrichedItem], repeat: int) -> None:
+    relevant = sorted((i for i in items if i.relevant), key=lambda i: (i.event_at, i.id))[: max(STORY_SIZES)]
+    if len(relevant) < max(STORY_SIZES):
+        raise SystemExit(f"{len(relevant)} relevant items: use more --items")
+    root, day = cluster.Node.of(relevant[0]), relevant[0].day
+    stories = [_scored(cluster.build_story(lens.slug, day, root, relevant[:n], None), lens)
+               for n in range(1, len(relevant) + 1)]
+    built = {n: min(timeit.repeat(lambda n=n: _scored(cluster.build_story(lens.slug, day, root, relevant[:n], None),
+                                                      lens), number=1, repeat=repeat)) for n in STORY_SIZES}
+    best = [float("inf")] * len(stories)
+    sizes = [0] * len(stories)
+    for _ in range(repeat):  # every growth starts from nothing published
+        flow, state = Flow([lens], Metrics(CollectorRegistry())), {}
+        for n, story in enumerate(stories):
+            began = time.perf_counter()
+            values = [encode(out.value) for out in flow.story_outs(state, story)]
+            best[n] = min(best[n], time.perf_counter() - began)
+            sizes[n] = sum(len(v) for v in values)
+    print(f"one story grown to {len(stories)} members, best of {repeat} growths:")
+    print(f"  {'members':>7} {'bytes':>9} {'ms':>8} {'mean bytes/update so far':>25} {'build+score ms':>15}")
+    for n in STORY_SIZES:
+        print(f"  {n:>7} {sizes[n - 1]:>9} {1000 * best[n - 1]:>8.3f} {sum(sizes[:n]) / n:>25.0f}"
+              f" {1000 * built[n]:>15.3f}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from models.briefs import Brief
 from models.control import DayClose, DayClosed, DayPart
 from models.dead_letters import DeadLetter
 from models.items import EnrichedItem, ItemsJudged, RawItem
-from models.stories import Story
+from models.stories import StoryDelta, StorySnapshot
 
 EnrichedRecord = Annotated[EnrichedItem | ItemsJudged | DayClose, Field(discriminator="record")]
 
@@ -48,13 +48,16 @@ class TopicSpec:
 RAW_ITEMS = TopicSpec("items.raw", 1, RawItem, "sha1 of the canonical URL (of the id without one)", 4)
 ENRICHED = TopicSpec("items.enriched", 1, EnrichedRecord, "lens name", 4)
 LATE_ITEMS = TopicSpec("items.late", 1, EnrichedItem, "lens name", 1)
-STORIES = TopicSpec("stories", 1, Story, "lens:day", 4)
+# v2: each update says what changed (v1 carried the whole story every time); the compacted
+# snapshot topic keeps every story whole now and then, keyed per story (docs/DESIGN.md)
+STORIES = TopicSpec("stories", 2, StoryDelta, "lens:day", 4)
+STORY_SNAPSHOTS = TopicSpec("story-snapshots", 1, StorySnapshot, "lens:day:story_id", 4, compacted=True)
 DAY_PARTS = TopicSpec("day-parts", 1, DayPart, "lens:day", 4)
 DAY_CLOSED = TopicSpec("day-closed", 1, DayClosed, "lens:day", 1, compacted=False, retention_days=365)
 BRIEFS = TopicSpec("briefs", 1, Brief, "lens:day:revision", 1, compacted=True, retention_days=3650)
 DEAD_LETTERS = TopicSpec("deadletters", 1, DeadLetter, "stage", 1, retention_days=30)
 
 CATALOGUE: tuple[TopicSpec, ...] = (
-    RAW_ITEMS, ENRICHED, LATE_ITEMS, STORIES, DAY_PARTS, DAY_CLOSED, BRIEFS, DEAD_LETTERS,
+    RAW_ITEMS, ENRICHED, LATE_ITEMS, STORIES, STORY_SNAPSHOTS, DAY_PARTS, DAY_CLOSED, BRIEFS, DEAD_LETTERS,
 )
 

@@ -36,6 +36,7 @@ from streams.stages.dedup import check_and_remember
 from streams.stages.enrich import enrich
 from streams.stages.normalise import close_deadline, observed_or_now
 from streams.stages.score import news_outlets, rank_stories, score_story
+from streams.stages.story_updates import Publications
 
 log = logging.getLogger(__name__)
 # A close drops its lens's state of days older than this: cross-day links look back
@@ -50,6 +51,9 @@ class Out:
     topic: topics.TopicSpec
     key: str
     value: BaseModel
+    # the partition follows this instead of the key when given: a lens-day's story snapshots,
+    # each on a key of its own for compaction, stay in one partition, in the order they were sent
+    partition_key: str | None = None
 
 
 def guarded(stage: str) -> Callable[[Handler], Handler]:
@@ -160,6 +164,7 @@ class Flow:
         self.lenses = {lens.slug: lens for lens in lenses}
         self.metrics = metrics
         self.graphs = cluster.Graphs()  # in memory, rebuilt from the state's item records
+        self.publications = Publications()  # what the stories topics said last of each story
 
     # raw -> enriched ---------------------------------------------------------------------------
     @guarded("normalise")
@@ -261,10 +266,20 @@ class Flow:
         if root is None:  # a near-relevant item that reports no story (yet)
             return []
         items = graph.story_items(root)
-        story = self._story(state, graph, root, items)
-        story, _ = dayclose.fitted(_scored(story, lens))  # a story of hundreds of reports still fits a record
-        self.metrics.story_updates.labels(lens.slug).inc()
-        return [Out(topics.STORIES, f"{lens.slug}:{item.day}", story)]
+        return self.story_outs(state, _scored(self._story(state, graph, root, items), lens))
+
+    def story_outs(self, state: MutableMapping[str, Any], story: Story) -> list[Out]:
+        """What the stories topics get for an update of `story` (scored): what changed, on the
+        live topic (nothing when its members did not), and its snapshot when one is due."""
+        delta, snapshot = self.publications.update(state, story)
+        outs = []
+        if delta is not None:
+            self.metrics.story_updates.labels(story.lens).inc()
+            outs.append(Out(topics.STORIES, f"{story.lens}:{story.day}", delta))
+        if snapshot is not None:
+            outs.append(Out(topics.STORY_SNAPSHOTS, f"{story.lens}:{story.day}:{story.story_id}", snapshot,
+                            partition_key=f"{story.lens}:{story.day}"))
+        return outs
 
     def _story(self, state: MutableMapping[str, Any], graph: cluster.DayGraph, root: str,
                items: list[str]) -> Story:
@@ -327,6 +342,7 @@ class Flow:
             with contextlib.suppress(KeyError):  # no story opened on this worker that day
                 self.metrics.open_stories.remove(lens.slug, day)
             self.graphs.forget(lens.slug, day)
+            self.publications.forget(lens.slug, day)
         self.metrics.state_keys_expired.labels(lens.slug).inc(len(keys))
 
     # day parts -> brief --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import asyncio
 import functools
 import logging
 import weakref
+import zlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
@@ -139,7 +140,9 @@ class Topology:
 
     async def _produce(self, producer: Any, out: Out, value: bytes) -> None:
         headers = kafka_headers(out.value) if out.topic is topics.DEAD_LETTERS else None
-        delivery = await producer.send(out.topic.name, out.key.encode(), value, partition=None,
+        # no partition: the producer's partitioner picks one by key
+        partition = None if out.partition_key is None else _partition(out.partition_key, out.topic, self.settings)
+        delivery = await producer.send(out.topic.name, out.key.encode(), value, partition=partition,
                                        timestamp=None, headers=headers)
         delivery.add_done_callback(functools.partial(self._delivered, out, value))
 
@@ -198,9 +201,9 @@ class Topology:
                             step = await loop.run_in_executor(None, self.flow.hand_over, step)
                     outs += step
             await self.send(outs)
-            for out in outs:  # the member that joined last is the item that caused the update
-                if out.topic is topics.STORIES and out.value.members:
-                    METRICS.observe_story_latency(out.value.lens, out.value.members[-1].event_at, now())
+            for out in outs:  # the newest member an update adds is the item that caused it
+                if out.topic is topics.STORIES and out.value.added:
+                    METRICS.observe_story_latency(out.value.lens, max(m.event_at for m in out.value.added), now())
 
     async def _assemble(self, stream: Any) -> None:
         """Take a chunk and, once a round is complete, draft, publish and (optionally) rewrite it.
@@ -268,7 +271,7 @@ class Topology:
         await sample_consumer_lag(self.app, METRICS, self.stall)
 
     def _live(self) -> None:
-        """The live pages: every worker reads every partition of the stories topic, without a group."""
+        """The live pages: every worker reads every partition of the stories topics, without a group."""
         self.live = LiveStories()
         self.app.service(StoryFeed(self.live, self.settings.bootstrap_servers or ""))
 
@@ -319,6 +322,11 @@ class Topology:
         origin = Origin(topic="http:/ingest")
         await self.send([self.flow.dead("ingest", e, e.payload, origin, now()) for e in errors])
         return len(items), [str(e) for e in errors]
+
+
+def _partition(key: str, spec: topics.TopicSpec, settings: Settings) -> int:
+    """The partition of `key` (a stable hash) on the topic as `Topology._topic` declares it."""
+    return zlib.crc32(key.encode()) % (settings.partitions if spec.partitions > 1 else 1)
 
 
 def _make_current(event: Any) -> None:

@@ -3,7 +3,8 @@ shows one. Pure apart from asyncio queues.
 
 `LiveStories` keeps the latest version of every story per lens-day, bounded in days and in stories
 per day, and fans each update out to subscribers (one bounded queue per server-sent-events
-connection, `streams.web.sse`). `streams.web.story_feed` fills it from the stories topic.
+connection, `streams.web.sse`). `streams.web.story_feed` fills it from the stories topics: each
+lens-day's `StoryFold` turns their deltas and snapshots into whole stories, which it shows.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import contextlib
 from collections import OrderedDict
 from typing import Any
 
-from models.stories import Story
+from models.stories import Story, StoryDelta, StoryFold, StorySnapshot
 
 CLOSED = object()  # ends a subscriber's stream: it fell behind (it starts again from a snapshot) or the store closed
 
@@ -51,7 +52,34 @@ class LiveStories:
         self.max_days, self.max_stories, self.queue_size = max_days, max_stories, queue_size
         self._days: OrderedDict[tuple[str, str], dict[str, Story]] = OrderedDict()
         self._owner: dict[tuple[str, str], dict[str, str]] = {}  # item id -> the story holding it
+        self._folds: dict[tuple[str, str], StoryFold] = {}  # the day's stories as their updates leave them
         self._subscribers: dict[tuple[str, str], set[asyncio.Queue[Any]]] = {}
+
+    def take(self, record: StoryDelta | StorySnapshot) -> bool:
+        """A delta, or a snapshot to start from (`StoryFold.take`): the story it leaves (if any)
+        is shown as `apply` shows it."""
+        fold = self._fold(record)
+        updated = fold.take(record) if fold is not None else None
+        return updated is not None and self.apply(updated)
+
+    def resync(self, snapshot: StorySnapshot) -> bool:
+        """A snapshot met while following the deltas (`StoryFold.resync`)."""
+        fold = self._fold(snapshot)
+        updated = fold.resync(snapshot) if fold is not None else None
+        return updated is not None and self.apply(updated)
+
+    def _fold(self, record: StoryDelta | StorySnapshot) -> StoryFold | None:
+        story = record.story if isinstance(record, StorySnapshot) else record
+        key = (story.lens, story.day)
+        if key not in self._folds:
+            self._folds[key] = StoryFold()
+            while len(self._folds) > self.max_days:  # as many days as are shown, the oldest go first
+                del self._folds[min(self._folds, key=lambda k: k[1])]
+        return self._folds.get(key)
+
+    def gaps(self) -> int:
+        """Deltas that did not follow their story's last update (each story waits for a snapshot)."""
+        return sum(fold.gaps for fold in self._folds.values())
 
     def apply(self, story: Story) -> bool:
         """Keep `story` if it is at least as new as what is held; tell the day's subscribers."""
@@ -65,7 +93,10 @@ class LiveStories:
         day[story.story_id] = story
         self._absorb(key, story)
         if len(day) > self.max_stories:
-            del day[min(day.values(), key=lambda s: (s.score, s.last_updated)).story_id]
+            lowest = min(day.values(), key=lambda s: (s.score, s.last_updated)).story_id
+            del day[lowest]
+            if key in self._folds:  # memory stays bounded: it comes back at its next snapshot
+                self._folds[key].forget(lowest)
             if story.story_id not in day:
                 return False
         self._publish(key, story)
@@ -84,6 +115,7 @@ class LiveStories:
             oldest = min(self._days, key=lambda k: k[1])
             del self._days[oldest]
             self._owner.pop(oldest, None)
+            self._folds.pop(oldest, None)
 
     def stories(self, lens: str, day: str) -> list[Story]:
         """The day's stories, highest score first."""

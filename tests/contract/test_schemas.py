@@ -5,11 +5,13 @@ import re
 
 import pytest
 from jsonschema import Draft202012Validator
+from pydantic import TypeAdapter
 
 from models import topics
 from models.codec import encode
 from models.contracts import breaking_changes, check_catalogue, render, schema_path
-from tests.builders import make_brief, make_item, make_story
+from models.stories import Story, StoryDelta, StorySnapshot, story_delta
+from tests.builders import make_brief, make_item, make_member, make_story
 
 BASE = {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}, "required": ["a"]}
 
@@ -30,8 +32,17 @@ def test_checked_in_schema_is_current(spec: topics.TopicSpec) -> None:
     assert schema_path(spec).read_text(encoding="utf-8") == render(spec), "compatible change: run `usul schemas`"
 
 
+def _story_records() -> tuple[StoryDelta, StoryDelta, StorySnapshot]:
+    first, second = make_member(id="a"), make_member(id="b", outlet="Reuters")
+    story = make_story([first, second])
+    full, grown = story_delta(make_story([first]), 1, None), story_delta(story, 2, ["a"])
+    assert full is not None and grown is not None
+    return full, grown, StorySnapshot(seq=2, story=story)
+
+
 @pytest.mark.parametrize(("spec", "record"), [
-    (topics.ENRICHED, make_item()), (topics.STORIES, make_story()), (topics.BRIEFS, make_brief()),
+    (topics.ENRICHED, make_item()), (topics.BRIEFS, make_brief()),
+    *((topics.STORIES, delta) for delta in _story_records()[:2]), (topics.STORY_SNAPSHOTS, _story_records()[2]),
 ])
 def test_published_records_validate_against_the_checked_in_schema(spec: topics.TopicSpec, record) -> None:
     schema = json.loads(schema_path(spec).read_text(encoding="utf-8"))
@@ -50,3 +61,12 @@ def test_adding_an_optional_property_is_compatible() -> None:
 ])
 def test_breaking_changes_are_named(change: dict, problem: str) -> None:
     assert any(problem in p for p in breaking_changes(BASE, {**BASE, **change}))
+
+
+def test_story_deltas_would_break_a_v1_subscriber_so_they_are_a_new_topic_version() -> None:
+    """v1 carried the whole story in each record; v2's deltas drop `members` and add required
+    fields: a breaking change, so it is `usul.stories.v2`, not a silent change of v1."""
+    v1 = TypeAdapter(Story).json_schema()
+    assert topics.STORIES.version == 2
+    assert any("members: removed" in p for p in breaking_changes(v1, topics.STORIES.json_schema()))
+

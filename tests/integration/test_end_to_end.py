@@ -3,6 +3,7 @@ Apache Kafka with USUL_TEST_BROKER=kafka)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import subprocess
@@ -19,10 +20,13 @@ import pytest
 from models import topics
 from models.briefs import Brief
 from models.codec import decode
+from streams.web.live_stories import LiveStories
+from streams.web.story_feed import StoryFeed
 from tests.integration.harness import REAL_DATA, REPO, SAMPLE, LiveUsul, fresh_broker, input_ids
 
 pytestmark = pytest.mark.integration
 REAL_DAY = [REAL_DATA / "rssdb-2026-01-08.jsonl", REAL_DATA / "arxiv-2026-01-08.jsonl"]
+LENS = "ai-safety-governance"
 SECTIONS = ["Executive Summary", "Top Priority Items", "Key Tweets", "Additional Noteworthy Developments", "Sources"]
 
 
@@ -83,6 +87,44 @@ def test_sample_day_becomes_a_brief_served_by_the_worker(live: LiveUsul, tmp_pat
     metrics = _wait_for(live.url("/metrics"), contains=raw_lag)
     assert "usul_consumer_stalled 0.0" in metrics.text
     assert httpx.get(live.url("/livez")).json() == {"live": True, "stalled": False}
+
+
+def test_the_live_page_follows_a_replayed_day_through_story_deltas(live: LiveUsul, tmp_path: Path) -> None:
+    """The worker's live page folds usul.stories.v2's deltas into the day's stories; a feed started
+    after the day (as a restarted worker's) rebuilds them from the snapshots and the deltas after."""
+    result = live.replay([SAMPLE], "2026-01-08", tmp_path / "out")
+    expected = {story.story_id: sorted(story.items) for closed in result.closed for story in closed.stories}
+    assert len(expected) > 5
+    deadline = time.monotonic() + 60
+    while (shown := _live_stories(live)) != expected and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert shown == expected
+    store = asyncio.run(_late_feed(live.bootstrap, expected))
+    assert {s.story_id: sorted(s.item_ids) for s in store.stories(LENS, "2026-01-08")} == expected
+    assert store.gaps() == 0
+
+
+def _live_stories(live: LiveUsul) -> dict[str, list[str]]:
+    """The live page's stories of the sample day, with their members (the story API's)."""
+    listed = httpx.get(live.url(f"/api/live/{LENS}?day=2026-01-08"), timeout=10).json()["stories"]
+    views = [httpx.get(live.url(story["url"].replace("/stories/", "/api/stories/")), timeout=10).json()
+             for story in listed]
+    return {view["story_id"]: sorted(m["id"] for m in view["members"]) for view in views if view["origin"] == "live"}
+
+
+async def _late_feed(bootstrap: str, expected: dict[str, list[str]], timeout: float = 60.0) -> LiveStories:
+    store = LiveStories()
+    feed = StoryFeed(store, bootstrap)
+    await feed.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if {s.story_id: sorted(s.item_ids) for s in store.stories(LENS, "2026-01-08")} == expected:
+                break
+            await asyncio.sleep(0.5)
+    finally:
+        await feed.stop()
+    return store
 
 
 def test_pushed_items_enter_the_pipeline_and_bad_ones_are_refused(live: LiveUsul) -> None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 import orjson
 import pytest
 
+from models.stories import StorySnapshot, story_delta
 from streams.web.live_stories import LiveStories, headline, summary
 from streams.web.sse import event_stream, sse
 from tests.builders import DEFAULT_AT, make_member, make_story
@@ -111,3 +112,15 @@ def test_a_story_that_absorbed_another_replaces_it() -> None:
     assert live.apply(merged)
     assert [s.story_id for s in live.stories("ai-safety-governance", first.day)] == ["a"]
     assert live.story("ai-safety-governance", first.day, "b") is None
+
+
+def test_a_story_dropped_to_bound_memory_comes_back_at_its_next_snapshot() -> None:
+    live = LiveStories(max_stories=1)
+    first, second = _story("a", score=2.0), _story("b", members=1, score=1.0)
+    for story in (first, second):
+        live.take(story_delta(story, 1, None))
+    assert [s.story_id for s in live.stories("ai-safety-governance", "2026-11-27")] == ["a"]
+    grown = _story("b", members=2, score=3.0)
+    assert not live.take(story_delta(grown, 2, second.item_ids)) and live.gaps() == 1  # "b" was let go
+    assert live.resync(StorySnapshot(seq=2, story=grown))  # its next snapshot ends the wait
+    assert [s.story_id for s in live.stories("ai-safety-governance", "2026-11-27")] == ["b"]
