@@ -255,7 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--lens", default=DEFAULT_LENS)
-    parser.add_argument("--decider", choices=sorted(set(DECIDERS) - {"rules"}), default="use-hashed-lr-daymean")
+    parser.add_argument("--decider", choices=sorted(set(DECIDERS) - {"rules"}),
+                        default="use-hashed-origin-screened-lr-daymean")
     parser.add_argument("--out", type=Path, help=f"model file (default: lenses/<lens>{MODEL_SUFFIX})")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
