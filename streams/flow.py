@@ -51,6 +51,7 @@ class Out:
     topic: topics.TopicSpec
     key: str
     value: BaseModel
+    partition: int | None = None  # None: the key's, by the producer's partitioner
 
 
 def guarded(stage: str) -> Callable[[Handler], Handler]:
