@@ -20,7 +20,8 @@ from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens
 from streams.metrics import Metrics
 from streams.ops.replay import day_window, stamp_observed
-from streams.stages.bundles import bundled
+from streams.stages.bundles import RawOut, bundled, partition_of
+from streams.stages.normalise import raw_key
 from tests.agents.test_flow import SAMPLE
 
 NOW = datetime(2026, 1, 9, 6, 0, tzinfo=UTC)
@@ -79,18 +80,23 @@ def test_dedup_stays_exact_in_bundles_with_state_partitioned_as_the_raw_topic() 
                      observed_at=OBSERVED) for feed in ("a", "b", "c") for n in range(40)]
     random.Random(3).shuffle(pages)
 
-    def run(size: int) -> dict[str, str | None]:
+    def run(records: list[RawOut]) -> dict[str, str | None]:
         flow, seen = Flow([LENS], Metrics(CollectorRegistry())), {p: {} for p in range(PARTITIONS)}
         outs = []
-        for record in bundled(pages, PARTITIONS, size):
+        for record in records:
             outs += _normalise(flow, encode(record.value), seen[record.partition], record.partition)
         return _verdicts(outs)
 
-    alone, bundles = run(1), run(25)
+    alone, bundles = run(bundled(pages, PARTITIONS, 1)), run(bundled(pages, PARTITIONS, 25))
     assert bundles == alone
     assert sum(first is not None for first in bundles.values()) == 80  # two later copies of each of 40 pages
     firsts = {first for first in bundles.values() if first is not None}
     assert len(firsts) == 40 and all(bundles[first] is None for first in firsts)
+    # bundles cut in arrival order, each sent to its first item's partition, scatter the copies
+    in_order = [pages[n : n + 25] for n in range(0, len(pages), 25)]
+    naive = run([RawOut(raw_key(c[0]), partition_of(raw_key(c[0]), PARTITIONS), RawBundle(id=f"b{n}", items=c))
+                 for n, c in enumerate(in_order)])
+    assert sum(first is not None for first in naive.values()) < 60
 
 
 def _sample_items() -> list[RawItem]:
