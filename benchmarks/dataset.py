@@ -29,7 +29,9 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from models.codec import encode
 from models.items import RawItem
+from streams.stages.bundles import bundled
 from streams.stages.normalise import raw_key
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,6 +66,13 @@ class Dataset:
     @property
     def bytes(self) -> int:
         return sum(len(r.value) for r in self.records)
+
+    def bundled(self, size: int, partitions: int) -> list[Record]:
+        """The day as Usul's producers send it: bundles of at most `size` items, cut per partition
+        (`streams.stages.bundles`); each is keyed by its first item's key, which Kafka's default
+        partitioner puts on the partition of all its items."""
+        items = [RawItem.model_validate_json(r.value) for r in self.records]
+        return [Record(r.value.id, r.key.encode(), encode(r.value)) for r in bundled(items, partitions, size)]
 
 
 def load_originals(real_dir: Path = REAL_DATA, sample: Path = SAMPLE) -> tuple[list[dict[str, Any]], str]:

@@ -62,9 +62,10 @@ def enriched_ids(value: bytes, relevant: set[str] | None = None) -> list[str]:
 
 # throughput ------------------------------------------------------------------------------------------
 async def usul_throughput(bootstrap: str, worker: Process, data: Dataset, timeout: float,
-                          profile_to: Path | None = None) -> dict[str, Any]:
-    """Produce every item as fast as possible; time to the last enriched record (all counted)
-    and to the last story update (drained until none came for STORY_QUIET seconds)."""
+                          profile_to: Path | None = None, bundle: int = 1) -> dict[str, Any]:
+    """Produce every item as fast as possible, `bundle` items a raw record at most; time to the
+    last enriched record (all counted) and to the last story update (drained until none came for
+    STORY_QUIET seconds)."""
     judged = kafka_io.Matches()  # items the worker judged: one enriched record each, or many per batch
 
     def handle(topic: str, record: Any, arrived: float) -> None:
@@ -78,9 +79,10 @@ async def usul_throughput(bootstrap: str, worker: Process, data: Dataset, timeou
     if profiler is not None:
         profiler.start()
     n = len(data.records)
+    records = data.bundled(bundle, await kafka_io.partition_count(bootstrap, RAW)) if bundle > 1 else data.records
     try:
         cpu0, wait0 = worker.cpu_seconds(), worker.sched_seconds()[1]
-        produced = await kafka_io.produce_all(bootstrap, RAW, data.records)
+        produced = await kafka_io.produce_all(bootstrap, RAW, records)
         complete = await tail.wait_until(lambda: len(judged.first) >= n, timeout)
         enriched = tail.counts[ENRICHED]
         cpu_enriched = worker.cpu_seconds() - cpu0
@@ -95,7 +97,8 @@ async def usul_throughput(bootstrap: str, worker: Process, data: Dataset, timeou
     to_enriched = (enriched.last or time.monotonic()) - produced.first
     to_stories = (stories.last - produced.first) if stories.last else None
     return {
-        "items": n, "complete": complete, "enriched_items": len(judged.first), "enriched_records": enriched.count,
+        "items": n, "raw_records": len(records), "complete": complete, "enriched_items": len(judged.first),
+        "enriched_records": enriched.count,
         "produce_rate": round(produced.rate, 1), "produce_seconds": round(produced.last - produced.first, 3),
         "seconds_to_enriched": round(to_enriched, 3), "items_per_s_enriched": round(len(judged.first) / to_enriched, 1),
         "story_updates": stories.count,

@@ -89,6 +89,7 @@ def table(result: dict[str, Any]) -> str:
         "",
         "THROUGHPUT, one worker process (fresh broker and worker per column)",
         head("items per day") + cols(f"{r['items']:,}" for r in scales),
+        head("raw records (items bundled: --bundle)") + cols(_n(r["throughput"].get("raw_records")) for r in scales),
         head("raw -> enriched, items/s") + cols(_n(r["throughput"]["items_per_s_enriched"]) for r in scales),
         head("raw -> last story update, items/s") + cols(_n(r["throughput"]["items_per_s_stories"]) for r in scales),
         head("story updates (count)") + cols(_n(r["throughput"]["story_updates"]) for r in scales),

@@ -61,6 +61,7 @@ class Config:
     results_dir: Path = RESULTS
     worker_env: dict[str, str] = field(default_factory=dict)  # extra environment of Usul's worker
     bootstrap: str | None = None  # an already running broker (one scale only; used by the smoke test)
+    bundle: int = 1  # items per raw record at most in the throughput runs (streams.stages.bundles)
 
 
 class Phases:
@@ -147,7 +148,7 @@ def _scale(config: Config, n: int, main: bool, originals: list[Any], source: str
             phases.run(f"{n}: worker ready", lambda: worker.wait_ready(180))
             row: dict[str, Any] = {"items": n, "mean_value_bytes": data.stats["mean_value_bytes"]}
             row["throughput"] = phases.run(f"{n}: throughput", lambda: asyncio.run(
-                measure.usul_throughput(bootstrap, worker, data, config.timeout)))
+                measure.usul_throughput(bootstrap, worker, data, config.timeout, bundle=config.bundle)))
             row["close"] = phases.run(f"{n}: day close", lambda: asyncio.run(
                 measure.day_close(bootstrap, LENS, config.day, config.close_timeout, stall=config.close_timeout,
                                   web_port=worker.web_port)))
@@ -227,6 +228,8 @@ def parse(argv: list[str] | None = None) -> Config:
     parser.add_argument("--profile", action="store_true", help="one more 10k pass with py-spy on the worker")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for a throughput or load run")
     parser.add_argument("--close-timeout", type=float, default=600.0, help="seconds to wait for a day's brief")
+    parser.add_argument("--bundle", type=int, default=1, help="items per raw record at most in the throughput "
+                        "runs, bundled as Usul's producers bundle them (default 1: one item a record)")
     parser.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for Usul's worker (repeatable), e.g. PRODUCER_LINGER=0.01 for an "
                              "A/B run of a faust setting without a code change")
@@ -234,7 +237,7 @@ def parse(argv: list[str] | None = None) -> Config:
     config = Config(items=args.items, broker=args.broker, loads=[float(x) for x in args.loads.split(",") if x],
                     load_seconds=args.load_seconds, baseline_items=args.baseline_items,
                     baselines=not args.no_baselines, profile=args.profile, timeout=args.timeout,
-                    close_timeout=args.close_timeout,
+                    close_timeout=args.close_timeout, bundle=args.bundle,
                     worker_env=dict(pair.split("=", 1) for pair in args.worker_env))
     if args.quick:
         config.items = min(args.items, 2_000)

@@ -5,6 +5,11 @@ calls (decode, enrich, classify, dedup) and then the cluster agent's, over dicts
 (`streams.inprocess`, the calls the worker's agents make); prints milliseconds per raw item for each. What is left of a
 worker's CPU per item beyond these is faust, Kafka and the changelog.
 
+`--bundles 1,10,100` runs the normalise agent's calls once per bundle size instead, the day sent as
+the producers send it (`streams.stages.bundles`, four partitions): raw records and items per
+CPU-second of this process for each size. What a bundle saves beyond this is the worker's cost per
+record (faust, the consumer), which only a worker on a broker shows (`benchmarks.run`).
+
 `--functions` times the stages' hot functions instead, one at a time over the same day's items
 (microseconds per call, the best of `--repeat` passes): the lens term matcher on the three
 fields `classify` reads, the close deadline, the MinHash signature, and the codec both ways.
@@ -31,17 +36,20 @@ from benchmarks import dataset
 from models import topics
 from models.codec import decode, encode
 from models.dead_letters import Origin
-from models.items import EnrichedItem
+from models.items import EnrichedItem, RawItem
 from models.lens import Lens
 from streams.flow import Flow, _scored
 from streams.inprocess import InProcessPipeline
 from streams.lenses import load_lens
 from streams.metrics import Metrics
 from streams.stages import classify, cluster
+from streams.stages.bundles import bundled
 from streams.stages.lens_terms import prepare
 from streams.stages.normalise import close_deadline
 from streams.stages.story_text import shingles, signature
 from streams.topology import BATCH_RECORDS
+
+BUNDLE_PARTITIONS = 4  # the worker's default (USUL_PARTITIONS): bundles are cut per partition
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,9 +58,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--functions", action="store_true", help="time the hot functions one by one")
     parser.add_argument("--story-updates", action="store_true", help="bytes and encode time of story updates by size")
     parser.add_argument("--repeat", type=int, default=3, help="passes per function (--functions, --story-updates)")
+    parser.add_argument("--bundles", help="comma-separated bundle sizes: normalise per size, per CPU-second")
     args = parser.parse_args(argv)
     day = dataset.build(args.items)
     lens = load_lens("ai-safety-governance")
+    if args.bundles:
+        _time_bundles(lens, day, [int(size) for size in args.bundles.split(",")])
+        return
     pipeline = InProcessPipeline([lens], datetime.now(UTC), 1)
     began = time.perf_counter()
     outs = []
@@ -70,6 +82,23 @@ def main(argv: list[str] | None = None) -> None:
     n = len(day.records)
     print(f"{n} items: normalise {1000 * normalised / n:.3f} ms/item, cluster {1000 * clustered / n:.3f} ms/item "
           f"({len(enriched)} enriched records)")
+
+
+def _time_bundles(lens: Lens, day: dataset.Dataset, sizes: list[int]) -> None:
+    items = [RawItem.model_validate_json(r.value) for r in day.records]
+    warm = InProcessPipeline([lens], datetime.now(UTC), 1)  # the lens's model loads on first use: not timed
+    warm.normalise((encode(item), Origin("raw")) for item in items[:BATCH_RECORDS])
+    print(f"{len(items)} items through normalise (decode, enrich, classify, dedup), per CPU-second of this process:")
+    print(f"  {'bundle':>6} {'records':>8} {'records/CPU-s':>14} {'items/CPU-s':>12} {'us/item':>8}")
+    for size in sizes:
+        records = [encode(r.value) for r in bundled(items, BUNDLE_PARTITIONS, size)]
+        pipeline = InProcessPipeline([lens], datetime.now(UTC), 1)
+        began = time.process_time()
+        for start in range(0, len(records), BATCH_RECORDS):  # batched as the normalise agent takes them
+            pipeline.normalise((value, Origin("raw")) for value in records[start : start + BATCH_RECORDS])
+        cpu = time.process_time() - began
+        print(f"  {size:>6} {len(records):>8} {len(records) / cpu:>14.0f} {len(items) / cpu:>12.0f} "
+              f"{1e6 * cpu / len(items):>8.1f}")
 
 
 def _time_functions(lens: Lens, items: list[EnrichedItem], repeat: int) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 TimeBasis = Literal["published", "date", "observed"]
 
@@ -28,6 +28,59 @@ class RawItem(BaseModel):
     kind: str = "article"
     lang: str = "en"
     observed_at: AwareDatetime | None = None
+
+
+# What one bundle may hold. Producers cut bundles smaller (`streams.stages.bundles`): by count
+# (USUL_BUNDLE_ITEMS) and by bytes, to stay under Kafka's record size limit.
+MAX_BUNDLE_ITEMS = 1000
+
+
+class RawBundle(BaseModel):
+    """Many raw items in one record of the raw topic: what Usul's producers send.
+
+    Every record costs the worker a consume, a decode and faust's per-event work whatever it
+    carries, so ingestion sends the items of a poll, a file or a replay in bundles. `id` names the
+    bundle (a digest of its items' ids), not an item.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    record: Literal["bundle"] = "bundle"
+    id: str = Field(min_length=1, max_length=512)
+    items: list[RawItem] = Field(min_length=1, max_length=MAX_BUNDLE_ITEMS)
+
+
+# The JSON Schema of a bundle's items (each a `RawItem`), and that `items` comes with `record:
+# "bundle"` only.
+_BUNDLE_ITEMS_SCHEMA = {"type": "array", "items": RawItem.model_json_schema(),
+                        "minItems": 1, "maxItems": MAX_BUNDLE_ITEMS}
+_BUNDLE_RULES = {"if": {"properties": {"record": {"const": "bundle"}}, "required": ["record"]},
+                 "then": {"required": ["items"]}, "else": {"properties": {"items": {"type": "null"}}}}
+
+
+class RawRecord(RawItem):
+    """A record of the raw topic: one item (`record` absent or "item", as every record was before
+    bundles), or a bundle (`record: "bundle"`, `id`, `items`: a `RawBundle`).
+
+    The topic's schema, and what the normalise stage decodes a record with. A bundle's items are
+    taken here as plain objects and validated one by one (`streams.stages.bundles.unbundle`): one
+    bad item is that item's dead letter, and the rest of its bundle goes on. The JSON Schema says
+    what a valid item is all the same.
+    """
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, json_schema_extra=_BUNDLE_RULES)
+
+    record: Literal["item", "bundle"] = "item"
+    items: Annotated[list[dict[str, Any]], WithJsonSchema(_BUNDLE_ITEMS_SCHEMA)] | None = Field(
+        default=None, min_length=1, max_length=MAX_BUNDLE_ITEMS)
+
+    @model_validator(mode="after")
+    def _items_only_in_bundles(self) -> RawRecord:
+        if self.record == "bundle" and self.items is None:
+            raise ValueError("a bundle needs its items")
+        if self.record == "item" and self.items is not None:
+            raise ValueError('items come in a bundle: set "record": "bundle"')
+        return self
 
 
 class EnrichedItem(BaseModel):

@@ -14,7 +14,7 @@ from pydantic import Field, TypeAdapter
 from models.briefs import Brief
 from models.control import DayClose, DayClosed, DayPart
 from models.dead_letters import DeadLetter
-from models.items import EnrichedItem, ItemsJudged, RawItem
+from models.items import EnrichedItem, ItemsJudged, RawRecord
 from models.stories import StoryDelta, StorySnapshot
 
 EnrichedRecord = Annotated[EnrichedItem | ItemsJudged | DayClose, Field(discriminator="record")]
@@ -45,7 +45,10 @@ class TopicSpec:
         return schema
 
 
-RAW_ITEMS = TopicSpec("items.raw", 1, RawItem, "sha1 of the canonical URL (of the id without one)", 4)
+# A bundle is keyed by its first item's key: every item of a bundle has a key of the same partition
+# (`streams.stages.bundles`), so each item lands where its own record would have.
+RAW_ITEMS = TopicSpec("items.raw", 1, RawRecord, "sha1 of the canonical URL (of the id without one); "
+                      "a bundle: its first item's", 4)
 ENRICHED = TopicSpec("items.enriched", 1, EnrichedRecord, "lens name", 4)
 LATE_ITEMS = TopicSpec("items.late", 1, EnrichedItem, "lens name", 1)
 # v2: each update says what changed (v1 carried the whole story every time); the compacted

@@ -248,7 +248,8 @@ def _replay(settings: Settings, bootstrap: str, flavour: str, job: _Job, lasting
     from streams.ops.rejections import rejection_report
     from streams.ops.replay import Replay, write_outputs
 
-    replay = Replay(bootstrap, job.lens, job.window, job.timeout, client_kwargs(settings), flavour)
+    replay = Replay(bootstrap, job.lens, job.window, job.timeout, client_kwargs(settings), flavour,
+                    settings.bundle_items)
     result = asyncio.run(replay.run_read(job.items, job.rejected))
     write_outputs(result, job.out)
     for closed in result.closed:

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from models import topics
 from models.briefs import Brief
-from models.codec import DecodeError, decode
+from models.codec import DecodeError, decode, encode
 from models.control import DayClose, DayClosed, DayPart, RankedStory
 from models.dead_letters import Origin, dead_letter
 from models.items import EnrichedItem, ItemsJudged, Judgement, RawItem
@@ -31,6 +31,7 @@ from models.stories import Story
 from streams.brief.assemble import assemble_brief, brief_content_hash
 from streams.metrics import Metrics
 from streams.stages import cluster, dayclose
+from streams.stages.bundles import unbundle
 from streams.stages.classify import associable, corroborated
 from streams.stages.dedup import check_and_remember
 from streams.stages.enrich import enrich
@@ -70,10 +71,7 @@ def guarded(stage: str) -> Callable[[Handler], Handler]:
             try:
                 return handler(self, payload, state, origin, now, *rest)
             except Exception as exc:  # noqa: BLE001 - any failure of one record is that record's alone
-                log.warning("stage %s failed on %s[%s]@%s (%d bytes, starts %r): %s: %s", stage, origin.topic,
-                            origin.partition, origin.offset, len(payload or b""), (payload or b"")[:80],
-                            type(exc).__name__, str(exc)[:300], exc_info=not isinstance(exc, ValueError))
-                return [self.dead(stage, exc, payload, origin, now)]
+                return [self.failed(stage, exc, payload, origin, now)]
         return guard
     return wrap
 
@@ -170,11 +168,27 @@ class Flow:
     @guarded("normalise")
     def on_raw_record(self, payload: bytes | None, seen: MutableMapping[str, Any], origin: Origin, now: datetime,
                       judged: JudgedTally) -> list[Out]:
-        """One raw record of a batch; the batch sends `judged.records()` after its last record."""
+        """One raw record of a batch, an item or a bundle of items; the batch sends
+        `judged.records()` after its last record. An item of a bundle that is invalid or fails is
+        that item's dead letter (its JSON alone, under the bundle's origin); the rest goes on."""
         try:
-            raw: RawItem = decode(topics.RAW_ITEMS, payload)
+            taken = unbundle(payload)
         except DecodeError as exc:
             return [self.dead("normalise", exc, payload, origin, now)]
+        if taken.bundle is None:
+            return self._normalised(taken.items[0], seen, judged)
+        outs = [self.dead("normalise", refused.error, refused.payload, origin, now) for refused in taken.refused]
+        for raw in taken.items:
+            try:
+                outs += self._normalised(raw, seen, judged)
+            except Exception as exc:  # noqa: BLE001 - one item's failure is that item's alone, as a record's is
+                outs.append(self.failed("normalise", exc, encode(raw), origin, now,
+                                        f"bundle {taken.bundle}, item {raw.id}: {type(exc).__name__}: {exc}"))
+        return outs
+
+    def _normalised(self, raw: RawItem, seen: MutableMapping[str, Any], judged: JudgedTally) -> list[Out]:
+        """One item through every lens: what goes on (enriched, late), and its counted-only
+        verdicts added to `judged` once every lens is done."""
         observed = observed_or_now(raw)
         outs: list[Out] = []
         counted: list[EnrichedItem] = []
@@ -185,7 +199,7 @@ class Flow:
                 counted.append(item)
             else:
                 outs.append(late or Out(topics.ENRICHED, lens.slug, item))
-        for item in counted:  # only now: a record that fails part-way is a dead letter, not counted
+        for item in counted:  # only now: an item that fails part-way is a dead letter, not counted
             judged.add(item)
         return outs
 
@@ -392,9 +406,19 @@ class Flow:
             raise KeyError(f"lens {slug!r} is not configured on this worker")
         return self.lenses[slug]
 
-    def dead(self, stage: str, exc: Exception, payload: bytes | None, origin: Origin, now: datetime) -> Out:
+    def dead(self, stage: str, exc: Exception, payload: bytes | None, origin: Origin, now: datetime,
+             message: str | None = None) -> Out:
         self.metrics.dead_letters.labels(stage, type(exc).__name__).inc()
-        return Out(topics.DEAD_LETTERS, stage, dead_letter(stage, exc, payload, origin, now))
+        return Out(topics.DEAD_LETTERS, stage, dead_letter(stage, exc, payload, origin, now, message))
+
+    def failed(self, stage: str, exc: Exception, payload: bytes | None, origin: Origin, now: datetime,
+               message: str | None = None) -> Out:
+        """A record (or an item of a bundle) that raised inside a stage: logged, with a traceback
+        unless it was bad input (a ValueError), and dead-lettered."""
+        log.warning("stage %s failed on %s[%s]@%s (%d bytes, starts %r): %s: %s", stage, origin.topic,
+                    origin.partition, origin.offset, len(payload or b""), (payload or b"")[:80],
+                    type(exc).__name__, str(exc)[:300], exc_info=not isinstance(exc, ValueError))
+        return self.dead(stage, exc, payload, origin, now, message)
 
 
 def _keys_of_day(state: MutableMapping[str, Any], lens: Lens, day: str) -> dict[str, list[str]]:

@@ -8,6 +8,9 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.items import MAX_BUNDLE_ITEMS
+from streams.stages.bundles import DEFAULT_BUNDLE_ITEMS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -77,6 +80,10 @@ class Settings(BaseSettings):
     allow_private_hosts: list[str] = Field(
         default_factory=list, description="hosts, addresses or networks exempt from the SSRF guard (e.g. 127.0.0.1)")
     ingest_dedup_days: float = Field(default=30.0, gt=0, description="how long ingestion remembers a URL")
+    bundle_items: int = Field(
+        default=DEFAULT_BUNDLE_ITEMS, ge=1, le=MAX_BUNDLE_ITEMS,
+        description="items per raw record at most (a poll, a file, a replay, a push; streams.stages.bundles); "
+        "1 sends one item a record")
     x_bearer_token: SecretStr | None = None
     x_daily_read_cap: int = Field(default=0, ge=0, description="X posts read per UTC day; 0 disables the X adapter")
 

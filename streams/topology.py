@@ -40,7 +40,8 @@ from streams.lenses import load_lens
 from streams.metrics import METRICS
 from streams.settings import Settings
 from streams.stages import dayclose
-from streams.stages.normalise import close_deadline, raw_key
+from streams.stages.bundles import bundled
+from streams.stages.normalise import close_deadline
 from streams.stall import StallWatch
 from streams.state import PartitionView
 from streams.web.live_stories import LiveStories
@@ -309,10 +310,13 @@ class Topology:
         await self._poller.poll_due(await self._source_list.current())
 
     async def produce_raw(self, items: list[Any]) -> None:
-        topic = self.topics[topics.RAW_ITEMS.name]
-        for item in items:
-            await topic.send(key=raw_key(item).encode(), value=encode(item))
-            METRICS.items_ingested.labels(item.source or "push").inc()
+        """A poll of one source, or a push, in bundles (`streams.stages.bundles`), partitioned as
+        this worker declared the raw topic."""
+        records = bundled(items, self.settings.partitions, self.settings.bundle_items)
+        # by key: the producer's partitioner puts each bundle on the partition `bundled` grouped it by
+        await self.send([Out(topics.RAW_ITEMS, r.key, r.value) for r in records])
+        for source, count in Counter(item.source or "push" for item in items).items():
+            METRICS.items_ingested.labels(source).inc(count)
 
     async def ingest_push(self, body: bytes) -> tuple[int, list[str]]:
         parsed = parse_push(body, now())

@@ -142,5 +142,8 @@ class RecordingProducer:
     async def flush(self) -> None:
         pass
 
+    async def partitions_for(self, topic: str) -> set[int]:
+        return set(range(4))  # what `usul topics` creates by default
+
     async def send(self, topic: str, key: bytes, value: bytes, **kwargs: Any) -> None:
         RecordingProducer.sent.append((topic, value))

@@ -50,15 +50,36 @@ def parse_json_item(data: bytes | str, where: str, observed: datetime) -> RawIte
     return item if item.observed_at else item.model_copy(update={"observed_at": observed})
 
 
+def parse_json_record(data: bytes, where: str, observed: datetime) -> list[RawItem | IngestError]:
+    """One JSON record: an item, or a bundle of items as the raw topic carries them
+    (`models.items.RawBundle`), each item parsed alone (`where[n]`): a bundle is never read as one
+    empty item named by the bundle's id."""
+    bundle = _bundle(data)
+    if bundle is None:
+        return [_parse_or_error(data, where, observed)]
+    return [_parse_or_error(orjson.dumps(item), f"{where}[{n}]", observed) for n, item in enumerate(bundle)]
+
+
+def _bundle(data: bytes) -> list[Any] | None:
+    """A bundle's items; None for anything else. Only a record holding the string "bundle" is
+    parsed twice."""
+    if b'"bundle"' not in data:
+        return None
+    try:
+        record = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(record, dict) and record.get("record") == "bundle" and isinstance(record.get("items"), list):
+        return record["items"]
+    return None
+
+
 def parse_jsonl(lines: Iterable[bytes], where: str, observed: datetime) -> Iterator[RawItem | IngestError]:
     """Yields items, and errors in place of bad lines (named `where:<line number>`), so one bad
-    line never stops a file; blank lines are skipped."""
+    line never stops a file; blank lines are skipped. A line may be a bundle of items."""
     for number, line in enumerate(lines, start=1):
         if line.strip():
-            try:
-                yield parse_json_item(line, f"{where}:{number}", observed)
-            except IngestError as exc:
-                yield exc
+            yield from parse_json_record(line, f"{where}:{number}", observed)
 
 
 def read_jsonl(path: Path, observed: datetime) -> Iterator[RawItem | IngestError]:
@@ -129,16 +150,17 @@ def _strip_html(text: str) -> str:
 
 
 def parse_push(body: bytes, observed: datetime) -> list[RawItem | IngestError]:
-    """`POST /ingest` bodies: one JSON item, a JSON array of items, or JSON Lines."""
+    """`POST /ingest` bodies: one JSON item, a JSON array of items, or JSON Lines; any record of
+    them may be a bundle of items."""
     stripped = body.strip()
     if stripped.startswith(b"["):
         try:
             records = orjson.loads(stripped)
         except orjson.JSONDecodeError as exc:
             return [IngestError("push", f"not JSON: {exc}", body[:4096])]
-        return [_parse_or_error(orjson.dumps(r), f"push[{i}]", observed) for i, r in enumerate(records)]
+        return [p for i, r in enumerate(records) for p in parse_json_record(orjson.dumps(r), f"push[{i}]", observed)]
     lines = [line for line in stripped.splitlines() if line.strip()]
-    return [_parse_or_error(line, f"push:{i + 1}", observed) for i, line in enumerate(lines)]
+    return [p for i, line in enumerate(lines) for p in parse_json_record(line, f"push:{i + 1}", observed)]
 
 
 def _parse_or_error(data: bytes, where: str, observed: datetime) -> RawItem | IngestError:

@@ -437,15 +437,15 @@ async def run_ingest(settings: Any, path: Path | None = None, *, loop: bool = Fa
     from models.dead_letters import kafka_headers
     from streams.kafka_security import client_kwargs
     from streams.kafka_settings import PRODUCER_SETTINGS
+    from streams.ops.produce import send_raw
 
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20,
                                 **PRODUCER_SETTINGS[settings.broker_flavour],
                                 **client_kwargs(settings))
     await producer.start()
 
-    async def emit_items(items: list[RawItem]) -> None:
-        for item in items:
-            await producer.send(topics.RAW_ITEMS.name, key=raw_key(item).encode(), value=encode(item))
+    async def emit_items(items: list[RawItem]) -> None:  # one poll of one source: its items bundled
+        await send_raw(producer, items, settings.bundle_items)
         await producer.flush()
 
     async def emit_dead(letters: list[DeadLetter]) -> None:

@@ -19,7 +19,7 @@ from streams.kafka_settings import PRODUCER_SETTINGS
 from streams.ops.admin import partitions_of
 from streams.settings import Settings
 from streams.stages import dayclose
-from streams.stages.normalise import raw_key
+from streams.stages.bundles import bundled
 
 
 def read_location(location: str, observed: datetime) -> list[RawItem | IngestError]:
@@ -31,10 +31,19 @@ def read_location(location: str, observed: datetime) -> list[RawItem | IngestErr
         return [exc if isinstance(exc, IngestError) else IngestError(location, str(exc))]
 
 
+async def send_raw(producer: AIOKafkaProducer, items: list[RawItem], bundle_items: int) -> None:
+    """Items onto the raw topic in bundles of at most `bundle_items` (`streams.stages.bundles`),
+    each to the partition its items' keys fall on among the topic's partitions."""
+    partitions = len(await producer.partitions_for(topics.RAW_ITEMS.name))
+    for record in bundled(items, partitions, bundle_items):
+        await producer.send(topics.RAW_ITEMS.name, key=record.key.encode(), value=encode(record.value),
+                            partition=record.partition)
+
+
 async def produce_locations(settings: Settings, locations: list[str],
                             observed: datetime) -> tuple[int, list[IngestError]]:
-    """Items onto the raw topic, the rest dead-lettered; returns how many items were sent and the
-    refusals themselves, so the caller can say why, not only how many."""
+    """Items onto the raw topic, bundled per location, the rest dead-lettered; returns how many
+    items were sent and the refusals themselves, so the caller can say why, not only how many."""
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, linger_ms=20,
                                 **PRODUCER_SETTINGS[settings.broker_flavour],
                                 **client_kwargs(settings))
@@ -42,6 +51,7 @@ async def produce_locations(settings: Settings, locations: list[str],
     sent, rejected = 0, []
     try:
         for location in locations:
+            items = []
             for parsed in read_location(location, observed):
                 if isinstance(parsed, IngestError):
                     letter = dead_letter("ingest", parsed, parsed.payload, Origin(topic=location), observed)
@@ -49,8 +59,9 @@ async def produce_locations(settings: Settings, locations: list[str],
                                         headers=kafka_headers(letter))
                     rejected.append(parsed)
                 else:
-                    await producer.send(topics.RAW_ITEMS.name, key=raw_key(parsed).encode(), value=encode(parsed))
-                    sent += 1
+                    items.append(parsed)
+            await send_raw(producer, items, settings.bundle_items)
+            sent += len(items)
         await producer.flush()
     finally:
         await producer.stop()

@@ -30,8 +30,10 @@ from streams.brief.render import render_markdown
 from streams.brief.sentences import plural
 from streams.ingest.parse import IngestError, read_jsonl
 from streams.kafka_settings import ACKS_ALL, COMMITTED_READS, PRODUCER_SETTINGS
+from streams.ops.produce import send_raw
 from streams.stages import dayclose
-from streams.stages.normalise import aware, raw_key
+from streams.stages.bundles import DEFAULT_BUNDLE_ITEMS
+from streams.stages.normalise import aware
 
 CLOSE_ROUND_SECONDS = 90.0
 
@@ -150,8 +152,10 @@ class NothingReadable(ValueError):
 
 class Replay:
     def __init__(self, bootstrap: str, lens: Lens, window: Window, timeout: float = 600.0,
-                 client: dict[str, Any] | None = None, flavour: str | None = None) -> None:
+                 client: dict[str, Any] | None = None, flavour: str | None = None,
+                 bundle_items: int = DEFAULT_BUNDLE_ITEMS) -> None:
         self.bootstrap, self.lens, self.window, self.timeout = bootstrap, lens, window, timeout
+        self.bundle_items = bundle_items  # items per raw record at most (`streams.stages.bundles`)
         self.client = client or {}  # security options for aiokafka (streams.kafka_security.client_kwargs)
         self.durability = PRODUCER_SETTINGS.get(flavour or "", ACKS_ALL)  # idempotence where the broker has it
 
@@ -184,10 +188,8 @@ class Replay:
 
     async def _produce_items(self, producer: AIOKafkaProducer, items: list[RawItem],
                              rejected: list[IngestError]) -> None:
-        progress = Progress("produced", len(items))
-        for item in items:
-            await producer.send(topics.RAW_ITEMS.name, key=raw_key(item).encode(), value=encode(item))
-            progress.step()
+        await send_raw(producer, items, self.bundle_items)
+        Progress("produced", len(items)).step(len(items))
         for error in rejected:  # nothing is lost: unreadable lines go to the dead letters
             letter = rejected_letter(error)
             await producer.send(topics.DEAD_LETTERS.name, key=b"replay", value=encode(letter),

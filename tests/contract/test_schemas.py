@@ -8,8 +8,9 @@ from jsonschema import Draft202012Validator
 from pydantic import TypeAdapter
 
 from models import topics
-from models.codec import encode
+from models.codec import DecodeError, decode, encode
 from models.contracts import breaking_changes, check_catalogue, render, schema_path
+from models.items import RawBundle, RawItem
 from models.stories import Story, StoryDelta, StorySnapshot, story_delta
 from tests.builders import make_brief, make_item, make_member, make_story
 
@@ -70,3 +71,43 @@ def test_story_deltas_would_break_a_v1_subscriber_so_they_are_a_new_topic_versio
     assert topics.STORIES.version == 2
     assert any("members: removed" in p for p in breaking_changes(v1, topics.STORIES.json_schema()))
 
+RAW_ITEM = {"id": "feed:1", "url": "https://news.example/1", "title": "A lab publishes a safety framework",
+            "published_at": "2026-01-08T09:00:00Z"}
+
+
+def _raw_schema() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_path(topics.RAW_ITEMS).read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("record", [
+    RAW_ITEM,  # a record of one item, as every record was before bundles
+    {**RAW_ITEM, "record": "item"},
+    json.loads(encode(RawBundle(id="bundle:1", items=[RawItem(**RAW_ITEM), RawItem(id="feed:2")]))),
+], ids=["item", "marked item", "bundle"])
+def test_the_raw_topic_takes_single_items_and_bundles(record: dict) -> None:
+    _raw_schema().validate(record)
+    decoded = decode(topics.RAW_ITEMS, json.dumps(record))
+    assert decoded.id == record["id"] and decoded.record == record.get("record", "item")
+
+
+@pytest.mark.parametrize("record", [
+    {"record": "bundle", "id": "bundle:1"},  # no items
+    {"record": "bundle", "id": "bundle:1", "items": []},
+    {"record": "bundle", "id": "bundle:1", "items": {"id": "feed:1"}},
+    {"record": "bundle", "id": "bundle:1", "items": ["feed:1"]},
+    {"record": "bundle", "items": [RAW_ITEM]},  # a bundle names itself
+    {**RAW_ITEM, "items": [RAW_ITEM]},  # items without the bundle marker
+    {"record": "crate", "id": "bundle:1", "items": [RAW_ITEM]},
+], ids=["no items", "empty", "not a list", "not objects", "no id", "unmarked", "unknown kind"])
+def test_a_malformed_bundle_is_refused_by_the_schema_and_the_decoder(record: dict) -> None:
+    assert not _raw_schema().is_valid(record)
+    with pytest.raises(DecodeError):
+        decode(topics.RAW_ITEMS, json.dumps(record))
+
+
+def test_a_bundle_item_that_is_no_item_breaks_the_contract_but_normalise_keeps_the_rest() -> None:
+    """The schema says what a valid item is; the decoder takes a bundle's items one by one, so one
+    bad item is that item's dead letter (`streams.stages.bundles.unbundle`), not the bundle's."""
+    record = {"record": "bundle", "id": "bundle:1", "items": [RAW_ITEM, {"title": "no id"}]}
+    assert not _raw_schema().is_valid(record)
+    assert len(decode(topics.RAW_ITEMS, json.dumps(record)).items) == 2

@@ -19,6 +19,7 @@ import orjson
 from streams.lenses import load_lens
 from streams.ops.brokers import broker_for, free_port
 from streams.ops.replay import Replay, ReplayResult, day_window, write_outputs
+from streams.stages.bundles import DEFAULT_BUNDLE_ITEMS
 
 REPO = Path(__file__).resolve().parents[2]
 REAL_DATA = REPO.parent / "shared" / "data" / "real"
@@ -78,10 +79,12 @@ class LiveUsul:
         path = self.workdir / "worker.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
-    def replay(self, files: list[Path], day: str, out: Path, timeout: float = 600.0) -> ReplayResult:
+    def replay(self, files: list[Path], day: str, out: Path, timeout: float = 600.0,
+               bundle_items: int = DEFAULT_BUNDLE_ITEMS) -> ReplayResult:
         lens = load_lens("ai-safety-governance")
         window = day_window(lens, day)
-        result = asyncio.run(Replay(self.bootstrap, lens, window, timeout, flavour=self.flavour).run(files))
+        replay = Replay(self.bootstrap, lens, window, timeout, flavour=self.flavour, bundle_items=bundle_items)
+        result = asyncio.run(replay.run(files))
         write_outputs(result, out)
         return result
 

@@ -20,9 +20,10 @@ import pytest
 from models import topics
 from models.briefs import Brief
 from models.codec import decode
+from streams.stages.bundles import DEFAULT_BUNDLE_ITEMS
 from streams.web.live_stories import LiveStories
 from streams.web.story_feed import StoryFeed
-from tests.integration.harness import REAL_DATA, REPO, SAMPLE, LiveUsul, fresh_broker, input_ids
+from tests.integration.harness import REAL_DATA, REPO, SAMPLE, LiveUsul, fresh_broker, input_ids, metric_value
 
 pytestmark = pytest.mark.integration
 REAL_DAY = [REAL_DATA / "rssdb-2026-01-08.jsonl", REAL_DATA / "arxiv-2026-01-08.jsonl"]
@@ -181,14 +182,24 @@ def test_worker_killed_mid_replay_gives_the_same_brief(broker_kind: str, tmp_pat
     assert crashed["stories"] == clean["stories"]
 
 
-def _replayed(kind: str, workdir: Path, files: list[Path], kill_at: int | None) -> dict:
+def test_a_day_replayed_in_bundles_gives_the_brief_of_one_item_a_record(broker_kind: str, tmp_path: Path) -> None:
+    files = REAL_DAY if all(p.exists() for p in REAL_DAY) else [SAMPLE]
+    alone = _replayed(broker_kind, tmp_path / "alone", files, kill_at=None, bundle_items=1)
+    bundled = _replayed(broker_kind, tmp_path / "bundled", files, kill_at=None, bundle_items=100)
+    assert (bundled["hash"], bundled["stories"]) == (alone["hash"], alone["stories"])
+    assert alone["raw_records"] == len(input_ids(files))  # one item a record ...
+    assert bundled["raw_records"] < alone["raw_records"] / 10  # ... and in bundles
+
+
+def _replayed(kind: str, workdir: Path, files: list[Path], kill_at: int | None,
+              bundle_items: int = DEFAULT_BUNDLE_ITEMS) -> dict:
     broker = fresh_broker(kind, workdir / "broker")
     usul = LiveUsul(broker.bootstrap, workdir, kind)
     try:
         usul.start_worker()
         outcome: dict = {}
-        thread = threading.Thread(
-            target=lambda: outcome.update(result=usul.replay(files, "2026-01-08", workdir / "out")))
+        thread = threading.Thread(target=lambda: outcome.update(
+            result=usul.replay(files, "2026-01-08", workdir / "out", bundle_items=bundle_items)))
         thread.start()
         if kill_at is not None:
             _wait_for(usul.url("/metrics"), normalised_at_least=kill_at)
@@ -200,7 +211,8 @@ def _replayed(kind: str, workdir: Path, files: list[Path], kill_at: int | None) 
         brief = decode(topics.BRIEFS, (workdir / "out" / "brief.json").read_bytes())
         stories = [(r["story_id"], r["rank"], r["tier"], sorted(r["items"]))
                    for r in _rows(workdir / "out" / "stories.jsonl")]
-        return {"hash": brief.content_hash, "stories": stories}
+        raw_records = metric_value(usul, f'usul_faust_messages_out_total{{topic="{topics.RAW_ITEMS.name}"}}')
+        return {"hash": brief.content_hash, "stories": stories, "raw_records": raw_records}
     finally:
         usul.stop_worker()
         broker.stop()

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from models.items import RawItem
 from streams.ingest.parse import IngestError, parse_feed, parse_json_item, parse_push, read_jsonl
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -59,6 +60,16 @@ def test_push_accepts_arrays_and_lines_and_reports_bad_records() -> None:
     lines = parse_push(b'{"id": "b"}\n{"id": "c"}\n', OBSERVED)
     assert [type(p).__name__ for p in array] == ["RawItem", "IngestError"]
     assert [p.id for p in lines] == ["b", "c"]
+
+
+def test_a_bundle_pushed_or_in_a_file_is_its_items_each_parsed_alone(tmp_path: Path) -> None:
+    bundle = b'{"record": "bundle", "id": "bundle:1", "items": [{"id": "a"}, {"nope": 1}, {"id": "b"}]}'
+    pushed = parse_push(bundle + b'\n{"id": "c", "title": "bundle", "kind": "bundle"}\n', OBSERVED)
+    assert [getattr(p, "id", None) or p.where for p in pushed] == ["a", "push:1[1]", "b", "c"]
+    assert [p.id for p in parse_push(b"[" + bundle + b"]", OBSERVED) if isinstance(p, RawItem)] == ["a", "b"]
+    path = tmp_path / "day.jsonl"
+    path.write_bytes(b'{"id": "z"}\n' + bundle + b"\n")
+    assert [getattr(p, "id", None) or p.where for p in read_jsonl(path, OBSERVED)] == ["z", "a", "day.jsonl:2[1]", "b"]
 
 
 def test_feed_urls_are_read_through_the_guarded_fetcher(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ from pydantic import TypeAdapter
 
 from models import topics
 from models.codec import DecodeError, decode, encode
+from models.items import RawRecord
 from streams.inprocess import InProcessPipeline
 from streams.lenses import DEFAULT_LENS, load_lens
 from streams.ops.evaluate import DEFAULT_DATA, day_window, read_window
@@ -27,7 +28,8 @@ def test_every_record_of_a_real_day_round_trips_as_pydantic_writes_and_reads_it(
     for item in items:
         pipeline.raw(encode(item))
     pipeline.close(lens.slug, DAY, "codec")
-    records = [(topics.RAW_ITEMS, item) for item in items] + [(o.topic, o.value) for o in pipeline.published]
+    raw = [RawRecord.model_validate(item.model_dump()) for item in items]  # the raw topic's model
+    records = [(topics.RAW_ITEMS, record) for record in raw] + [(o.topic, o.value) for o in pipeline.published]
     assert {spec for spec, _ in records} >= {topics.RAW_ITEMS, topics.ENRICHED, topics.STORIES, topics.BRIEFS}
     for spec, model in records:
         data = encode(model)
