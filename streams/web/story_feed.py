@@ -112,6 +112,10 @@ class StoryFeed(Service):
         self.consumer.assign(snapshots + live)
         for tp, offset in read.items():
             self.consumer.seek(tp, offset)
+        # The ends first: a partition with no record since `since` is read from the end it had
+        # before the lookup (an offset, not seek_to_end's "latest", which is resolved at the first
+        # fetch and would skip what a fast replay sent in between).
+        ends = await self.consumer.end_offsets(live)
         try:
             found = await asyncio.wait_for(self.consumer.offsets_for_times({tp: since for tp in live}), 10)
         except Exception:  # a broker without timestamp lookups: read the whole retention instead
@@ -120,12 +124,9 @@ class StoryFeed(Service):
             return
         for tp in live:
             at = found.get(tp)
-            if at is None:
-                await self.consumer.seek_to_end(tp)
-            else:
-                self.consumer.seek(tp, at.offset)
+            self.consumer.seek(tp, ends[tp] if at is None else at.offset)
         log.info("live story feed: reading %s from %s", topics.STORIES.name,
-                 {tp.partition: (found.get(tp).offset if found.get(tp) else "end") for tp in live})
+                 {tp.partition: (found[tp].offset if found.get(tp) else f"end {ends[tp]}") for tp in live})
 
     def _take(self, topic: str, value: bytes | None, start: bool) -> None:
         """One record of either stories topic into the store; a snapshot read at the `start` is
