@@ -43,9 +43,8 @@ def origin_vector(source: str, url: str) -> np.ndarray:
     source no labeled day holds adds nothing."""
     vector = np.zeros(ORIGIN_SLOTS)
     site = urlsplit(url).netloc.lower().removeprefix("www.")
-    for token in (f"source:{source}", f"site:{site}" if site else ""):
-        if token:
-            vector[zlib.crc32(token.encode()) % ORIGIN_SLOTS] = 1.0
+    for token in [f"source:{source}"] + ([f"site:{site}"] if site else []):
+        vector[zlib.crc32(token.encode()) % ORIGIN_SLOTS] = 1.0
     return vector
 
 
